@@ -1,0 +1,138 @@
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Core.Keys;
+using ConfigCluster.Storage.Records;
+using Google.Protobuf;
+
+namespace ConfigCluster.Storage;
+
+public sealed partial class FasterVersionedStore
+{
+    /// <inheritdoc/>
+    public CommandResult Apply(Command command, long raftIndex, long raftTerm)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (raftIndex <= appliedIndex)
+            return new CommandResult { Code = ResultCode.ResultInvalid, Message = "entry already applied", Revision = revision };
+
+        var result = command.OpCase switch
+        {
+            Command.OpOneofCase.Put => ApplyPut(command, command.Put),
+            Command.OpOneofCase.Delete => ApplyDelete(command, command.Delete),
+            Command.OpOneofCase.Rollback => ApplyRollback(command, command.Rollback),
+            _ => Invalid("command has no operation"),
+        };
+        Volatile.Write(ref appliedTerm, raftTerm);
+        Volatile.Write(ref appliedIndex, raftIndex);
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public void Skip(long raftIndex, long raftTerm)
+    {
+        if (raftIndex <= appliedIndex)
+            return;
+        Volatile.Write(ref appliedTerm, raftTerm);
+        Volatile.Write(ref appliedIndex, raftIndex);
+    }
+
+    private CommandResult ApplyPut(Command command, PutOp put)
+    {
+        if (!KeyPath.TryFrom(put.Key, out var path, out var error))
+            return Invalid(error);
+        var head = ReadHead(path, forWrite: true);
+        if (!ExpectationHolds(head, put.HasExpectedVersion, put.ExpectedVersion, out var mismatch))
+            return mismatch;
+
+        var live = head is { Deleted: false };
+        if (live && put.Secret && !head!.Secret)
+            return Invalid($"key '{path.Key}' exists and is not secret; delete it first to recreate it as a secret");
+
+        // A key marked secret at creation stays secret for every later version.
+        var secret = live ? head!.Secret || put.Secret : put.Secret;
+        return Append(path, head, command, VersionOperation.Put, put.Value, secret, rolledBackFrom: 0);
+    }
+
+    private CommandResult ApplyDelete(Command command, DeleteOp delete)
+    {
+        if (!KeyPath.TryFrom(delete.Key, out var path, out var error))
+            return Invalid(error);
+        var head = ReadHead(path, forWrite: true);
+        if (head is null or { Deleted: true })
+            return new CommandResult { Code = ResultCode.ResultNotFound, Message = $"key '{path.Key}' not found", Revision = revision };
+        if (!ExpectationHolds(head, delete.HasExpectedVersion, delete.ExpectedVersion, out var mismatch))
+            return mismatch;
+        return Append(path, head, command, VersionOperation.Delete, ByteString.Empty, head.Secret, rolledBackFrom: 0);
+    }
+
+    private CommandResult ApplyRollback(Command command, RollbackOp rollback)
+    {
+        if (!KeyPath.TryFrom(rollback.Key, out var path, out var error))
+            return Invalid(error);
+        var head = ReadHead(path, forWrite: true);
+        if (head is null)
+            return new CommandResult { Code = ResultCode.ResultNotFound, Message = $"key '{path.Key}' not found", Revision = revision };
+        if (rollback.ToVersion < 1 || rollback.ToVersion > head.LatestVersion)
+            return new CommandResult { Code = ResultCode.ResultVersionNotFound, Message = $"key '{path.Key}' has no version {rollback.ToVersion}", Revision = revision };
+        var target = ReadVersion(path, rollback.ToVersion, forWrite: true);
+        if (target is null)
+            return new CommandResult { Code = ResultCode.ResultVersionNotFound, Message = $"version {rollback.ToVersion} of key '{path.Key}' is no longer kept", Revision = revision };
+        if (target.Operation == VersionOperation.Delete)
+            return Invalid($"version {rollback.ToVersion} of key '{path.Key}' is a deletion; nothing to roll back to");
+        return Append(path, head, command, VersionOperation.Rollback, target.Value, head.Secret || target.Secret, rollback.ToVersion);
+    }
+
+    // expected == latest version matches; expected 0 also matches a key that is absent or deleted.
+    private bool ExpectationHolds(KeyHead? head, bool hasExpected, long expected, out CommandResult mismatch)
+    {
+        mismatch = null!;
+        if (!hasExpected)
+            return true;
+        var current = head?.LatestVersion ?? 0;
+        if (expected == current || (expected == 0 && head is null or { Deleted: true }))
+            return true;
+        mismatch = new CommandResult
+        {
+            Code = ResultCode.ResultVersionMismatch,
+            CurrentVersion = head is { Deleted: true } ? 0 : current,
+            Message = $"expected version {expected} but the key is at version {current}",
+            Revision = revision,
+        };
+        return false;
+    }
+
+    private CommandResult Append(KeyPath path, KeyHead? head, Command command, VersionOperation operation, ByteString value, bool secret, long rolledBackFrom)
+    {
+        var newRevision = revision + 1;
+        var newVersion = (head?.LatestVersion ?? 0) + 1;
+        var record = new VersionRecord
+        {
+            Version = newVersion,
+            Revision = newRevision,
+            Operation = operation,
+            Value = value,
+            Secret = secret,
+            Author = command.Author,
+            TimestampUnixMs = command.TimestampUnixMs,
+            RolledBackFrom = rolledBackFrom,
+        };
+        var newHead = new KeyHead
+        {
+            LatestVersion = newVersion,
+            LatestRevision = newRevision,
+            Deleted = operation == VersionOperation.Delete,
+            Secret = secret,
+            CreateRevision = head is null or { Deleted: true } ? newRevision : head.CreateRevision,
+        };
+
+        // Version first, then head: a reader that sees the new head always finds its version.
+        instance.Upsert(RecordKeys.Version(path, newVersion), record.ToByteArray());
+        instance.Upsert(RecordKeys.Head(path), newHead.ToByteArray());
+        if (head is null)
+            index.Add(RecordKeys.Composite(path));
+        Volatile.Write(ref revision, newRevision);
+        return new CommandResult { Code = ResultCode.ResultOk, Version = newVersion, Revision = newRevision };
+    }
+
+    private CommandResult Invalid(string message)
+        => new() { Code = ResultCode.ResultInvalid, Message = message, Revision = revision };
+}

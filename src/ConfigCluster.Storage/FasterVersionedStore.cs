@@ -1,0 +1,149 @@
+using System.Buffers.Binary;
+using ConfigCluster.Core.Keys;
+using ConfigCluster.Storage.Faster;
+using ConfigCluster.Storage.Records;
+using Google.Protobuf;
+
+namespace ConfigCluster.Storage;
+
+/// <summary>
+/// The versioned store kept in FASTER. Records: one <see cref="KeyHead"/> per key, one
+/// <see cref="VersionRecord"/> per version, one <see cref="StoreMeta"/>. A checkpoint carries the
+/// Raft index and term in FASTER's commit cookie, so a restart resumes exactly where the last
+/// checkpoint stood and the WAL replays the rest.
+/// </summary>
+public sealed partial class FasterVersionedStore : IVersionedStore
+{
+    private const string InstanceDirectoryPrefix = "faster-";
+
+    private readonly StoreOptions options;
+    private readonly KeyIndex index = new();
+    // Readers hold it shared; swapping the FASTER instance (snapshot install, dispose) holds it exclusively.
+    private readonly ReaderWriterLockSlim swapGate = new();
+    private FasterInstance instance;
+    private long generation;
+    private long revision;
+    private long appliedIndex;
+    private long appliedTerm;
+
+    private FasterVersionedStore(StoreOptions options)
+    {
+        this.options = options;
+        Directory.CreateDirectory(options.Directory);
+        generation = FindCurrentGeneration(options.Directory);
+        instance = FasterInstance.Open(options, InstanceDirectory(generation));
+        RemoveOtherGenerations();
+        LoadFromInstance();
+    }
+
+    /// <summary>Opens the store in <see cref="StoreOptions.Directory"/>, recovering the latest checkpoint.</summary>
+    public static FasterVersionedStore Open(StoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Directory);
+        return new FasterVersionedStore(options);
+    }
+
+    /// <inheritdoc/>
+    public long Revision => Volatile.Read(ref revision);
+
+    /// <inheritdoc/>
+    public long AppliedIndex => Volatile.Read(ref appliedIndex);
+
+    /// <inheritdoc/>
+    public StoreCheckpoint? RecoveredCheckpoint { get; private set; }
+
+    /// <summary>Number of keys (live or deleted) the store holds.</summary>
+    public int KeyCount => index.Count;
+
+    private string InstanceDirectory(long gen) => Path.Combine(options.Directory, InstanceDirectoryPrefix + gen.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    // Each snapshot install builds a new FASTER instance in a new directory ("generation") and
+    // only then drops the old one, so a crash mid-install leaves the previous state intact.
+    private static long FindCurrentGeneration(string directory)
+    {
+        var marker = Path.Combine(directory, "CURRENT");
+        return File.Exists(marker) && long.TryParse(File.ReadAllText(marker).Trim(), out var gen) ? gen : 0;
+    }
+
+    private void WriteCurrentGeneration(long gen)
+    {
+        var marker = Path.Combine(options.Directory, "CURRENT");
+        var temp = marker + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(gen.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, marker, overwrite: true);
+    }
+
+    private void RemoveOtherGenerations()
+    {
+        var keep = Path.GetFileName(InstanceDirectory(generation));
+        foreach (var dir in Directory.EnumerateDirectories(options.Directory, InstanceDirectoryPrefix + "*"))
+        {
+            if (!string.Equals(Path.GetFileName(dir), keep, StringComparison.Ordinal))
+                Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // Rebuilds the in-memory parts (key index, counters) from the open FASTER instance.
+    private void LoadFromInstance()
+    {
+        index.Clear();
+        instance.Scan(instance.TailAddress, (key, _) =>
+        {
+            if (RecordKeys.TryParseHead(key, out var composite))
+                index.Add(composite);
+        });
+
+        var meta = instance.ReadForWrite(RecordKeys.Meta) is { } bytes ? StoreMeta.Parser.ParseFrom(bytes) : new StoreMeta();
+        revision = meta.Revision;
+        appliedIndex = meta.AppliedIndex;
+        appliedTerm = meta.AppliedTerm;
+        RecoveredCheckpoint = null;
+        if (instance.RecoveredCookie is { Length: 16 } cookie)
+        {
+            var cookieIndex = BinaryPrimitives.ReadInt64LittleEndian(cookie);
+            var cookieTerm = BinaryPrimitives.ReadInt64LittleEndian(cookie.AsSpan(8));
+            appliedIndex = Math.Max(appliedIndex, cookieIndex);
+            RecoveredCheckpoint = new StoreCheckpoint(cookieIndex, cookieTerm, instance.TailAddress, generation);
+        }
+    }
+
+    private static byte[] Cookie(long raftIndex, long raftTerm)
+    {
+        var cookie = new byte[16];
+        BinaryPrimitives.WriteInt64LittleEndian(cookie, raftIndex);
+        BinaryPrimitives.WriteInt64LittleEndian(cookie.AsSpan(8), raftTerm);
+        return cookie;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<StoreCheckpoint> CheckpointAsync(CancellationToken token)
+    {
+        var (raftIndex, raftTerm) = (appliedIndex, appliedTerm);
+        WriteMeta();
+        var tail = await instance.CheckpointAsync(Cookie(raftIndex, raftTerm), token).ConfigureAwait(false);
+        return new StoreCheckpoint(raftIndex, raftTerm, tail, generation);
+    }
+
+    private void WriteMeta()
+        => instance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm }.ToByteArray());
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        swapGate.EnterWriteLock();
+        try
+        {
+            instance.Dispose();
+        }
+        finally
+        {
+            swapGate.ExitWriteLock();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Core.Keys;
+
+namespace ConfigCluster.Storage;
+
+/// <summary>
+/// The replicated versioned store. One writer (the Raft applier) calls <see cref="Apply"/>,
+/// <see cref="CheckpointAsync"/> and <see cref="InstallSnapshotAsync"/>; any thread may read.
+/// </summary>
+public interface IVersionedStore : IDisposable
+{
+    /// <summary>The global revision: the number of changes applied so far.</summary>
+    long Revision { get; }
+
+    /// <summary>The Raft index of the last entry applied (0 for a fresh store).</summary>
+    long AppliedIndex { get; }
+
+    /// <summary>The checkpoint recovered at open, or null for a fresh store.</summary>
+    StoreCheckpoint? RecoveredCheckpoint { get; }
+
+    /// <summary>
+    /// Applies one command at Raft position <paramref name="index"/>. Deterministic; never throws
+    /// for bad input (the result says what went wrong). Entries at or below
+    /// <see cref="AppliedIndex"/> are ignored.
+    /// </summary>
+    CommandResult Apply(Command command, long index, long term);
+
+    /// <summary>Records that a Raft entry without a command (no-op, configuration) was applied.</summary>
+    void Skip(long index, long term);
+
+    /// <summary>A key's latest version (<paramref name="version"/> = 0) or the given version; null when absent.</summary>
+    StoredVersion? Get(KeyPath path, long version = 0);
+
+    /// <summary>Every version of a key, oldest first; empty when the key never existed.</summary>
+    IReadOnlyList<StoredVersion> History(KeyPath path);
+
+    /// <summary>Keys of one namespace and environment starting with <paramref name="prefix"/>, in order.</summary>
+    /// <param name="after">Only keys strictly after this one (paging).</param>
+    ListPage List(string ns, string env, string prefix, string? after, int limit, bool includeDeleted);
+
+    /// <summary>Takes a durable checkpoint of everything applied so far.</summary>
+    ValueTask<StoreCheckpoint> CheckpointAsync(CancellationToken token);
+
+    /// <summary>Writes the state as of <paramref name="checkpoint"/> to <paramref name="destination"/>.</summary>
+    /// <exception cref="InvalidOperationException">The checkpoint no longer belongs to the open store.</exception>
+    void WriteSnapshot(StoreCheckpoint checkpoint, Stream destination);
+
+    /// <summary>
+    /// Replaces the whole state with a snapshot written by <see cref="WriteSnapshot"/> (verified
+    /// first: a damaged snapshot changes nothing) and checkpoints it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The snapshot is damaged or of an unknown format.</exception>
+    ValueTask<StoreCheckpoint> InstallSnapshotAsync(string snapshotFile, CancellationToken token);
+
+    /// <summary>SHA-256 (hex) over every key's head and versions, in key order.</summary>
+    string ComputeDigest();
+}

@@ -1,0 +1,47 @@
+using System.Buffers.Binary;
+using System.Text;
+using ConfigCluster.Core.Keys;
+
+namespace ConfigCluster.Storage.Records;
+
+/// <summary>
+/// Byte layout of FASTER keys. A tag byte, then UTF-8 <c>namespace \0 environment \0 key</c>,
+/// then (for versions) the version as 8 big-endian bytes.
+/// </summary>
+internal static class RecordKeys
+{
+    public const byte HeadTag = (byte)'h';
+    public const byte VersionTag = (byte)'v';
+    public const byte MetaTag = (byte)'m';
+
+    public static readonly byte[] Meta = [MetaTag];
+
+    public static byte[] Head(KeyPath path) => Build(HeadTag, path, version: null);
+
+    public static byte[] Version(KeyPath path, long version) => Build(VersionTag, path, version);
+
+    /// <summary>The composite string used by the key index: <c>ns \0 env \0 key</c>.</summary>
+    public static string Composite(KeyPath path) => $"{path.Namespace}\0{path.Environment}\0{path.Key}";
+
+    /// <summary>Reads the key path back from a head record key.</summary>
+    public static bool TryParseHead(ReadOnlySpan<byte> key, out string composite)
+    {
+        composite = "";
+        if (key.Length < 5 || key[0] != HeadTag)
+            return false;
+        composite = Encoding.UTF8.GetString(key[1..]);
+        return true;
+    }
+
+    private static byte[] Build(byte tag, KeyPath path, long? version)
+    {
+        var composite = Composite(path);
+        var textLength = Encoding.UTF8.GetByteCount(composite);
+        var buffer = new byte[1 + textLength + (version is null ? 0 : sizeof(long))];
+        buffer[0] = tag;
+        Encoding.UTF8.GetBytes(composite, buffer.AsSpan(1));
+        if (version is { } v)
+            BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1 + textLength), v);
+        return buffer;
+    }
+}

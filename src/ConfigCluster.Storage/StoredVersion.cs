@@ -1,0 +1,37 @@
+using ConfigCluster.Core.Keys;
+
+namespace ConfigCluster.Storage;
+
+/// <summary>What a version records about a change.</summary>
+public enum VersionKind
+{
+    Put = 1,
+    Delete = 2,
+    Rollback = 3,
+}
+
+/// <summary>One version of a key, as read from the store.</summary>
+/// <param name="Value">Value bytes as stored (UTF-8 JSON; ciphertext for secrets); empty for a deletion.</param>
+/// <param name="RolledBackFrom">For a rollback, the version whose value this one holds; otherwise 0.</param>
+public sealed record StoredVersion(
+    KeyPath Path,
+    long Version,
+    long Revision,
+    VersionKind Operation,
+    ReadOnlyMemory<byte> Value,
+    bool Secret,
+    string Author,
+    DateTimeOffset Timestamp,
+    long RolledBackFrom)
+{
+    /// <summary>True when this version is a tombstone.</summary>
+    public bool IsDeletion => Operation == VersionKind.Delete;
+}
+
+/// <summary>A page of a prefix listing.</summary>
+/// <param name="Items">The latest version of each key, in key order.</param>
+/// <param name="NextAfter">The last key of this page when more keys follow; otherwise null.</param>
+public sealed record ListPage(IReadOnlyList<StoredVersion> Items, string? NextAfter);
+
+/// <summary>A store checkpoint: the Raft position it holds and where the FASTER log stood.</summary>
+public sealed record StoreCheckpoint(long Index, long Term, long TailAddress, long Generation);
