@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Starts a three-node ConfigCluster on loopback: builds once, starts three node processes,
+# prints their URLs, and stops them cleanly on Ctrl-C.
+#
+#   deploy/local-cluster.sh [--nodes N] [--data-root DIR] [--base-port P] [--seed-file FILE] [--no-build]
+#
+# Node i (1-based) listens on http 127.0.0.1:(P+10i+1), gRPC (P+10i+2), Raft (P+10i+3);
+# with the default P=7000: node 1 = 7011/7012/7013, node 2 = 7021/7022/7023, ...
+# The same option names are used by deploy/docker-compose.yml (see shared/CONTRACT.md).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+nodes=3
+base_port=7000
+data_root="$repo/.local-cluster"
+seed_file=""
+build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --nodes) nodes="$2"; shift 2 ;;
+    --base-port) base_port="$2"; shift 2 ;;
+    --data-root) data_root="$2"; shift 2 ;;
+    --seed-file) seed_file="$2"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "local-cluster: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$build" = 1 ]; then
+  dotnet build "$repo/src/ConfigCluster.Server" -c Release -v quiet -nologo >/dev/null
+fi
+dll="$repo/src/ConfigCluster.Server/bin/Release/net10.0/ConfigCluster.Server.dll"
+[ -f "$dll" ] || { echo "local-cluster: $dll not found (build failed?)" >&2; exit 1; }
+
+members=""
+for i in $(seq 1 "$nodes"); do
+  members="${members:+$members,}127.0.0.1:$((base_port + 10 * i + 3))"
+done
+
+pids=()
+stop() {
+  echo "stopping ${#pids[@]} nodes..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  exit 0
+}
+trap stop INT TERM
+
+mkdir -p "$data_root"
+for i in $(seq 1 "$nodes"); do
+  args=(--node-id "node$i"
+        --http "http://127.0.0.1:$((base_port + 10 * i + 1))"
+        --grpc "http://127.0.0.1:$((base_port + 10 * i + 2))"
+        --raft "127.0.0.1:$((base_port + 10 * i + 3))"
+        --members "$members"
+        --data-dir "$data_root/node$i")
+  [ -n "$seed_file" ] && args+=(--seed-file "$seed_file")
+  dotnet "$dll" "${args[@]}" > >(sed -u "s/^/[node$i] /") 2>&1 &
+  pids+=($!)
+done
+
+for i in $(seq 1 "$nodes"); do
+  url="http://127.0.0.1:$((base_port + 10 * i + 1))"
+  for _ in $(seq 1 100); do
+    curl -sf "$url/health/live" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  echo "node$i: http $url  grpc http://127.0.0.1:$((base_port + 10 * i + 2))  raft 127.0.0.1:$((base_port + 10 * i + 3))"
+done
+echo "data in $data_root; try: curl -X PUT $url/config/app.name -d '{\"value\":\"demo\"}'"
+echo "Ctrl-C stops the cluster."
+wait

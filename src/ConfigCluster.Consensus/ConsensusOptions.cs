@@ -1,0 +1,42 @@
+using System.Net;
+
+namespace ConfigCluster.Consensus;
+
+/// <summary>Settings of this node's Raft member.</summary>
+public sealed class ConsensusOptions
+{
+    /// <summary>The node's unique name (announced to peers).</summary>
+    public required string NodeId { get; init; }
+
+    /// <summary>This node's Raft peer endpoint.</summary>
+    public required IPEndPoint RaftEndPoint { get; init; }
+
+    /// <summary>Raft endpoints of the initial members, this node included.</summary>
+    public required IReadOnlyList<IPEndPoint> Members { get; init; }
+
+    /// <summary>Directory for the WAL (<c>wal/</c>) and the store (<c>store/</c>).</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Facts announced to peers (client URLs), read back through member metadata.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Applied entries between store checkpoints (Raft snapshots). Default 10,000.</summary>
+    public long SnapshotInterval { get; init; } = 10_000;
+
+    /// <summary>Lower bound of the randomized election timeout in milliseconds. Default 150.</summary>
+    public int LowerElectionTimeoutMs { get; init; } = 150;
+
+    /// <summary>Upper bound of the randomized election timeout in milliseconds. Default 300.</summary>
+    public int UpperElectionTimeoutMs { get; init; } = 300;
+
+    /// <summary>Options of the FASTER store; its directory is set from <see cref="DataDirectory"/>.</summary>
+    public Storage.StoreOptions Store { get; init; } = new();
+}
+
+/// <summary>Keys of the metadata each member announces.</summary>
+public static class MemberMetadataKeys
+{
+    public const string NodeId = "node-id";
+    public const string HttpUrl = "http";
+    public const string GrpcUrl = "grpc";
+}

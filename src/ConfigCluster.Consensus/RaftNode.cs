@@ -1,0 +1,173 @@
+using System.Net;
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Storage;
+using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+
+namespace ConfigCluster.Consensus;
+
+/// <summary>
+/// This node's Raft member: the FASTER store as state machine, DotNext's WriteAheadLog and the
+/// TCP transport. Start order matters: the store recovers its checkpoint before the WAL is
+/// built, because the WAL reads the snapshot index once, in its constructor.
+/// </summary>
+public sealed partial class RaftNode : IAsyncDisposable
+{
+    private readonly ConsensusOptions options;
+    private readonly ILogger<RaftNode> logger;
+    private readonly FasterVersionedStore store;
+    private readonly StoreStateMachine stateMachine;
+    private readonly WriteAheadLog wal;
+    private readonly RaftCluster cluster;
+
+    public RaftNode(ConsensusOptions options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        this.options = options;
+        logger = loggerFactory.CreateLogger<RaftNode>();
+
+        var storeOptions = options.Store;
+        storeOptions.Directory = Path.Combine(options.DataDirectory, "store");
+        store = FasterVersionedStore.Open(storeOptions);
+        stateMachine = new StoreStateMachine(store, options.SnapshotInterval, Path.Combine(options.DataDirectory, "tmp"), loggerFactory.CreateLogger<StoreStateMachine>());
+
+        wal = new WriteAheadLog(
+            new WriteAheadLog.Options
+            {
+                Location = Path.Combine(options.DataDirectory, "wal"),
+                HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
+            },
+            stateMachine);
+
+        var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
+        {
+            LowerElectionTimeout = options.LowerElectionTimeoutMs,
+            UpperElectionTimeout = options.UpperElectionTimeoutMs,
+            RequestTimeout = TimeSpan.FromMilliseconds(options.UpperElectionTimeoutMs * 2),
+            ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
+            LoggerFactory = loggerFactory,
+            ConfigurationStorage = null!,
+        };
+        foreach (var (key, value) in options.Metadata)
+            configuration.Metadata[key] = value;
+        configuration.Metadata[MemberMetadataKeys.NodeId] = options.NodeId;
+
+        var members = (InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage;
+        var builder = members.CreateInitialConfigurationBuilder();
+        foreach (var member in options.Members)
+            builder.Add(member);
+        builder.Build();
+
+        cluster = new RaftCluster(configuration) { AuditTrail = wal };
+        cluster.LeaderChanged += OnLeaderChanged;
+    }
+
+    /// <summary>The store this node applies the log to (read it directly for local reads).</summary>
+    public IVersionedStore Store => store;
+
+    /// <summary>The state machine; register apply observers on it before <see cref="StartAsync"/>.</summary>
+    public StoreStateMachine StateMachine => stateMachine;
+
+    /// <summary>This node's name.</summary>
+    public string NodeId => options.NodeId;
+
+    /// <summary>True while this node is the leader.</summary>
+    public bool IsLeader => !cluster.LeadershipToken.IsCancellationRequested;
+
+    /// <summary>True when some leader is known.</summary>
+    public bool HasLeader => cluster.Leader is not null;
+
+    /// <summary>Starts Raft: replays the WAL after the store's checkpoint and joins the cluster.</summary>
+    public async Task StartAsync(CancellationToken token)
+    {
+        await wal.InitializeAsync(token).ConfigureAwait(false);
+        await cluster.StartAsync(token).ConfigureAwait(false);
+        Log.Started(logger, options.NodeId, options.RaftEndPoint.ToString(), store.AppliedIndex, store.Revision);
+    }
+
+    /// <summary>Leaves the cluster and flushes.</summary>
+    public async Task StopAsync(CancellationToken token)
+    {
+        cluster.LeaderChanged -= OnLeaderChanged;
+        await cluster.StopAsync(token).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until a leader is known, or the token fires.</summary>
+    public async Task WaitForLeaderAsync(CancellationToken token)
+        => await cluster.WaitForLeaderAsync(Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
+
+    /// <summary>
+    /// Appends <paramref name="command"/> on this node (it must be the leader) and waits until it
+    /// is committed by a majority and applied here.
+    /// </summary>
+    public async Task<ProposeOutcome> ProposeAsync(Command command, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (!IsLeader)
+            return ProposeOutcome.NotLeader;
+
+        var payload = CommandCodec.Encode(command);
+        var context = new ProposalContext();
+        try
+        {
+            await cluster.ReplicateAsync(payload, context, token).ConfigureAwait(false);
+        }
+        catch (NotLeaderException e) when (e.InnerException is null)
+        {
+            // Thrown before the append: leadership had already moved.
+            return ProposeOutcome.NotLeader;
+        }
+        catch (Exception e) when (e is NotLeaderException or OperationCanceledException or QuorumUnreachableException or TimeoutException)
+        {
+            Log.ProposalAmbiguous(logger, e.GetType().Name);
+            return ProposeOutcome.Ambiguous;
+        }
+
+        // The leader applied the entry, so its context holds the result.
+        return context.Result is { } result
+            ? new ProposeOutcome(ProposeStatus.Applied, result)
+            : ProposeOutcome.Ambiguous;
+    }
+
+    /// <summary>
+    /// Linearizable read barrier: returns once this node has applied everything committed
+    /// before the call. Works on followers.
+    /// </summary>
+    /// <exception cref="QuorumUnreachableException">No leader can confirm the commit index.</exception>
+    public ValueTask ReadBarrierAsync(CancellationToken token) => cluster.ApplyReadBarrierAsync(token);
+
+    private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
+    {
+        if (leader is null)
+            Log.NoLeader(logger);
+        else
+            Log.LeaderChanged(logger, leader.EndPoint.ToString() ?? "?", leader.IsRemote ? "remote" : "this node");
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        cluster.Dispose();
+        await wal.DisposeAsync().ConfigureAwait(false);
+        store.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Raft node {NodeId} started on {RaftEndPoint}; store at index {AppliedIndex}, revision {Revision}")]
+        public static partial void Started(ILogger logger, string nodeId, string raftEndPoint, long appliedIndex, long revision);
+
+        [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Leader is {Leader} ({Where})")]
+        public static partial void LeaderChanged(ILogger logger, string leader, string where);
+
+        [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "No leader")]
+        public static partial void NoLeader(ILogger logger);
+
+        [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "A proposal ended with an unknown outcome ({Reason})")]
+        public static partial void ProposalAmbiguous(ILogger logger, string reason);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Buffers;
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Storage;
+using DotNext.IO;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+
+namespace ConfigCluster.Consensus;
+
+/// <summary>
+/// The versioned store as DotNext's Raft state machine. Applies entries in log order, takes a
+/// store checkpoint every <see cref="ConsensusOptions.SnapshotInterval"/> entries, and offers the
+/// previous checkpoint as the Raft snapshot so one interval of log stays available to slow
+/// followers (see shared/STACK-NOTES.md).
+/// </summary>
+public sealed partial class StoreStateMachine : IStateMachine
+{
+    private readonly IVersionedStore store;
+    private readonly long snapshotInterval;
+    private readonly string tempDirectory;
+    private readonly ILogger logger;
+    private readonly List<IApplyObserver> observers = [];
+    private volatile StoreSnapshot? offered;
+    private StoreSnapshot? newest;
+    private long snapshotsInstalled;
+
+    public StoreStateMachine(IVersionedStore store, long snapshotInterval, string tempDirectory, ILogger<StoreStateMachine> logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentOutOfRangeException.ThrowIfLessThan(snapshotInterval, 2);
+        this.store = store;
+        this.snapshotInterval = snapshotInterval;
+        this.tempDirectory = tempDirectory;
+        this.logger = logger;
+        Directory.CreateDirectory(tempDirectory);
+        foreach (var stale in Directory.EnumerateFiles(tempDirectory, "*.snap"))
+            File.Delete(stale);
+        if (store.RecoveredCheckpoint is { } recovered)
+            offered = newest = new StoreSnapshot(store, recovered, tempDirectory);
+    }
+
+    /// <summary>The store this state machine applies to.</summary>
+    public IVersionedStore Store => store;
+
+    /// <summary>Raft index of the newest store checkpoint (0 when none).</summary>
+    public long NewestCheckpointIndex => newest?.Index ?? 0;
+
+    /// <summary>Snapshots received from a leader and installed since start.</summary>
+    public long SnapshotsInstalled => Interlocked.Read(ref snapshotsInstalled);
+
+    /// <summary>Registers an observer of applied changes. Call before the node starts.</summary>
+    public void AddObserver(IApplyObserver observer) => observers.Add(observer);
+
+    ISnapshot? ISnapshotManager.Snapshot => offered;
+
+    ValueTask ISnapshotManager.ReclaimGarbageAsync(long watermark, CancellationToken token)
+        => ValueTask.CompletedTask; // FASTER removes outdated checkpoints itself.
+
+    async ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token)
+    {
+        if (entry.Index <= store.AppliedIndex)
+            return store.AppliedIndex;
+
+        // Never let an exception escape: it would stop DotNext's applier for good.
+        try
+        {
+            if (entry.IsSnapshot)
+                await InstallSnapshotAsync(entry, token).ConfigureAwait(false);
+            else
+                ApplyCommand(entry);
+
+            if (store.AppliedIndex - NewestCheckpointIndex >= snapshotInterval)
+                await CheckpointAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            Log.ApplyFailed(logger, entry.Index, e);
+            store.Skip(entry.Index, entry.Term);
+        }
+
+        return Math.Max(store.AppliedIndex, entry.Index);
+    }
+
+    private void ApplyCommand(LogEntry entry)
+    {
+        if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
+        {
+            store.Skip(entry.Index, entry.Term);
+            return;
+        }
+
+        Command command;
+        try
+        {
+            command = CommandCodec.Decode(payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray());
+        }
+        catch (InvalidDataException e)
+        {
+            // A malformed entry is skipped the same way on every node.
+            Log.MalformedEntry(logger, entry.Index, e.Message);
+            store.Skip(entry.Index, entry.Term);
+            return;
+        }
+
+        var result = store.Apply(command, entry.Index, entry.Term);
+        if (entry.Context is ProposalContext context)
+            context.Result = result;
+        foreach (var observer in observers)
+            observer.OnApplied(command, result, entry.Index);
+    }
+
+    private async ValueTask CheckpointAsync(CancellationToken token)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var checkpoint = await store.CheckpointAsync(token).ConfigureAwait(false);
+        var previous = newest;
+        newest = new StoreSnapshot(store, checkpoint, tempDirectory);
+        offered = previous ?? newest;
+        Log.CheckpointTaken(logger, checkpoint.Index, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private async ValueTask InstallSnapshotAsync(LogEntry entry, CancellationToken token)
+    {
+        var file = Path.Combine(tempDirectory, $"incoming-{entry.Index}-{Guid.NewGuid():N}.snap");
+        try
+        {
+            await using (var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                await entry.WriteToAsync(output, 1 << 16, token).ConfigureAwait(false);
+                await output.FlushAsync(token).ConfigureAwait(false);
+            }
+
+            var checkpoint = await store.InstallSnapshotAsync(file, token).ConfigureAwait(false);
+            if (checkpoint.Index != entry.Index)
+                Log.SnapshotIndexMismatch(logger, entry.Index, checkpoint.Index);
+            offered = newest = new StoreSnapshot(store, checkpoint, tempDirectory);
+            Interlocked.Increment(ref snapshotsInstalled);
+            Log.SnapshotInstalled(logger, checkpoint.Index, store.Revision);
+            foreach (var observer in observers)
+                observer.OnSnapshotInstalled(checkpoint.Index, store.Revision);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "Applying log entry {Index} failed; the entry is skipped")]
+        public static partial void ApplyFailed(ILogger logger, long index, Exception exception);
+
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Log entry {Index} is not a command ({Reason}); skipped")]
+        public static partial void MalformedEntry(ILogger logger, long index, string reason);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Store checkpoint at index {Index} took {ElapsedMs:F1} ms")]
+        public static partial void CheckpointTaken(ILogger logger, long index, double elapsedMs);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Installed snapshot up to index {Index} (revision {Revision})")]
+        public static partial void SnapshotInstalled(ILogger logger, long index, long revision);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Snapshot entry {EntryIndex} carried index {SnapshotIndex}")]
+        public static partial void SnapshotIndexMismatch(ILogger logger, long entryIndex, long snapshotIndex);
+    }
+}

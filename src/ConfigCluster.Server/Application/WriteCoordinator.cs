@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using ConfigCluster.Consensus;
+using ConfigCluster.Contracts.Internal.V1;
+using ConfigCluster.Core.Commands;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace ConfigCluster.Server.Application;
+
+/// <summary>
+/// Gets a command committed wherever the leader is: proposes it locally when this node leads,
+/// otherwise forwards it to the leader's internal Peer service. Retries only while nothing can
+/// have been appended (no leader yet, leader moved before appending, leader unreachable);
+/// anything else is reported as ambiguous, never as failed.
+/// </summary>
+public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, ILogger<WriteCoordinator> logger) : IDisposable
+{
+    /// <summary>Trailer a leader sets when it refused a forwarded command because it no longer leads.</summary>
+    public const string NotLeaderTrailer = "cc-not-leader";
+
+    private readonly ConcurrentDictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
+
+    /// <summary>Commits <paramref name="command"/> and returns its apply result.</summary>
+    public async Task<Outcome<CommandResult>> SubmitAsync(Command command, CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(settings.WriteTimeout);
+        var delay = TimeSpan.FromMilliseconds(20);
+        while (true)
+        {
+            ProposeOutcome outcome;
+            try
+            {
+                outcome = node.IsLeader
+                    ? await node.ProposeAsync(command, deadline.Token)
+                    : await ForwardAsync(command, deadline.Token);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                return new ConfigError(ConfigErrorCode.Ambiguous, "the write timed out while in flight; it may or may not have been applied");
+            }
+
+            switch (outcome.Status)
+            {
+                case ProposeStatus.Applied:
+                    return outcome.Result!;
+                case ProposeStatus.Ambiguous:
+                    return new ConfigError(ConfigErrorCode.Ambiguous, "leadership changed while the write was in flight; it may or may not have been applied");
+            }
+
+            // Not applied anywhere: wait for a (new) leader and try again, within the deadline.
+            try
+            {
+                await Task.Delay(delay, deadline.Token);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !token.IsCancellationRequested)
+            {
+                return new ConfigError(ConfigErrorCode.Unavailable, "no leader is available (quorum lost?); the write was not applied");
+            }
+
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
+        }
+    }
+
+    private async Task<ProposeOutcome> ForwardAsync(Command command, CancellationToken token)
+    {
+        var leader = await node.GetLeaderMetadataAsync(token);
+        if (leader is null || !leader.TryGetValue(MemberMetadataKeys.GrpcUrl, out var url))
+            return ProposeOutcome.NotLeader;
+
+        var client = new Peer.PeerClient(channels.GetOrAdd(url, static u => GrpcChannel.ForAddress(u)));
+        try
+        {
+            var reply = await client.ProposeAsync(new ProposeRequest { Command = ByteString.CopyFrom(CommandCodec.Encode(command)) }, cancellationToken: token);
+            Log.Forwarded(logger, url);
+            return new ProposeOutcome(ProposeStatus.Applied, CommandResult.Parser.ParseFrom(reply.Result));
+        }
+        catch (RpcException e) when (e.Trailers.GetValue(NotLeaderTrailer) is not null || IsConnectionRefused(e))
+        {
+            return ProposeOutcome.NotLeader;
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled || !token.IsCancellationRequested)
+        {
+            Log.ForwardAmbiguous(logger, url, e.StatusCode.ToString());
+            return ProposeOutcome.Ambiguous;
+        }
+    }
+
+    // A refused connection means the request never reached the leader: safe to retry.
+    private static bool IsConnectionRefused(RpcException e)
+    {
+        for (Exception? inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+                return true;
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var channel in channels.Values)
+            channel.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3000, Level = LogLevel.Debug, Message = "Forwarded a write to the leader at {LeaderUrl}")]
+        public static partial void Forwarded(ILogger logger, string leaderUrl);
+
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Forwarding a write to {LeaderUrl} ended with {Status}; outcome unknown")]
+        public static partial void ForwardAmbiguous(ILogger logger, string leaderUrl, string status);
+    }
+}

@@ -1,0 +1,41 @@
+using ConfigCluster.Consensus;
+using ConfigCluster.Contracts.V1;
+using Grpc.Core;
+
+namespace ConfigCluster.Server.Grpc;
+
+/// <summary>The public Cluster service: this node's Raft view.</summary>
+public sealed class ClusterGrpcService(RaftNode node) : Cluster.ClusterBase
+{
+    public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
+    {
+        var status = await node.GetStatusAsync(context.CancellationToken);
+        var response = new StatusResponse
+        {
+            NodeId = node.NodeId,
+            Role = status.Role,
+            LeaderId = status.Members.FirstOrDefault(static m => m.IsLeader)?.NodeId ?? "",
+            Term = status.Term,
+            CommitIndex = status.CommitIndex,
+            AppliedIndex = status.AppliedIndex,
+            Revision = status.Revision,
+            SnapshotIndex = status.SnapshotIndex,
+            SnapshotsInstalled = status.SnapshotsInstalled,
+            Digest = request.IncludeDigest ? node.Store.ComputeDigest() : "",
+        };
+        foreach (var member in status.Members)
+        {
+            response.Members.Add(new Member
+            {
+                NodeId = member.NodeId ?? "",
+                Raft = member.Raft,
+                Http = member.HttpUrl ?? "",
+                Grpc = member.GrpcUrl ?? "",
+                Healthy = member.Healthy,
+                IsLeader = member.IsLeader,
+            });
+        }
+
+        return response;
+    }
+}

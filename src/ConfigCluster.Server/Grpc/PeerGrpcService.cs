@@ -1,0 +1,38 @@
+using ConfigCluster.Consensus;
+using ConfigCluster.Contracts.Internal.V1;
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Server.Application;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace ConfigCluster.Server.Grpc;
+
+/// <summary>
+/// Node-to-node calls: a follower forwards a write here and the leader proposes it. The leader
+/// does not re-validate or re-stamp the command: the accepting node built it.
+/// </summary>
+public sealed class PeerGrpcService(RaftNode node) : Peer.PeerBase
+{
+    public override async Task<ProposeResponse> Propose(ProposeRequest request, ServerCallContext context)
+    {
+        Command command;
+        try
+        {
+            command = CommandCodec.Decode(request.Command.Span);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+
+        var outcome = await node.ProposeAsync(command, context.CancellationToken);
+        return outcome.Status switch
+        {
+            ProposeStatus.Applied => new ProposeResponse { Result = outcome.Result!.ToByteString() },
+            ProposeStatus.NotLeader => throw new RpcException(
+                new Status(StatusCode.FailedPrecondition, "this node is not the leader"),
+                new Metadata { { WriteCoordinator.NotLeaderTrailer, "1" } }),
+            _ => throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.Ambiguous, "leadership changed while the write was in flight")),
+        };
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using ConfigCluster.Consensus;
+using ConfigCluster.Server.Application;
+using ConfigCluster.Server.Grpc;
+using ConfigCluster.Server.Http;
+using ConfigCluster.Server.Seed;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace ConfigCluster.Server.Hosting;
+
+/// <summary>Builds the node's web host: Kestrel listeners, services, routes.</summary>
+internal static class NodeHost
+{
+    public static WebApplication Build(NodeSettings settings, IReadOnlyList<SeedEntry>? seed)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss.fff ";
+            options.UseUtcTimestamp = true;
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        // DotNext logs full stack traces every election timeout while a peer is down: keep it quiet by default.
+        builder.Logging.AddFilter("DotNext", LogLevel.Critical);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = settings.MaxValueBytes + (1L << 20);
+            if (settings.HttpUrl == settings.GrpcUrl)
+            {
+                Listen(kestrel, settings.HttpUrl, HttpProtocols.Http1AndHttp2);
+            }
+            else
+            {
+                Listen(kestrel, settings.HttpUrl, HttpProtocols.Http1);
+                Listen(kestrel, settings.GrpcUrl, HttpProtocols.Http2);
+            }
+        });
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(provider => new RaftNode(
+            new ConsensusOptions
+            {
+                NodeId = settings.NodeId,
+                RaftEndPoint = settings.RaftEndPoint,
+                Members = settings.Members,
+                DataDirectory = settings.DataDirectory,
+                SnapshotInterval = settings.SnapshotInterval,
+                Metadata = new Dictionary<string, string>
+                {
+                    [MemberMetadataKeys.HttpUrl] = settings.HttpUrl.ToString().TrimEnd('/'),
+                    [MemberMetadataKeys.GrpcUrl] = settings.GrpcUrl.ToString().TrimEnd('/'),
+                },
+            },
+            provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<WriteCoordinator>();
+        builder.Services.AddSingleton<ConfigService>();
+        builder.Services.AddHostedService<RaftHostedService>();
+        if (seed is not null)
+            builder.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<SeedImportService>(provider, seed));
+        builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = settings.MaxValueBytes + (1 << 20));
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+        var app = builder.Build();
+        app.MapGrpcService<KvGrpcService>();
+        app.MapGrpcService<ClusterGrpcService>();
+        app.MapGrpcService<PeerGrpcService>();
+        app.MapConfigEndpoints();
+        app.MapClusterEndpoints();
+        return app;
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols)
+    {
+        void Configure(ListenOptions listen) => listen.Protocols = protocols;
+
+        if (IPAddress.TryParse(url.Host, out var address))
+            kestrel.Listen(address, url.Port, Configure);
+        else if (url.IsLoopback)
+            kestrel.ListenLocalhost(url.Port, Configure);
+        else
+            kestrel.ListenAnyIP(url.Port, Configure);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Net;
+
+namespace ConfigCluster.Server;
+
+/// <summary>
+/// The validated settings of one node (see shared/CONTRACT.md). Built by
+/// <see cref="Hosting.NodeSettingsParser"/> from the command line, <c>CONFIGCLUSTER_*</c>
+/// environment variables and appsettings.json, in that order of precedence.
+/// </summary>
+public sealed class NodeSettings
+{
+    /// <summary><c>--node-id</c>: the node's unique name.</summary>
+    public required string NodeId { get; init; }
+
+    /// <summary><c>--http</c>: client listener for HTTP/1.1 JSON.</summary>
+    public required Uri HttpUrl { get; init; }
+
+    /// <summary><c>--grpc</c>: client listener for gRPC (HTTP/2); may equal <see cref="HttpUrl"/>.</summary>
+    public required Uri GrpcUrl { get; init; }
+
+    /// <summary><c>--raft</c>: this node's Raft peer endpoint.</summary>
+    public required IPEndPoint RaftEndPoint { get; init; }
+
+    /// <summary><c>--members</c>: Raft endpoints of the initial members, this node included.</summary>
+    public required IReadOnlyList<IPEndPoint> Members { get; init; }
+
+    /// <summary><c>--data-dir</c>: where the WAL, the store and snapshots live.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary><c>--seed-file</c>: JSON or YAML imported at start; null for none.</summary>
+    public string? SeedFile { get; init; }
+
+    /// <summary><c>--dev</c>: one-node development mode.</summary>
+    public bool Dev { get; init; }
+
+    /// <summary><c>--snapshot-interval</c>: applied entries between store checkpoints. Default 10,000.</summary>
+    public long SnapshotInterval { get; init; } = 10_000;
+
+    /// <summary><c>--max-value-bytes</c>: largest value accepted (UTF-8 JSON bytes). Default 1 MiB.</summary>
+    public int MaxValueBytes { get; init; } = 1 << 20;
+
+    /// <summary><c>--write-timeout</c>: how long a write may wait for a leader and commit. Default 10 s.</summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>--read-timeout</c>: how long a linearizable read may wait on its barrier. Default 5 s.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,201 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
+
+namespace ConfigCluster.Server.Hosting;
+
+/// <summary>
+/// Reads <see cref="NodeSettings"/>. Each option comes from the command line (<c>--data-dir X</c>
+/// or <c>--data-dir=X</c>), else the environment (<c>CONFIGCLUSTER_DATA_DIR</c>), else the
+/// <c>ConfigCluster</c> section of appsettings.json (<c>"data-dir"</c>). Any problem is reported
+/// as one line naming the option.
+/// </summary>
+public static class NodeSettingsParser
+{
+    private static readonly string[] ValueOptions =
+    [
+        "node-id", "http", "grpc", "raft", "members", "data-dir", "seed-file",
+        "snapshot-interval", "max-value-bytes", "write-timeout", "read-timeout", "master-key-file", "urls",
+    ];
+
+    private static readonly string[] FlagOptions = ["dev"];
+
+    /// <summary>Parses and validates; on failure <paramref name="error"/> is a one-line message.</summary>
+    public static bool TryParse(
+        string[] args,
+        Func<string, string?> environment,
+        IConfiguration? appSettings,
+        [NotNullWhen(true)] out NodeSettings? settings,
+        [NotNullWhen(false)] out string? error)
+    {
+        settings = null;
+        if (!TryReadCommandLine(args, out var commandLine, out error))
+            return false;
+
+        string? Get(string name)
+        {
+            if (commandLine.TryGetValue(name, out var value))
+                return value;
+            var env = environment("CONFIGCLUSTER_" + name.Replace('-', '_').ToUpperInvariant());
+            if (!string.IsNullOrEmpty(env))
+                return env;
+            return appSettings?[$"ConfigCluster:{name}"];
+        }
+
+        var dev = Get("dev") is { } devText && (devText.Length == 0 || bool.TryParse(devText, out var d) && d);
+        var nodeId = Get("node-id") ?? (dev ? "dev" : null);
+        var http = Get("http") ?? (dev ? "http://127.0.0.1:7001" : null);
+        var grpc = Get("grpc") ?? (dev ? "http://127.0.0.1:7002" : null);
+        var raft = Get("raft") ?? (dev ? "127.0.0.1:7003" : null);
+        var dataDir = Get("data-dir") ?? (dev ? Path.Combine(Environment.CurrentDirectory, ".configcluster-dev") : null);
+
+        if (!Require("node-id", nodeId, out error) || !Require("http", http, out error) || !Require("grpc", grpc, out error)
+            || !Require("raft", raft, out error) || !Require("data-dir", dataDir, out error))
+            return false;
+        if (!Core.Keys.KeyPath.TryValidateScope(nodeId!, "--node-id", out error))
+            return false;
+        if (!TryParseUrl("http", http!, out var httpUrl, out error) || !TryParseUrl("grpc", grpc!, out var grpcUrl, out error))
+            return false;
+        if (!TryParseEndPoint(raft!, out var raftEndPoint))
+            return Fail($"--raft: '{raft}' is not HOST:PORT with an IP address (e.g. 127.0.0.1:7003)", out error);
+
+        var members = new List<IPEndPoint>();
+        var membersText = Get("members") ?? (dev ? raft : null);
+        if (!Require("members", membersText, out error))
+            return false;
+        foreach (var part in membersText!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!TryParseEndPoint(part, out var member))
+                return Fail($"--members: '{part}' is not HOST:PORT with an IP address", out error);
+            if (members.Contains(member))
+                return Fail($"--members: '{part}' is listed twice", out error);
+            members.Add(member);
+        }
+
+        if (!members.Contains(raftEndPoint))
+            return Fail($"--members must include this node's --raft endpoint {raftEndPoint}", out error);
+        if (dev && members.Count != 1)
+            return Fail("--dev runs one node: --members must name only this node", out error);
+
+        if (!TryParseLong("snapshot-interval", Get("snapshot-interval"), 10_000, 2, long.MaxValue, out var snapshotInterval, out error)
+            || !TryParseLong("max-value-bytes", Get("max-value-bytes"), 1 << 20, 16, 64 << 20, out var maxValueBytes, out error)
+            || !TryParseDuration("write-timeout", Get("write-timeout"), TimeSpan.FromSeconds(10), out var writeTimeout, out error)
+            || !TryParseDuration("read-timeout", Get("read-timeout"), TimeSpan.FromSeconds(5), out var readTimeout, out error))
+            return false;
+
+        var seedFile = Get("seed-file");
+        if (seedFile is not null && !File.Exists(seedFile))
+            return Fail($"--seed-file: '{seedFile}' does not exist", out error);
+
+        string fullDataDir;
+        try
+        {
+            fullDataDir = Path.GetFullPath(dataDir!);
+            Directory.CreateDirectory(fullDataDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return Fail($"--data-dir: cannot create '{dataDir}': {e.Message}", out error);
+        }
+
+        settings = new NodeSettings
+        {
+            NodeId = nodeId!,
+            HttpUrl = httpUrl,
+            GrpcUrl = grpcUrl,
+            RaftEndPoint = raftEndPoint,
+            Members = members,
+            DataDirectory = fullDataDir,
+            SeedFile = seedFile is null ? null : Path.GetFullPath(seedFile),
+            Dev = dev,
+            SnapshotInterval = snapshotInterval,
+            MaxValueBytes = (int)maxValueBytes,
+            WriteTimeout = writeTimeout,
+            ReadTimeout = readTimeout,
+        };
+        return true;
+    }
+
+    private static bool TryReadCommandLine(string[] args, out Dictionary<string, string> values, [NotNullWhen(false)] out string? error)
+    {
+        values = new Dictionary<string, string>(StringComparer.Ordinal);
+        error = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+                return Fail($"unexpected argument '{arg}' (options look like --data-dir DIR)", out error);
+            var name = arg[2..];
+            string? value = null;
+            if (name.IndexOf('=', StringComparison.Ordinal) is var eq and >= 0)
+            {
+                value = name[(eq + 1)..];
+                name = name[..eq];
+            }
+
+            if (FlagOptions.Contains(name))
+            {
+                values[name] = value ?? "";
+                continue;
+            }
+
+            if (!ValueOptions.Contains(name))
+                return Fail($"--{name}: unknown option", out error);
+            if (value is null)
+            {
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    return Fail($"--{name}: a value is required", out error);
+                value = args[++i];
+            }
+
+            values[name] = value;
+        }
+
+        return true;
+    }
+
+    private static bool Require(string name, string? value, [NotNullWhen(false)] out string? error)
+    {
+        error = string.IsNullOrWhiteSpace(value) ? $"--{name} is required (or CONFIGCLUSTER_{name.Replace('-', '_').ToUpperInvariant()})" : null;
+        return error is null;
+    }
+
+    private static bool TryParseUrl(string name, string text, out Uri url, [NotNullWhen(false)] out string? error)
+    {
+        error = null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out url!) || url.Scheme is not ("http" or "https") || url.Port <= 0 || url.AbsolutePath != "/")
+            error = $"--{name}: '{text}' is not a URL like http://127.0.0.1:7001";
+        return error is null;
+    }
+
+    private static bool TryParseEndPoint(string text, [NotNullWhen(true)] out IPEndPoint? endPoint)
+        => IPEndPoint.TryParse(text, out endPoint) && endPoint.Port > 0 && text.Contains(':', StringComparison.Ordinal);
+
+    private static bool TryParseLong(string name, string? text, long fallback, long min, long max, out long value, [NotNullWhen(false)] out string? error)
+    {
+        error = null;
+        value = fallback;
+        if (text is null)
+            return true;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) || value < min || value > max)
+            error = $"--{name}: '{text}' is not a whole number between {min} and {max}";
+        return error is null;
+    }
+
+    private static bool TryParseDuration(string name, string? text, TimeSpan fallback, out TimeSpan value, [NotNullWhen(false)] out string? error)
+    {
+        error = null;
+        value = fallback;
+        if (text is null)
+            return true;
+        if (!DurationParser.TryParse(text, out value) || value <= TimeSpan.Zero)
+            error = $"--{name}: '{text}' is not a duration like 500ms, 10s or 2m";
+        return error is null;
+    }
+
+    private static bool Fail(string message, [NotNullWhen(false)] out string? error)
+    {
+        error = message;
+        return false;
+    }
+}

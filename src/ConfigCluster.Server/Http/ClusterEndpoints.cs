@@ -1,0 +1,66 @@
+using ConfigCluster.Consensus;
+
+namespace ConfigCluster.Server.Http;
+
+/// <summary><c>/cluster/status</c> and the health probes; these need no token.</summary>
+internal static class ClusterEndpoints
+{
+    public static void MapClusterEndpoints(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/cluster/status", StatusAsync);
+        routes.MapGet("/health/live", static () => Results.Ok(new { status = "live" }));
+        routes.MapGet("/health/ready", ReadyAsync);
+    }
+
+    private static async Task<IResult> StatusAsync(HttpRequest request, RaftNode node, CancellationToken token)
+    {
+        var status = await node.GetStatusAsync(token);
+        var digest = string.Equals(request.Query["digest"], "true", StringComparison.OrdinalIgnoreCase) ? node.Store.ComputeDigest() : null;
+        return new JsonResult(StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("nodeId", node.NodeId);
+            writer.WriteString("role", status.Role);
+            var leader = status.Members.FirstOrDefault(static m => m.IsLeader);
+            if (leader?.NodeId is { } leaderId)
+                writer.WriteString("leaderId", leaderId);
+            else
+                writer.WriteNull("leaderId");
+            writer.WriteNumber("term", status.Term);
+            writer.WriteNumber("commitIndex", status.CommitIndex);
+            writer.WriteNumber("appliedIndex", status.AppliedIndex);
+            writer.WriteNumber("revision", status.Revision);
+            writer.WriteNumber("snapshotIndex", status.SnapshotIndex);
+            writer.WriteNumber("snapshotsInstalled", status.SnapshotsInstalled);
+            if (digest is not null)
+                writer.WriteString("digest", digest);
+            writer.WriteStartArray("members");
+            foreach (var member in status.Members)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("nodeId", member.NodeId);
+                writer.WriteString("raft", member.Raft);
+                writer.WriteString("http", member.HttpUrl);
+                writer.WriteString("grpc", member.GrpcUrl);
+                writer.WriteBoolean("healthy", member.Healthy);
+                writer.WriteBoolean("leader", member.IsLeader);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
+    }
+
+    // Ready: a leader is known and this node has applied everything it knows to be committed.
+    private static async Task<IResult> ReadyAsync(RaftNode node, CancellationToken token)
+    {
+        var status = await node.GetStatusAsync(token);
+        var leaderKnown = status.Members.Any(static m => m.IsLeader);
+        var caughtUp = status.AppliedIndex >= status.CommitIndex;
+        var ready = leaderKnown && caughtUp;
+        return Results.Json(
+            new { status = ready ? "ready" : "not-ready", leaderKnown, caughtUp, status.AppliedIndex, status.CommitIndex },
+            statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+}

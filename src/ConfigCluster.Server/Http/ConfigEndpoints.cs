@@ -1,0 +1,181 @@
+using System.Text.Json;
+using ConfigCluster.Server.Application;
+using ConfigCluster.Storage;
+
+namespace ConfigCluster.Server.Http;
+
+/// <summary>The key routes of the HTTP/JSON API (shared/CONTRACT.md).</summary>
+internal static class ConfigEndpoints
+{
+    public static void MapConfigEndpoints(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/config", ListAsync);
+        routes.MapGet("/config/history/{key}", HistoryAsync);
+        routes.MapPost("/config/rollback/{key}", RollbackAsync);
+        routes.MapGet("/config/{key}", GetAsync);
+        routes.MapPut("/config/{key}", PutAsync);
+        routes.MapDelete("/config/{key}", DeleteAsync);
+    }
+
+    private static async Task<IResult> GetAsync(string key, HttpRequest request, ConfigService config, CancellationToken token)
+    {
+        if (!RequestParameters.TryGetPath(request, key, out var path, out var problem)
+            || !RequestParameters.TryGetConsistency(request, out var consistency, out problem)
+            || !RequestParameters.TryGetLong(request, "version", 1, out var version, out problem))
+            return problem;
+
+        var outcome = await config.GetAsync(path, version ?? 0, consistency, token);
+        if (outcome.Error is { } error)
+            return HttpErrors.ToResult(error);
+        var found = outcome.Value!;
+        return new JsonResult(StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            WriteVersionFields(writer, found, revealValue: true, includeKey: true);
+            writer.WriteEndObject();
+        });
+    }
+
+    private static async Task<IResult> PutAsync(string key, HttpRequest request, ConfigService config, NodeSettings settings, CancellationToken token)
+    {
+        if (!RequestParameters.TryGetPath(request, key, out var path, out var problem))
+            return problem;
+
+        var body = await PutBody.ReadAsync(request, settings.MaxValueBytes, token);
+        if (body.Error is { } error)
+            return HttpErrors.ToResult(error);
+        var put = body.Value!;
+        var outcome = await config.PutAsync(path, put.ValueJson, put.Secret, put.ExpectedVersion, request.Headers["X-Request-Id"], token);
+        return WriteAnswer(outcome);
+    }
+
+    private static async Task<IResult> DeleteAsync(string key, HttpRequest request, ConfigService config, CancellationToken token)
+    {
+        if (!RequestParameters.TryGetPath(request, key, out var path, out var problem)
+            || !RequestParameters.TryGetLong(request, "expectedVersion", 0, out var expected, out problem))
+            return problem;
+        return WriteAnswer(await config.DeleteAsync(path, expected, request.Headers["X-Request-Id"], token));
+    }
+
+    private static async Task<IResult> RollbackAsync(string key, HttpRequest request, ConfigService config, CancellationToken token)
+    {
+        if (!RequestParameters.TryGetPath(request, key, out var path, out var problem)
+            || !RequestParameters.TryGetLong(request, "version", 1, out var version, out problem))
+            return problem;
+        if (version is null)
+            return HttpErrors.BadRequest("version is required: POST /config/rollback/{key}?version=N");
+        return WriteAnswer(await config.RollbackAsync(path, version.Value, request.Headers["X-Request-Id"], token));
+    }
+
+    private static async Task<IResult> HistoryAsync(string key, HttpRequest request, ConfigService config, CancellationToken token)
+    {
+        if (!RequestParameters.TryGetPath(request, key, out var path, out var problem)
+            || !RequestParameters.TryGetConsistency(request, out var consistency, out problem))
+            return problem;
+        var outcome = await config.HistoryAsync(path, consistency, token);
+        if (outcome.Error is { } error)
+            return HttpErrors.ToResult(error);
+        return new JsonResult(StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("key", path.Key);
+            writer.WriteString("namespace", path.Namespace);
+            writer.WriteString("environment", path.Environment);
+            writer.WriteStartArray("versions");
+            foreach (var version in outcome.Value!)
+            {
+                writer.WriteStartObject();
+                WriteVersionFields(writer, version, revealValue: false, includeKey: false);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, ConfigService config, CancellationToken token)
+    {
+        if (!RequestParameters.TryGetConsistency(request, out var consistency, out var problem)
+            || !RequestParameters.TryGetLong(request, "limit", 1, out var limit, out problem))
+            return problem;
+        var includeDeleted = string.Equals(request.Query["includeDeleted"], "true", StringComparison.OrdinalIgnoreCase);
+        var outcome = await config.ListAsync(request.Query["ns"], request.Query["env"], request.Query["prefix"], request.Query["pageToken"],
+            (int)Math.Min(limit ?? 0, int.MaxValue), includeDeleted, consistency, token);
+        if (outcome.Error is { } error)
+            return HttpErrors.ToResult(error);
+        var page = outcome.Value!;
+        var revision = config.Store.Revision;
+        return new JsonResult(StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("items");
+            foreach (var item in page.Items)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("key", item.Path.Key);
+                WriteValue(writer, item, revealValue: false);
+                writer.WriteNumber("version", item.Version);
+                writer.WriteNumber("revision", item.Revision);
+                writer.WriteBoolean("secret", item.Secret);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            if (page.NextAfter is not null)
+                writer.WriteString("nextPageToken", page.NextAfter);
+            writer.WriteNumber("revision", revision);
+            writer.WriteEndObject();
+        });
+    }
+
+    private static IResult WriteAnswer(Outcome<WriteResult> outcome)
+    {
+        if (outcome.Error is { } error)
+            return HttpErrors.ToResult(error);
+        var result = outcome.Value!;
+        return new JsonResult(StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("key", result.Path.Key);
+            writer.WriteNumber("version", result.Version);
+            writer.WriteNumber("revision", result.Revision);
+            writer.WriteEndObject();
+        });
+    }
+
+    private static void WriteVersionFields(Utf8JsonWriter writer, StoredVersion version, bool revealValue, bool includeKey)
+    {
+        if (includeKey)
+        {
+            writer.WriteString("key", version.Path.Key);
+            writer.WriteString("namespace", version.Path.Namespace);
+            writer.WriteString("environment", version.Path.Environment);
+        }
+
+        WriteValue(writer, version, revealValue);
+        writer.WriteNumber("version", version.Version);
+        writer.WriteNumber("revision", version.Revision);
+        writer.WriteString("operation", version.Operation switch
+        {
+            VersionKind.Delete => "delete",
+            VersionKind.Rollback => "rollback",
+            _ => "put",
+        });
+        if (version.RolledBackFrom > 0)
+            writer.WriteNumber("rolledBackFrom", version.RolledBackFrom);
+        writer.WriteBoolean("secret", version.Secret);
+        writer.WriteString("author", version.Author);
+        writer.WriteString("updatedAt", version.Timestamp.UtcDateTime);
+    }
+
+    // A secret's value appears only in an explicit GET of the key; a deletion has no value.
+    private static void WriteValue(Utf8JsonWriter writer, StoredVersion version, bool revealValue)
+    {
+        writer.WritePropertyName("value");
+        if (version.IsDeletion || (version.Secret && !revealValue))
+            writer.WriteNullValue();
+        else
+            writer.WriteRawValue(version.Value.Span, skipInputValidation: true);
+    }
+}
