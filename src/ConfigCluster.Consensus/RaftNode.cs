@@ -40,6 +40,10 @@ public sealed partial class RaftNode : IAsyncDisposable
             {
                 Location = Path.Combine(options.DataDirectory, "wal"),
                 HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
+                // Entries are written into memory-mapped chunk files, so an appended entry is in the
+                // OS page cache at once and survives a kill -9 of the process; DotNext's flusher
+                // writes committed pages to disk in the background.
+                MemoryManagement = WriteAheadLog.MemoryManagementStrategy.SharedMemory,
             },
             stateMachine);
 
