@@ -7,6 +7,9 @@ namespace ConfigCluster.Storage;
 
 public sealed partial class FasterVersionedStore
 {
+    /// <summary>Request ids longer than this are not remembered (no deduplication).</summary>
+    public const int MaxRequestIdLength = 128;
+
     /// <inheritdoc/>
     public CommandResult Apply(Command command, long raftIndex, long raftTerm)
     {
@@ -14,13 +17,20 @@ public sealed partial class FasterVersionedStore
         if (raftIndex <= appliedIndex)
             return new CommandResult { Code = ResultCode.ResultInvalid, Message = "entry already applied", Revision = revision };
 
-        var result = command.OpCase switch
-        {
-            Command.OpOneofCase.Put => ApplyPut(command, command.Put),
-            Command.OpOneofCase.Delete => ApplyDelete(command, command.Delete),
-            Command.OpOneofCase.Rollback => ApplyRollback(command, command.Rollback),
-            _ => Invalid("command has no operation"),
-        };
+        // A client that retries a write after an ambiguous failure reuses its request id: the
+        // retry gets the first attempt's result and changes nothing.
+        var requestKey = command.RequestId.Length is > 0 and <= MaxRequestIdLength ? RecordKeys.Request(command.RequestId) : null;
+        var result = requestKey is not null && instance.ReadForWrite(requestKey) is { } remembered
+            ? Remembered(remembered)
+            : command.OpCase switch
+            {
+                Command.OpOneofCase.Put => ApplyPut(command, command.Put),
+                Command.OpOneofCase.Delete => ApplyDelete(command, command.Delete),
+                Command.OpOneofCase.Rollback => ApplyRollback(command, command.Rollback),
+                _ => Invalid("command has no operation"),
+            };
+        if (requestKey is not null && !result.Deduplicated)
+            instance.Upsert(requestKey, result.ToByteArray());
         Volatile.Write(ref appliedTerm, raftTerm);
         Volatile.Write(ref appliedIndex, raftIndex);
         return result;
@@ -126,11 +136,19 @@ public sealed partial class FasterVersionedStore
 
         // Version first, then head: a reader that sees the new head always finds its version.
         instance.Upsert(RecordKeys.Version(path, newVersion), record.ToByteArray());
+        instance.Upsert(RecordKeys.Change(newRevision), new ChangeRecord { Namespace = path.Namespace, Environment = path.Environment, Key = path.Key, Version = newVersion }.ToByteArray());
         instance.Upsert(RecordKeys.Head(path), newHead.ToByteArray());
         if (head is null)
             index.Add(RecordKeys.Composite(path));
         Volatile.Write(ref revision, newRevision);
         return new CommandResult { Code = ResultCode.ResultOk, Version = newVersion, Revision = newRevision };
+    }
+
+    private static CommandResult Remembered(byte[] bytes)
+    {
+        var result = CommandResult.Parser.ParseFrom(bytes);
+        result.Deduplicated = true;
+        return result;
     }
 
     private CommandResult Invalid(string message)

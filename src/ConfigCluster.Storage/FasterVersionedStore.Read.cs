@@ -32,6 +32,25 @@ public sealed partial class FasterVersionedStore
     }
 
     /// <inheritdoc/>
+    public StoredVersion? GetChange(long atRevision)
+    {
+        swapGate.EnterReadLock();
+        try
+        {
+            if (atRevision < 1 || instance.Read(RecordKeys.Change(atRevision)) is not { } bytes)
+                return null;
+            var change = ChangeRecord.Parser.ParseFrom(bytes);
+            return KeyPath.TryCreate(change.Namespace, change.Environment, change.Key, out var path, out _)
+                ? GetCore(path, change.Version)
+                : null;
+        }
+        finally
+        {
+            swapGate.ExitReadLock();
+        }
+    }
+
+    /// <inheritdoc/>
     public IReadOnlyList<StoredVersion> History(KeyPath path)
     {
         swapGate.EnterReadLock();

@@ -51,6 +51,9 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     public long AppliedIndex => Volatile.Read(ref appliedIndex);
 
     /// <inheritdoc/>
+    public long OldestRevision => 1;
+
+    /// <inheritdoc/>
     public StoreCheckpoint? RecoveredCheckpoint { get; private set; }
 
     /// <summary>Number of keys (live or deleted) the store holds.</summary>

@@ -31,6 +31,12 @@ public interface IVersionedStore : IDisposable
     /// <summary>A key's latest version (<paramref name="version"/> = 0) or the given version; null when absent.</summary>
     StoredVersion? Get(KeyPath path, long version = 0);
 
+    /// <summary>The version made at global revision <paramref name="atRevision"/>; null when none is kept.</summary>
+    StoredVersion? GetChange(long atRevision);
+
+    /// <summary>The oldest revision whose change is still kept (1 until history is compacted).</summary>
+    long OldestRevision { get; }
+
     /// <summary>Every version of a key, oldest first; empty when the key never existed.</summary>
     IReadOnlyList<StoredVersion> History(KeyPath path);
 

@@ -104,7 +104,8 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, NodeSe
     {
         var command = new Command
         {
-            RequestId = string.IsNullOrEmpty(requestId) ? Guid.NewGuid().ToString("N") : requestId,
+            // Only a client-chosen id is remembered for deduplication; none means none.
+            RequestId = requestId ?? "",
             TimestampUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
             Author = AnonymousAuthor,
         };
@@ -119,6 +120,8 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, NodeSe
 
     private async Task<Outcome<WriteResult>> SubmitAsync(KeyPath path, Command command, CancellationToken token)
     {
+        if (command.RequestId.Length > FasterVersionedStore.MaxRequestIdLength)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, $"request id is longer than {FasterVersionedStore.MaxRequestIdLength} characters");
         var outcome = await writes.SubmitAsync(command, token);
         if (outcome.Error is { } error)
             return error;

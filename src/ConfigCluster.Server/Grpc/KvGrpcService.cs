@@ -73,7 +73,7 @@ public sealed class KvGrpcService(ConfigService config) : KV.KVBase
         => new() { Path = ToContract(result.Path), Version = result.Version, Revision = result.Revision };
 
     // Secret values are shown only to an explicit Get of the key.
-    private static KeyValue ToKeyValue(StoredVersion version, bool revealValue) => new()
+    internal static KeyValue ToKeyValue(StoredVersion version, bool revealValue) => new()
     {
         Path = ToContract(version.Path),
         ValueJson = version.IsDeletion || (version.Secret && !revealValue) ? "" : Encoding.UTF8.GetString(version.Value.Span),

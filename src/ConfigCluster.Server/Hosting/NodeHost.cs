@@ -4,6 +4,7 @@ using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Grpc;
 using ConfigCluster.Server.Http;
 using ConfigCluster.Server.Seed;
+using ConfigCluster.Server.Watch;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ConfigCluster.Server.Hosting;
@@ -61,6 +62,8 @@ internal static class NodeHost
                 },
             },
             provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(provider => new ChangeFeed(provider.GetRequiredService<RaftNode>().Store));
+        builder.Services.AddSingleton(provider => new WatchReader(provider.GetRequiredService<ChangeFeed>(), provider.GetRequiredService<RaftNode>().Store));
         builder.Services.AddSingleton<WriteCoordinator>();
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddHostedService<RaftHostedService>();
@@ -73,6 +76,9 @@ internal static class NodeHost
         app.MapGrpcService<KvGrpcService>();
         app.MapGrpcService<ClusterGrpcService>();
         app.MapGrpcService<PeerGrpcService>();
+        app.MapGrpcService<WatchGrpcService>();
+        app.UseWebSockets();
+        app.MapWatchEndpoints();
         app.MapConfigEndpoints();
         app.MapClusterEndpoints();
         return app;

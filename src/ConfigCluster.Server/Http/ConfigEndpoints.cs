@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ConfigCluster.Server.Application;
+using ConfigCluster.Server.Watch;
 using ConfigCluster.Storage;
 
 namespace ConfigCluster.Server.Http;
@@ -17,14 +18,24 @@ internal static class ConfigEndpoints
         routes.MapDelete("/config/{key}", DeleteAsync);
     }
 
-    private static async Task<IResult> GetAsync(string key, HttpRequest request, ConfigService config, CancellationToken token)
+    private static async Task<IResult> GetAsync(string key, HttpRequest request, HttpResponse response, ConfigService config, ChangeFeed feed, CancellationToken token)
     {
         if (!RequestParameters.TryGetPath(request, key, out var path, out var problem)
             || !RequestParameters.TryGetConsistency(request, out var consistency, out problem)
             || !RequestParameters.TryGetLong(request, "version", 1, out var version, out problem))
             return problem;
 
+        if (request.Query.ContainsKey("wait"))
+        {
+            if (version is not null)
+                return HttpErrors.BadRequest("wait cannot be combined with version");
+            if (await LongPoll.WaitAsync(request, path, config, feed, consistency, token) is { } waitProblem)
+                return waitProblem;
+            consistency = ReadConsistency.Serializable; // the wait already brought this node up to date
+        }
+
         var outcome = await config.GetAsync(path, version ?? 0, consistency, token);
+        response.Headers[LongPoll.IndexHeader] = LongPoll.KeyIndex(config, path);
         if (outcome.Error is { } error)
             return HttpErrors.ToResult(error);
         var found = outcome.Value!;

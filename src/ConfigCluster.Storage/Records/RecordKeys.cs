@@ -13,12 +13,32 @@ internal static class RecordKeys
     public const byte HeadTag = (byte)'h';
     public const byte VersionTag = (byte)'v';
     public const byte MetaTag = (byte)'m';
+    public const byte ChangeTag = (byte)'c';
+    public const byte RequestTag = (byte)'r';
 
     public static readonly byte[] Meta = [MetaTag];
 
     public static byte[] Head(KeyPath path) => Build(HeadTag, path, version: null);
 
     public static byte[] Version(KeyPath path, long version) => Build(VersionTag, path, version);
+
+    /// <summary>The change made at a global revision.</summary>
+    public static byte[] Change(long revision)
+    {
+        var buffer = new byte[1 + sizeof(long)];
+        buffer[0] = ChangeTag;
+        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1), revision);
+        return buffer;
+    }
+
+    /// <summary>The remembered result of a client request id (write deduplication).</summary>
+    public static byte[] Request(string requestId)
+    {
+        var buffer = new byte[1 + Encoding.UTF8.GetByteCount(requestId)];
+        buffer[0] = RequestTag;
+        Encoding.UTF8.GetBytes(requestId, buffer.AsSpan(1));
+        return buffer;
+    }
 
     /// <summary>The composite string used by the key index: <c>ns \0 env \0 key</c>.</summary>
     public static string Composite(KeyPath path) => $"{path.Namespace}\0{path.Environment}\0{path.Key}";

@@ -1,0 +1,46 @@
+using System.Globalization;
+using ConfigCluster.Contracts.V1;
+using ConfigCluster.Server.Application;
+using ConfigCluster.Server.Watch;
+using Grpc.Core;
+
+namespace ConfigCluster.Server.Grpc;
+
+/// <summary>The public Watch service (proto/configcluster/v1/watch.proto).</summary>
+public sealed class WatchGrpcService(WatchReader watches) : Contracts.V1.Watch.WatchBase
+{
+    private static readonly TimeSpan DefaultProgressInterval = TimeSpan.FromSeconds(5);
+
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
+    {
+        if (!WatchFilter.TryCreate(request.Namespace, request.Environment, request.Key, request.Prefix, out var filter, out var error))
+            throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.InvalidArgument, error));
+        if (request.HasStartRevision && request.StartRevision < 0)
+            throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.InvalidArgument, "start_revision must be 0 or more"));
+        var interval = request.ProgressIntervalMs > 0 ? TimeSpan.FromMilliseconds(Math.Max(request.ProgressIntervalMs, 50)) : DefaultProgressInterval;
+
+        long delivered = request.HasStartRevision ? request.StartRevision : 0;
+        try
+        {
+            await foreach (var item in watches.ReadAsync(filter, request.HasStartRevision ? request.StartRevision : null, interval, context.CancellationToken))
+            {
+                var response = new WatchResponse { Revision = item.Revision, Progress = item.Change is null };
+                if (item.Change is { } change)
+                    response.Events.Add(KvGrpcService.ToKeyValue(change, revealValue: false));
+                await responseStream.WriteAsync(response, context.CancellationToken);
+                delivered = item.Revision;
+            }
+        }
+        catch (WatchCompactedException e)
+        {
+            throw new RpcException(new Status(StatusCode.OutOfRange, e.Message), new Metadata { { "cc-oldest-revision", e.OldestRevision.ToString(CultureInfo.InvariantCulture) } });
+        }
+        catch (WatchEndedException e)
+        {
+            var trailers = new Metadata { { "cc-resume-revision", delivered.ToString(CultureInfo.InvariantCulture) } };
+            throw e.Reason == WatchEndReason.Overflow
+                ? new RpcException(new Status(StatusCode.ResourceExhausted, $"the watcher fell behind; resume from revision {delivered}"), trailers)
+                : new RpcException(new Status(StatusCode.Unavailable, $"the watch was ended ({e.Reason}); resume from revision {delivered}"), trailers);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using ConfigCluster.Core.Keys;
+using ConfigCluster.Server.Application;
+using ConfigCluster.Server.Hosting;
+using ConfigCluster.Server.Watch;
+
+namespace ConfigCluster.Server.Http;
+
+/// <summary>
+/// Long-poll for <c>GET /config/{key}?wait=30s&amp;index=R</c>: returns as soon as the key's latest
+/// revision is above R (at once if it already is), or when the wait runs out; the answer then
+/// carries the key's current state and its revision in <c>X-Config-Index</c>. Fed by the same
+/// change feed as the watches.
+/// </summary>
+internal static class LongPoll
+{
+    public const string IndexHeader = "X-Config-Index";
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(5);
+
+    /// <summary>Waits; returns a problem answer for bad parameters, otherwise null.</summary>
+    public static async Task<IResult?> WaitAsync(HttpRequest request, KeyPath path, ConfigService config, ChangeFeed feed, ReadConsistency consistency, CancellationToken token)
+    {
+        if (!DurationParser.TryParse(request.Query["wait"], out var wait) || wait < TimeSpan.Zero || wait > MaxWait)
+            return HttpErrors.BadRequest($"wait must be a duration up to {MaxWait.TotalMinutes:0}m, like 30s");
+        if (!RequestParameters.TryGetLong(request, "index", 0, out var index, out var problem))
+            return problem;
+
+        // Subscribe before looking, so a change between the look and the wait is not missed.
+        using var subscription = feed.Subscribe(new WatchFilter(path.Namespace, path.Environment, path.Key, ""));
+        if (consistency == ReadConsistency.Linearizable)
+        {
+            // A failed barrier shows up again on the read that follows; no need to answer it here.
+            await config.GetAsync(path, 0, consistency, token);
+        }
+
+        if (KeyRevision(config, path) > (index ?? 0))
+            return null;
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(wait);
+        try
+        {
+            while (await subscription.Reader.WaitToReadAsync(timeout.Token))
+            {
+                if (subscription.Reader.TryRead(out var change) && change.Revision > (index ?? 0))
+                    return null;
+            }
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            // The wait ran out: answer with the current state.
+        }
+        catch (WatchEndedException)
+        {
+            // The feed ended (snapshot install, shutdown): answer with the current state.
+        }
+
+        return null;
+    }
+
+    /// <summary>The key's latest revision (deletions included), 0 when it never existed.</summary>
+    public static string KeyIndex(ConfigService config, KeyPath path)
+        => KeyRevision(config, path).ToString(CultureInfo.InvariantCulture);
+
+    private static long KeyRevision(ConfigService config, KeyPath path) => config.Store.Get(path)?.Revision ?? 0;
+}

@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using ConfigCluster.Server.Watch;
+using ConfigCluster.Storage;
+
+namespace ConfigCluster.Server.Http;
+
+/// <summary>
+/// <c>GET /ws/watch?prefix=P&amp;fromRevision=R</c> (or <c>key=K</c>; <c>ns</c>, <c>env</c>): a
+/// WebSocket carrying one JSON message per change in revision order, fed by the same change feed
+/// as the gRPC watch. Idle streams get <c>{"type":"progress","revision":N}</c> messages.
+/// </summary>
+internal static class WatchEndpoints
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+
+    public static void MapWatchEndpoints(this IEndpointRouteBuilder routes) => routes.Map("/ws/watch", WatchAsync);
+
+    private static async Task WatchAsync(HttpContext context, WatchReader watches)
+    {
+        var request = context.Request;
+        if (!WatchFilter.TryCreate(request.Query["ns"], request.Query["env"], request.Query["key"], request.Query["prefix"], out var filter, out var error))
+        {
+            await HttpErrors.BadRequest(error).ExecuteAsync(context);
+            return;
+        }
+
+        if (!RequestParameters.TryGetLong(request, "fromRevision", 0, out var fromRevision, out var problem))
+        {
+            await problem.ExecuteAsync(context);
+            return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await HttpErrors.BadRequest("this route needs a WebSocket upgrade").ExecuteAsync(context);
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var receiving = DrainUntilCloseAsync(socket, closed);
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        try
+        {
+            await foreach (var item in watches.ReadAsync(filter, fromRevision, ProgressInterval, closed.Token))
+            {
+                buffer.ResetWrittenCount();
+                using (var writer = new Utf8JsonWriter(buffer))
+                    Write(writer, item);
+                await socket.SendAsync(buffer.WrittenMemory, WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+            }
+        }
+        catch (WatchCompactedException e)
+        {
+            await CloseAsync(socket, WebSocketCloseStatus.PolicyViolation, e.Message);
+        }
+        catch (WatchEndedException e)
+        {
+            await CloseAsync(socket, WebSocketCloseStatus.EndpointUnavailable, $"watch ended ({e.Reason}); reconnect with fromRevision set to the last revision received");
+        }
+        catch (OperationCanceledException) when (closed.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (WebSocketException)
+        {
+            // The connection broke.
+        }
+
+        await closed.CancelAsync();
+        await receiving;
+    }
+
+    private static void Write(Utf8JsonWriter writer, WatchItem item)
+    {
+        writer.WriteStartObject();
+        if (item.Change is not { } change)
+        {
+            writer.WriteString("type", "progress");
+            writer.WriteNumber("revision", item.Revision);
+            writer.WriteEndObject();
+            return;
+        }
+
+        writer.WriteString("type", "event");
+        writer.WriteString("key", change.Path.Key);
+        writer.WriteString("namespace", change.Path.Namespace);
+        writer.WriteString("environment", change.Path.Environment);
+        writer.WriteNumber("revision", change.Revision);
+        writer.WriteNumber("version", change.Version);
+        writer.WriteString("operation", change.Operation switch
+        {
+            VersionKind.Delete => "delete",
+            VersionKind.Rollback => "rollback",
+            _ => "put",
+        });
+        writer.WriteString("author", change.Author);
+        writer.WriteString("updatedAt", change.Timestamp.UtcDateTime);
+        writer.WriteBoolean("secret", change.Secret);
+        writer.WritePropertyName("value");
+        // Watch events never carry a secret's value.
+        if (change.IsDeletion || change.Secret)
+            writer.WriteNullValue();
+        else
+            writer.WriteRawValue(change.Value.Span, skipInputValidation: true);
+        writer.WriteEndObject();
+    }
+
+    // Reads (and ignores) client messages so a close frame is noticed; cancels the watch then.
+    private static async Task DrainUntilCloseAsync(WebSocket socket, CancellationTokenSource closed)
+    {
+        var scratch = new byte[1024];
+        try
+        {
+            while (!closed.IsCancellationRequested)
+            {
+                var result = await socket.ReceiveAsync(scratch, closed.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                    break;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+
+        await closed.CancelAsync();
+    }
+
+    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+            return;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.CloseOutputAsync(status, reason.Length > 120 ? reason[..120] : reason, timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Runtime.CompilerServices;
+using ConfigCluster.Storage;
+
+namespace ConfigCluster.Server.Watch;
+
+/// <summary>One item of a watch: a change, or (when <see cref="Change"/> is null) a progress mark.</summary>
+/// <param name="Revision">For a change its revision; for progress, every matching change up to it was delivered.</param>
+public readonly record struct WatchItem(StoredVersion? Change, long Revision);
+
+/// <summary>The requested start revision is older than the oldest kept.</summary>
+public sealed class WatchCompactedException(long oldestRevision)
+    : Exception($"revision is compacted; the oldest available revision is {oldestRevision}")
+{
+    public long OldestRevision { get; } = oldestRevision;
+}
+
+/// <summary>
+/// Turns a subscription into the stream a watcher sees: first the kept history after the start
+/// revision, then live changes, with no gap and no duplicate across the switch (the live
+/// subscription starts before the replay, and live changes at or below the replayed revision
+/// are dropped), and progress marks while idle.
+/// </summary>
+public sealed class WatchReader(ChangeFeed feed, IVersionedStore store)
+{
+    /// <exception cref="WatchCompactedException">The start revision is no longer kept.</exception>
+    /// <exception cref="WatchEndedException">The feed ended the watch (overflow, snapshot install, shutdown).</exception>
+    public async IAsyncEnumerable<WatchItem> ReadAsync(WatchFilter filter, long? startRevision, TimeSpan progressInterval,
+        [EnumeratorCancellation] CancellationToken token)
+    {
+        using var subscription = feed.Subscribe(filter);
+        var floor = subscription.SubscribedAt;
+        if (startRevision is { } from)
+        {
+            if (from < store.OldestRevision - 1)
+                throw new WatchCompactedException(store.OldestRevision);
+            for (var revision = from + 1; revision <= subscription.SubscribedAt; revision++)
+            {
+                token.ThrowIfCancellationRequested();
+                if (store.GetChange(revision) is { } change && filter.Matches(change))
+                    yield return new WatchItem(change, revision);
+            }
+
+            floor = Math.Max(floor, from);
+        }
+
+        var reader = subscription.Reader;
+        while (true)
+        {
+            while (reader.TryRead(out var change))
+            {
+                if (change.Revision > floor)
+                    yield return new WatchItem(change, change.Revision);
+            }
+
+            bool? more = null;
+            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(token))
+            {
+                idle.CancelAfter(progressInterval);
+                try
+                {
+                    more = await reader.WaitToReadAsync(idle.Token);
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                {
+                    // idle: fall through to report progress
+                }
+            }
+
+            if (more is null)
+            {
+                // Idle: report progress only when nothing matching is waiting in the buffer.
+                var seen = subscription.SeenThrough;
+                if (!reader.TryPeek(out _))
+                    yield return new WatchItem(null, Math.Max(seen, floor));
+                continue;
+            }
+
+            if (more == false)
+            {
+                await reader.Completion; // rethrows WatchEndedException
+                yield break;
+            }
+        }
+    }
+}
