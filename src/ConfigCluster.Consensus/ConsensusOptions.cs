@@ -8,11 +8,11 @@ public sealed class ConsensusOptions
     /// <summary>The node's unique name (announced to peers).</summary>
     public required string NodeId { get; init; }
 
-    /// <summary>This node's Raft peer endpoint.</summary>
-    public required IPEndPoint RaftEndPoint { get; init; }
+    /// <summary>This node's Raft peer endpoint. A DNS name binds all interfaces on its port and is announced as given.</summary>
+    public required EndPoint RaftEndPoint { get; init; }
 
     /// <summary>Raft endpoints of the initial members, this node included.</summary>
-    public required IReadOnlyList<IPEndPoint> Members { get; init; }
+    public required IReadOnlyList<EndPoint> Members { get; init; }
 
     /// <summary>Directory for the WAL (<c>wal/</c>) and the store (<c>store/</c>).</summary>
     public required string DataDirectory { get; init; }

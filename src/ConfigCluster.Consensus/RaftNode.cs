@@ -47,8 +47,15 @@ public sealed partial class RaftNode : IAsyncDisposable
             },
             stateMachine);
 
-        var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
+        var (bind, announced) = options.RaftEndPoint switch
         {
+            IPEndPoint ip => (ip, (EndPoint)ip),
+            DnsEndPoint dns => (new IPEndPoint(IPAddress.Any, dns.Port), dns),
+            var other => throw new ArgumentException($"unsupported Raft endpoint {other}", nameof(options)),
+        };
+        var configuration = new RaftCluster.TcpConfiguration(bind)
+        {
+            PublicEndPoint = announced,
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
             RequestTimeout = TimeSpan.FromMilliseconds(options.UpperElectionTimeoutMs * 2),
@@ -90,7 +97,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     {
         await wal.InitializeAsync(token).ConfigureAwait(false);
         await cluster.StartAsync(token).ConfigureAwait(false);
-        Log.Started(logger, options.NodeId, options.RaftEndPoint.ToString(), store.AppliedIndex, store.Revision);
+        Log.Started(logger, options.NodeId, Format(options.RaftEndPoint), store.AppliedIndex, store.Revision);
     }
 
     /// <summary>Leaves the cluster and flushes.</summary>

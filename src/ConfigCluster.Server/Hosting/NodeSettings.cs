@@ -18,11 +18,11 @@ public sealed class NodeSettings
     /// <summary><c>--grpc</c>: client listener for gRPC (HTTP/2); may equal <see cref="HttpUrl"/>.</summary>
     public required Uri GrpcUrl { get; init; }
 
-    /// <summary><c>--raft</c>: this node's Raft peer endpoint.</summary>
-    public required IPEndPoint RaftEndPoint { get; init; }
+    /// <summary><c>--raft</c>: this node's Raft peer endpoint (<see cref="IPEndPoint"/> or <see cref="DnsEndPoint"/>).</summary>
+    public required EndPoint RaftEndPoint { get; init; }
 
     /// <summary><c>--members</c>: Raft endpoints of the initial members, this node included.</summary>
-    public required IReadOnlyList<IPEndPoint> Members { get; init; }
+    public required IReadOnlyList<EndPoint> Members { get; init; }
 
     /// <summary><c>--data-dir</c>: where the WAL, the store and snapshots live.</summary>
     public required string DataDirectory { get; init; }

@@ -57,16 +57,16 @@ public static class NodeSettingsParser
         if (!TryParseUrl("http", http!, out var httpUrl, out error) || !TryParseUrl("grpc", grpc!, out var grpcUrl, out error))
             return false;
         if (!TryParseEndPoint(raft!, out var raftEndPoint))
-            return Fail($"--raft: '{raft}' is not HOST:PORT with an IP address (e.g. 127.0.0.1:7003)", out error);
+            return Fail($"--raft: '{raft}' is not HOST:PORT (e.g. 127.0.0.1:7003 or node1:7003)", out error);
 
-        var members = new List<IPEndPoint>();
+        var members = new List<EndPoint>();
         var membersText = Get("members") ?? (dev ? raft : null);
         if (!Require("members", membersText, out error))
             return false;
         foreach (var part in membersText!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!TryParseEndPoint(part, out var member))
-                return Fail($"--members: '{part}' is not HOST:PORT with an IP address", out error);
+                return Fail($"--members: '{part}' is not HOST:PORT", out error);
             if (members.Contains(member))
                 return Fail($"--members: '{part}' is listed twice", out error);
             members.Add(member);
@@ -168,8 +168,25 @@ public static class NodeSettingsParser
         return error is null;
     }
 
-    private static bool TryParseEndPoint(string text, [NotNullWhen(true)] out IPEndPoint? endPoint)
-        => IPEndPoint.TryParse(text, out endPoint) && endPoint.Port > 0 && text.Contains(':', StringComparison.Ordinal);
+    // HOST:PORT where HOST is an IP address or a DNS name (containers address peers by name).
+    private static bool TryParseEndPoint(string text, [NotNullWhen(true)] out EndPoint? endPoint)
+    {
+        endPoint = null;
+        if (IPEndPoint.TryParse(text, out var ip) && ip.Port > 0 && text.Contains(':', StringComparison.Ordinal))
+        {
+            endPoint = ip;
+            return true;
+        }
+
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            return false;
+        var host = text[..colon];
+        if (Uri.CheckHostName(host) != UriHostNameType.Dns)
+            return false;
+        endPoint = new DnsEndPoint(host, port);
+        return true;
+    }
 
     private static bool TryParseLong(string name, string? text, long fallback, long min, long max, out long value, [NotNullWhen(false)] out string? error)
     {
