@@ -27,6 +27,8 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.Put => ApplyPut(command, command.Put),
                 Command.OpOneofCase.Delete => ApplyDelete(command, command.Delete),
                 Command.OpOneofCase.Rollback => ApplyRollback(command, command.Rollback),
+                Command.OpOneofCase.AddDataKey => ApplyAddDataKey(command, command.AddDataKey),
+                Command.OpOneofCase.Rewrap => ApplyRewrap(command.Rewrap),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)
@@ -57,9 +59,14 @@ public sealed partial class FasterVersionedStore
         if (live && put.Secret && !head!.Secret)
             return Invalid($"key '{path.Key}' exists and is not secret; delete it first to recreate it as a secret");
 
-        // A key marked secret at creation stays secret for every later version.
+        // A key marked secret at creation stays secret for every later version, and a secret's
+        // value must arrive sealed for exactly the version it becomes. A mismatch means the
+        // accepting node built the command from a stale view: it re-reads and retries.
         var secret = live ? head!.Secret || put.Secret : put.Secret;
-        return Append(path, head, command, VersionOperation.Put, put.Value, secret, rolledBackFrom: 0);
+        var newVersion = (head?.LatestVersion ?? 0) + 1;
+        if (secret != put.Encrypted || (put.Encrypted && put.SealedForVersion != newVersion))
+            return Retry($"key '{path.Key}' changed while the write was prepared");
+        return Append(path, head, command, VersionOperation.Put, put.Value, secret, rolledBackFrom: 0, put.Fingerprint);
     }
 
     private CommandResult ApplyDelete(Command command, DeleteOp delete)
@@ -71,7 +78,7 @@ public sealed partial class FasterVersionedStore
             return new CommandResult { Code = ResultCode.ResultNotFound, Message = $"key '{path.Key}' not found", Revision = revision };
         if (!ExpectationHolds(head, delete.HasExpectedVersion, delete.ExpectedVersion, out var mismatch))
             return mismatch;
-        return Append(path, head, command, VersionOperation.Delete, ByteString.Empty, head.Secret, rolledBackFrom: 0);
+        return Append(path, head, command, VersionOperation.Delete, ByteString.Empty, head.Secret, rolledBackFrom: 0, ByteString.Empty);
     }
 
     private CommandResult ApplyRollback(Command command, RollbackOp rollback)
@@ -88,7 +95,15 @@ public sealed partial class FasterVersionedStore
             return new CommandResult { Code = ResultCode.ResultVersionNotFound, Message = $"version {rollback.ToVersion} of key '{path.Key}' is no longer kept", Revision = revision };
         if (target.Operation == VersionOperation.Delete)
             return Invalid($"version {rollback.ToVersion} of key '{path.Key}' is a deletion; nothing to roll back to");
-        return Append(path, head, command, VersionOperation.Rollback, target.Value, head.Secret || target.Secret, rollback.ToVersion);
+
+        // A secret's envelope is bound to its version, so the accepting node re-seals the old
+        // value for the new version and sends it along.
+        var secret = head.Secret || target.Secret;
+        if (secret != rollback.HasReplacement || (secret && rollback.SealedForVersion != head.LatestVersion + 1))
+            return Retry($"key '{path.Key}' changed while the rollback was prepared");
+        return secret
+            ? Append(path, head, command, VersionOperation.Rollback, rollback.ReplacementValue, secret: true, rollback.ToVersion, rollback.Fingerprint)
+            : Append(path, head, command, VersionOperation.Rollback, target.Value, secret: false, rollback.ToVersion, ByteString.Empty);
     }
 
     // expected == latest version matches; expected 0 also matches a key that is absent or deleted.
@@ -110,7 +125,7 @@ public sealed partial class FasterVersionedStore
         return false;
     }
 
-    private CommandResult Append(KeyPath path, KeyHead? head, Command command, VersionOperation operation, ByteString value, bool secret, long rolledBackFrom)
+    private CommandResult Append(KeyPath path, KeyHead? head, Command command, VersionOperation operation, ByteString value, bool secret, long rolledBackFrom, ByteString fingerprint)
     {
         var newRevision = revision + 1;
         var newVersion = (head?.LatestVersion ?? 0) + 1;
@@ -124,6 +139,7 @@ public sealed partial class FasterVersionedStore
             Author = command.Author,
             TimestampUnixMs = command.TimestampUnixMs,
             RolledBackFrom = rolledBackFrom,
+            Fingerprint = fingerprint,
         };
         var newHead = new KeyHead
         {
@@ -150,6 +166,9 @@ public sealed partial class FasterVersionedStore
         result.Deduplicated = true;
         return result;
     }
+
+    private CommandResult Retry(string message)
+        => new() { Code = ResultCode.ResultRetry, Message = message, Revision = revision };
 
     private CommandResult Invalid(string message)
         => new() { Code = ResultCode.ResultInvalid, Message = message, Revision = revision };

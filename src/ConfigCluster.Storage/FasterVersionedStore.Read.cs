@@ -145,5 +145,8 @@ public sealed partial class FasterVersionedStore
         record.Secret,
         record.Author,
         DateTimeOffset.FromUnixTimeMilliseconds(record.TimestampUnixMs),
-        record.RolledBackFrom);
+        record.RolledBackFrom)
+    {
+        Fingerprint = record.Fingerprint.Memory,
+    };
 }

@@ -106,6 +106,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
         revision = meta.Revision;
         appliedIndex = meta.AppliedIndex;
         appliedTerm = meta.AppliedTerm;
+        dataKeyCount = meta.DataKeyCount;
         RecoveredCheckpoint = null;
         if (instance.RecoveredCookie is { Length: 16 } cookie)
         {
@@ -134,7 +135,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     }
 
     private void WriteMeta()
-        => instance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm }.ToByteArray());
+        => instance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount }.ToByteArray());
 
     /// <inheritdoc/>
     public void Dispose()

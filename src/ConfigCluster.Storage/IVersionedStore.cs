@@ -37,6 +37,12 @@ public interface IVersionedStore : IDisposable
     /// <summary>The oldest revision whose change is still kept (1 until history is compacted).</summary>
     long OldestRevision { get; }
 
+    /// <summary>The replicated keyring, oldest first (the last is the key for new secrets).</summary>
+    IReadOnlyList<WrappedDataKey> DataKeys();
+
+    /// <summary>Every key (live or deleted) of every namespace and environment, in order.</summary>
+    IReadOnlyList<Core.Keys.KeyPath> AllKeys();
+
     /// <summary>Every version of a key, oldest first; empty when the key never existed.</summary>
     IReadOnlyList<StoredVersion> History(KeyPath path);
 

@@ -24,6 +24,9 @@ public sealed record StoredVersion(
     DateTimeOffset Timestamp,
     long RolledBackFrom)
 {
+    /// <summary>Keyed fingerprint of a secret's plaintext (empty for plain values).</summary>
+    public ReadOnlyMemory<byte> Fingerprint { get; init; }
+
     /// <summary>True when this version is a tombstone.</summary>
     public bool IsDeletion => Operation == VersionKind.Delete;
 }

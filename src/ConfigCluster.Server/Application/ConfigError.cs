@@ -21,6 +21,12 @@ public enum ConfigErrorCode
     /// <summary>The write may or may not have been applied (504, Unknown).</summary>
     Ambiguous,
 
+    /// <summary>This node cannot handle secrets (no or wrong master key) (503, Unavailable: another node may).</summary>
+    Sealed,
+
+    /// <summary>The write was built from a stale view and should be rebuilt (internal; after retries: 409).</summary>
+    Retry,
+
     /// <summary>An internal failure (500, Internal).</summary>
     Internal,
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using ConfigCluster.Consensus;
 using ConfigCluster.Core.Commands;
 using ConfigCluster.Core.Keys;
+using ConfigCluster.Server.Secrets;
 using ConfigCluster.Storage;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Google.Protobuf;
@@ -15,10 +16,13 @@ namespace ConfigCluster.Server.Application;
 /// read barrier unless serializable, then the local store.
 /// Authorization and secret encryption belong between validation and <c>SubmitAsync</c>.
 /// </summary>
-public sealed class ConfigService(RaftNode node, WriteCoordinator writes, NodeSettings settings, TimeProvider clock)
+public sealed class ConfigService(RaftNode node, WriteCoordinator writes, SecretKeyring keyring, NodeSettings settings, TimeProvider clock)
 {
     /// <summary>Author recorded on versions until access control names the caller.</summary>
     public const string AnonymousAuthor = "anonymous";
+
+    /// <summary>How often a write built from a stale view (see <see cref="ResultCode.ResultRetry"/>) is rebuilt.</summary>
+    private const int MaxRetries = 5;
 
     /// <summary>Default and largest page size of a listing.</summary>
     public const int DefaultListLimit = 1000, MaxListLimit = 10_000;
@@ -36,7 +40,15 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, NodeSe
             return new ConfigError(ConfigErrorCode.NotFound, version > 0 ? $"key '{path.Key}' has no version {version}" : $"key '{path.Key}' not found");
         if (version == 0 && found.IsDeletion)
             return new ConfigError(ConfigErrorCode.NotFound, $"key '{path.Key}' not found (deleted at version {found.Version})");
-        return found;
+        if (!found.Secret || found.IsDeletion)
+            return found;
+
+        // The one place a secret is decrypted: an explicit read of the key.
+        if (keyring.SealedReason is { } sealedReason)
+            return new ConfigError(ConfigErrorCode.Sealed, $"this node is sealed and cannot reveal secrets: {sealedReason}");
+        return keyring.TryOpen(found.Value.Span, path, found.Version, out var plaintext, out var openError)
+            ? found with { Value = plaintext }
+            : new ConfigError(ConfigErrorCode.Internal, openError);
     }
 
     public async Task<Outcome<IReadOnlyList<StoredVersion>>> HistoryAsync(KeyPath path, ReadConsistency consistency, CancellationToken token)
@@ -71,14 +83,41 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, NodeSe
         if (expectedVersion < 0)
             return Task.FromResult<Outcome<WriteResult>>(new ConfigError(ConfigErrorCode.InvalidArgument, "expectedVersion must be 0 or more"));
 
-        var put = new PutOp { Key = path.ToStoreKey(), Value = ByteString.CopyFrom(bytes), Secret = secret };
-        if (expectedVersion is { } expected)
-        {
-            put.HasExpectedVersion = true;
-            put.ExpectedVersion = expected;
-        }
+        return PutCoreAsync(path, bytes, secret, expectedVersion, requestId, token);
+    }
 
-        return SubmitAsync(path, NewCommand(requestId, put: put), token);
+    private async Task<Outcome<WriteResult>> PutCoreAsync(KeyPath path, byte[] bytes, bool secret, long? expectedVersion, string? requestId, CancellationToken token)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var put = new PutOp { Key = path.ToStoreKey(), Value = ByteString.CopyFrom(bytes), Secret = secret };
+            if (expectedVersion is { } expected)
+            {
+                put.HasExpectedVersion = true;
+                put.ExpectedVersion = expected;
+            }
+
+            // A secret is sealed here, before the command exists, so the log never holds plaintext.
+            var head = node.Store.Get(path);
+            var live = head is { IsDeletion: false };
+            if ((live && head!.Secret) || (secret && !live))
+            {
+                if (await SealAsync(path, bytes, (head?.Version ?? 0) + 1, token) is not { } sealedValue)
+                    return SealError(path);
+                if (sealedValue.Error is { } sealError)
+                    return sealError;
+                put.Value = ByteString.CopyFrom(sealedValue.Envelope);
+                put.Fingerprint = ByteString.CopyFrom(sealedValue.Fingerprint);
+                put.Encrypted = true;
+                put.SealedForVersion = (head?.Version ?? 0) + 1;
+            }
+
+            var outcome = await SubmitAsync(path, NewCommand(requestId, put: put), token);
+            if (outcome.Error is not { Code: ConfigErrorCode.Retry } || attempt >= MaxRetries)
+                return outcome;
+            if (await BarrierAsync(ReadConsistency.Linearizable, token) is { } barrierError)
+                return barrierError;
+        }
     }
 
     public Task<Outcome<WriteResult>> DeleteAsync(KeyPath path, long? expectedVersion, string? requestId, CancellationToken token)
@@ -93,14 +132,72 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, NodeSe
         return SubmitAsync(path, NewCommand(requestId, delete: delete), token);
     }
 
-    public Task<Outcome<WriteResult>> RollbackAsync(KeyPath path, long toVersion, string? requestId, CancellationToken token)
+    public async Task<Outcome<WriteResult>> RollbackAsync(KeyPath path, long toVersion, string? requestId, CancellationToken token)
     {
         if (toVersion < 1)
-            return Task.FromResult<Outcome<WriteResult>>(new ConfigError(ConfigErrorCode.InvalidArgument, "version must be 1 or more"));
-        return SubmitAsync(path, NewCommand(requestId, rollback: new RollbackOp { Key = path.ToStoreKey(), ToVersion = toVersion }), token);
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "version must be 1 or more");
+        for (var attempt = 0; ; attempt++)
+        {
+            var rollback = new RollbackOp { Key = path.ToStoreKey(), ToVersion = toVersion };
+            var head = node.Store.Get(path);
+            var target = node.Store.Get(path, toVersion);
+            if (head is not null && target is { IsDeletion: false } && (head.Secret || target.Secret))
+            {
+                // The old envelope is bound to its version: open it and re-seal for the new one.
+                if (keyring.SealedReason is not null)
+                    return SealError(path);
+                if (!keyring.TryOpen(target.Value.Span, path, toVersion, out var plaintext, out var openError))
+                    return new ConfigError(ConfigErrorCode.Internal, openError);
+                if (await SealAsync(path, plaintext, head.Version + 1, token) is not { } sealedValue)
+                    return SealError(path);
+                if (sealedValue.Error is { } sealError)
+                    return sealError;
+                rollback.HasReplacement = true;
+                rollback.ReplacementValue = ByteString.CopyFrom(sealedValue.Envelope);
+                rollback.Fingerprint = ByteString.CopyFrom(sealedValue.Fingerprint);
+                rollback.SealedForVersion = head.Version + 1;
+            }
+
+            var outcome = await SubmitAsync(path, NewCommand(requestId, rollback: rollback), token);
+            if (outcome.Error is not { Code: ConfigErrorCode.Retry } || attempt >= MaxRetries)
+                return outcome;
+            if (await BarrierAsync(ReadConsistency.Linearizable, token) is { } barrierError)
+                return barrierError;
+        }
     }
 
-    private Command NewCommand(string? requestId, PutOp? put = null, DeleteOp? delete = null, RollbackOp? rollback = null)
+    private sealed record SealedValue(byte[] Envelope, byte[] Fingerprint, ConfigError? Error);
+
+    // Seals a secret value; makes the keyring's first data key when there is none yet.
+    private async Task<SealedValue?> SealAsync(KeyPath path, byte[] plaintext, long version, CancellationToken token)
+    {
+        if (keyring.MasterKey is not { } masterKey)
+            return null;
+        if (!keyring.HasDataKey)
+        {
+            var (keyId, wrapped) = masterKey.NewWrappedDataKey();
+            var added = await writes.SubmitAsync(NewCommand(null, addDataKey: new AddDataKeyOp { KeyId = ByteString.CopyFrom(keyId), WrappedKey = ByteString.CopyFrom(wrapped) }), token);
+            if (added.Error is { } addError)
+                return new SealedValue([], [], addError);
+
+            // The key was applied on the leader; make sure this node has applied it too.
+            if (await BarrierAsync(ReadConsistency.Linearizable, token) is { } barrierError)
+                return new SealedValue([], [], barrierError);
+        }
+
+        return keyring.TrySeal(plaintext, path, version, out var envelope, out var fingerprint, out var error)
+            ? new SealedValue(envelope, fingerprint, null)
+            : new SealedValue([], [], new ConfigError(ConfigErrorCode.Sealed, error));
+    }
+
+    private ConfigError SealError(KeyPath path)
+        => new(ConfigErrorCode.Sealed, $"this node is sealed and cannot write secret '{path.Key}': {keyring.SealedReason}");
+
+    /// <summary>Commits an administrative command (keyring changes) as is.</summary>
+    public Task<Outcome<CommandResult>> SubmitRawAsync(Command command, CancellationToken token) => writes.SubmitAsync(command, token);
+
+    /// <summary>Builds a command stamped with this node's time and the author.</summary>
+    public Command NewCommand(string? requestId, PutOp? put = null, DeleteOp? delete = null, RollbackOp? rollback = null, AddDataKeyOp? addDataKey = null, RewrapOp? rewrap = null)
     {
         var command = new Command
         {
@@ -113,8 +210,12 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, NodeSe
             command.Put = put;
         else if (delete is not null)
             command.Delete = delete;
-        else
+        else if (rollback is not null)
             command.Rollback = rollback;
+        else if (addDataKey is not null)
+            command.AddDataKey = addDataKey;
+        else
+            command.Rewrap = rewrap;
         return command;
     }
 
@@ -132,6 +233,7 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, NodeSe
             ResultCode.ResultNotFound or ResultCode.ResultVersionNotFound => new ConfigError(ConfigErrorCode.NotFound, result.Message),
             ResultCode.ResultVersionMismatch => new ConfigError(ConfigErrorCode.VersionMismatch, result.Message) { CurrentVersion = result.CurrentVersion },
             ResultCode.ResultInvalid => new ConfigError(ConfigErrorCode.InvalidArgument, result.Message),
+            ResultCode.ResultRetry => new ConfigError(ConfigErrorCode.Retry, result.Message),
             _ => new ConfigError(ConfigErrorCode.Internal, "the store could not apply the write"),
         };
     }

@@ -19,14 +19,17 @@ internal static class GrpcErrors
             ConfigErrorCode.InvalidArgument => StatusCode.InvalidArgument,
             ConfigErrorCode.NotFound => StatusCode.NotFound,
             ConfigErrorCode.VersionMismatch => StatusCode.FailedPrecondition,
+            ConfigErrorCode.Retry => StatusCode.Aborted,
             ConfigErrorCode.TooLarge => StatusCode.ResourceExhausted,
-            ConfigErrorCode.Unavailable => StatusCode.Unavailable,
+            ConfigErrorCode.Unavailable or ConfigErrorCode.Sealed => StatusCode.Unavailable,
             ConfigErrorCode.Ambiguous => StatusCode.Unknown,
             _ => StatusCode.Internal,
         };
         var trailers = new Metadata();
         if (error.Code == ConfigErrorCode.Ambiguous)
             trailers.Add(OutcomeTrailer, "ambiguous");
+        if (error.Code == ConfigErrorCode.Sealed)
+            trailers.Add("cc-sealed", "1");
         if (error.CurrentVersion is { } current)
             trailers.Add(CurrentVersionTrailer, current.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new RpcException(new Status(code, error.Message), trailers);

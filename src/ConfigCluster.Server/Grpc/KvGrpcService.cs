@@ -89,5 +89,6 @@ public sealed class KvGrpcService(ConfigService config) : KV.KVBase
             _ => Operation.Put,
         },
         RolledBackFrom = version.RolledBackFrom,
+        Fingerprint = version.Fingerprint.IsEmpty ? "" : Convert.ToHexStringLower(version.Fingerprint.Span),
     };
 }

@@ -3,6 +3,7 @@ using ConfigCluster.Consensus;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Grpc;
 using ConfigCluster.Server.Http;
+using ConfigCluster.Server.Secrets;
 using ConfigCluster.Server.Seed;
 using ConfigCluster.Server.Watch;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -65,7 +66,16 @@ internal static class NodeHost
         builder.Services.AddSingleton(provider => new ChangeFeed(provider.GetRequiredService<RaftNode>().Store));
         builder.Services.AddSingleton(provider => new WatchReader(provider.GetRequiredService<ChangeFeed>(), provider.GetRequiredService<RaftNode>().Store));
         builder.Services.AddSingleton<WriteCoordinator>();
+        builder.Services.AddSingleton(provider =>
+        {
+            var (masterKey, sealedReason, generated) = MasterKeySource.Load(settings, Environment.GetEnvironmentVariable);
+            var logger = provider.GetRequiredService<ILogger<SecretKeyring>>();
+            if (generated)
+                DevLog.GeneratedMasterKey(logger, Path.Combine(settings.DataDirectory, MasterKeySource.DevKeyFileName));
+            return new SecretKeyring(masterKey, sealedReason, provider.GetRequiredService<RaftNode>().Store, logger);
+        });
         builder.Services.AddSingleton<ConfigService>();
+        builder.Services.AddSingleton<KeyRotation>();
         builder.Services.AddHostedService<RaftHostedService>();
         if (seed is not null)
             builder.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<SeedImportService>(provider, seed));
@@ -77,10 +87,12 @@ internal static class NodeHost
         app.MapGrpcService<ClusterGrpcService>();
         app.MapGrpcService<PeerGrpcService>();
         app.MapGrpcService<WatchGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
         app.UseWebSockets();
         app.MapWatchEndpoints();
         app.MapConfigEndpoints();
         app.MapClusterEndpoints();
+        app.MapAdminEndpoints();
         return app;
     }
 

@@ -30,6 +30,9 @@ public sealed class NodeSettings
     /// <summary><c>--seed-file</c>: JSON or YAML imported at start; null for none.</summary>
     public string? SeedFile { get; init; }
 
+    /// <summary><c>--master-key-file</c>: file holding the base64 master key; null for none.</summary>
+    public string? MasterKeyFile { get; init; }
+
     /// <summary><c>--dev</c>: one-node development mode.</summary>
     public bool Dev { get; init; }
 

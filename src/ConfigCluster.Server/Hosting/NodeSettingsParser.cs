@@ -83,6 +83,10 @@ public static class NodeSettingsParser
             || !TryParseDuration("read-timeout", Get("read-timeout"), TimeSpan.FromSeconds(5), out var readTimeout, out error))
             return false;
 
+        var masterKeyFile = Get("master-key-file");
+        if (masterKeyFile is not null && !File.Exists(masterKeyFile))
+            return Fail($"--master-key-file: '{masterKeyFile}' does not exist", out error);
+
         var seedFile = Get("seed-file");
         if (seedFile is not null && !File.Exists(seedFile))
             return Fail($"--seed-file: '{seedFile}' does not exist", out error);
@@ -108,6 +112,7 @@ public static class NodeSettingsParser
             DataDirectory = fullDataDir,
             SeedFile = seedFile is null ? null : Path.GetFullPath(seedFile),
             Dev = dev,
+            MasterKeyFile = masterKeyFile is null ? null : Path.GetFullPath(masterKeyFile),
             SnapshotInterval = snapshotInterval,
             MaxValueBytes = (int)maxValueBytes,
             WriteTimeout = writeTimeout,

@@ -1,21 +1,45 @@
 using ConfigCluster.Consensus;
+using ConfigCluster.Server.Secrets;
 using ConfigCluster.Server.Watch;
 
 namespace ConfigCluster.Server.Hosting;
 
-/// <summary>Runs the node's Raft member for the lifetime of the host, with the change feed attached.</summary>
-internal sealed class RaftHostedService(RaftNode node, ChangeFeed feed) : IHostedService
+/// <summary>
+/// Runs the node's Raft member for the lifetime of the host, with the change feed attached;
+/// checks the master key against the keyring once the node has caught up.
+/// </summary>
+internal sealed class RaftHostedService(RaftNode node, ChangeFeed feed, SecretKeyring keyring) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    private readonly CancellationTokenSource stopping = new();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         node.StateMachine.AddObserver(feed);
-        return node.StartAsync(cancellationToken);
+        await node.StartAsync(cancellationToken);
+        _ = VerifyKeyringAsync(stopping.Token);
+    }
+
+    private async Task VerifyKeyringAsync(CancellationToken token)
+    {
+        try
+        {
+            await node.WaitForLeaderAsync(token);
+            await node.ReadBarrierAsync(token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or DotNext.Net.Cluster.Consensus.Raft.QuorumUnreachableException)
+        {
+            // Verified on first use instead.
+        }
+
+        keyring.Verify();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await stopping.CancelAsync();
         feed.EndAll();
         await node.StopAsync(cancellationToken);
         await node.DisposeAsync();
+        stopping.Dispose();
     }
 }

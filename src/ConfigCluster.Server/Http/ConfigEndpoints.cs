@@ -129,6 +129,8 @@ internal static class ConfigEndpoints
                 writer.WriteNumber("version", item.Version);
                 writer.WriteNumber("revision", item.Revision);
                 writer.WriteBoolean("secret", item.Secret);
+                if (!item.Fingerprint.IsEmpty)
+                    writer.WriteString("fingerprint", Convert.ToHexStringLower(item.Fingerprint.Span));
                 writer.WriteEndObject();
             }
 
@@ -176,6 +178,8 @@ internal static class ConfigEndpoints
         if (version.RolledBackFrom > 0)
             writer.WriteNumber("rolledBackFrom", version.RolledBackFrom);
         writer.WriteBoolean("secret", version.Secret);
+        if (!version.Fingerprint.IsEmpty)
+            writer.WriteString("fingerprint", Convert.ToHexStringLower(version.Fingerprint.Span));
         writer.WriteString("author", version.Author);
         writer.WriteString("updatedAt", version.Timestamp.UtcDateTime);
     }

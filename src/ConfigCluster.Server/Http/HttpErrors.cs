@@ -11,9 +11,9 @@ internal static class HttpErrors
         {
             ConfigErrorCode.InvalidArgument => StatusCodes.Status400BadRequest,
             ConfigErrorCode.NotFound => StatusCodes.Status404NotFound,
-            ConfigErrorCode.VersionMismatch => StatusCodes.Status409Conflict,
+            ConfigErrorCode.VersionMismatch or ConfigErrorCode.Retry => StatusCodes.Status409Conflict,
             ConfigErrorCode.TooLarge => StatusCodes.Status413PayloadTooLarge,
-            ConfigErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+            ConfigErrorCode.Unavailable or ConfigErrorCode.Sealed => StatusCodes.Status503ServiceUnavailable,
             ConfigErrorCode.Ambiguous => StatusCodes.Status504GatewayTimeout,
             _ => StatusCodes.Status500InternalServerError,
         };
@@ -27,6 +27,8 @@ internal static class HttpErrors
                 writer.WriteString("outcome", "ambiguous");
             else if (error.Code == ConfigErrorCode.Unavailable)
                 writer.WriteString("outcome", "not-applied");
+            else if (error.Code == ConfigErrorCode.Sealed)
+                writer.WriteBoolean("sealed", true);
             writer.WriteEndObject();
         });
     }

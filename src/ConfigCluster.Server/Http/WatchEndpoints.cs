@@ -99,6 +99,8 @@ internal static class WatchEndpoints
         writer.WriteString("author", change.Author);
         writer.WriteString("updatedAt", change.Timestamp.UtcDateTime);
         writer.WriteBoolean("secret", change.Secret);
+        if (!change.Fingerprint.IsEmpty)
+            writer.WriteString("fingerprint", Convert.ToHexStringLower(change.Fingerprint.Span));
         writer.WritePropertyName("value");
         // Watch events never carry a secret's value.
         if (change.IsDeletion || change.Secret)

@@ -15,6 +15,7 @@ internal static class RecordKeys
     public const byte MetaTag = (byte)'m';
     public const byte ChangeTag = (byte)'c';
     public const byte RequestTag = (byte)'r';
+    public const byte DataKeyTag = (byte)'k';
 
     public static readonly byte[] Meta = [MetaTag];
 
@@ -28,6 +29,15 @@ internal static class RecordKeys
         var buffer = new byte[1 + sizeof(long)];
         buffer[0] = ChangeTag;
         BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1), revision);
+        return buffer;
+    }
+
+    /// <summary>A data key of the keyring, by sequence.</summary>
+    public static byte[] DataKey(long sequence)
+    {
+        var buffer = new byte[1 + sizeof(long)];
+        buffer[0] = DataKeyTag;
+        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1), sequence);
         return buffer;
     }
 
