@@ -10,6 +10,9 @@ public sealed partial class FasterVersionedStore
     /// <summary>Request ids longer than this are not remembered (no deduplication).</summary>
     public const int MaxRequestIdLength = 128;
 
+    /// <summary>Most items in one change-set.</summary>
+    public const int MaxChangeSetItems = 1000;
+
     /// <inheritdoc/>
     public CommandResult Apply(Command command, long raftIndex, long raftTerm)
     {
@@ -24,11 +27,13 @@ public sealed partial class FasterVersionedStore
             ? Remembered(remembered)
             : command.OpCase switch
             {
-                Command.OpOneofCase.Put => ApplyPut(command, command.Put),
-                Command.OpOneofCase.Delete => ApplyDelete(command, command.Delete),
-                Command.OpOneofCase.Rollback => ApplyRollback(command, command.Rollback),
+                Command.OpOneofCase.Put => ApplyOne(command, PlanPut(command.Put)),
+                Command.OpOneofCase.Delete => ApplyOne(command, PlanDelete(command.Delete)),
+                Command.OpOneofCase.Rollback => ApplyOne(command, PlanRollback(command.Rollback)),
+                Command.OpOneofCase.ChangeSet => ApplyChangeSet(command, command.ChangeSet),
                 Command.OpOneofCase.AddDataKey => ApplyAddDataKey(command, command.AddDataKey),
                 Command.OpOneofCase.Rewrap => ApplyRewrap(command.Rewrap),
+                Command.OpOneofCase.SetEnvironment => ApplySetEnvironment(command.SetEnvironment),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)
@@ -47,117 +52,84 @@ public sealed partial class FasterVersionedStore
         Volatile.Write(ref appliedIndex, raftIndex);
     }
 
-    private CommandResult ApplyPut(Command command, PutOp put)
+    private CommandResult ApplyOne(Command command, Plan plan)
     {
-        if (!KeyPath.TryFrom(put.Key, out var path, out var error))
-            return Invalid(error);
-        var head = ReadHead(path, forWrite: true);
-        if (!ExpectationHolds(head, put.HasExpectedVersion, put.ExpectedVersion, out var mismatch))
-            return mismatch;
-
-        var live = head is { Deleted: false };
-        if (live && put.Secret && !head!.Secret)
-            return Invalid($"key '{path.Key}' exists and is not secret; delete it first to recreate it as a secret");
-
-        // A key marked secret at creation stays secret for every later version, and a secret's
-        // value must arrive sealed for exactly the version it becomes. A mismatch means the
-        // accepting node built the command from a stale view: it re-reads and retries.
-        var secret = live ? head!.Secret || put.Secret : put.Secret;
-        var newVersion = (head?.LatestVersion ?? 0) + 1;
-        if (secret != put.Encrypted || (put.Encrypted && put.SealedForVersion != newVersion))
-            return Retry($"key '{path.Key}' changed while the write was prepared");
-        return Append(path, head, command, VersionOperation.Put, put.Value, secret, rolledBackFrom: 0, put.Fingerprint);
+        if (plan.Failure is { } failure)
+            return failure;
+        var newRevision = Commit(command, [plan], message: "");
+        return new CommandResult { Code = ResultCode.ResultOk, Version = plan.NewVersion, Revision = newRevision };
     }
 
-    private CommandResult ApplyDelete(Command command, DeleteOp delete)
+    private CommandResult ApplyChangeSet(Command command, ChangeSetOp changeSet)
     {
-        if (!KeyPath.TryFrom(delete.Key, out var path, out var error))
-            return Invalid(error);
-        var head = ReadHead(path, forWrite: true);
-        if (head is null or { Deleted: true })
-            return new CommandResult { Code = ResultCode.ResultNotFound, Message = $"key '{path.Key}' not found", Revision = revision };
-        if (!ExpectationHolds(head, delete.HasExpectedVersion, delete.ExpectedVersion, out var mismatch))
-            return mismatch;
-        return Append(path, head, command, VersionOperation.Delete, ByteString.Empty, head.Secret, rolledBackFrom: 0, ByteString.Empty);
-    }
+        if (changeSet.Items.Count == 0 || changeSet.Items.Count > MaxChangeSetItems)
+            return Invalid($"a change-set holds 1 to {MaxChangeSetItems} items");
 
-    private CommandResult ApplyRollback(Command command, RollbackOp rollback)
-    {
-        if (!KeyPath.TryFrom(rollback.Key, out var path, out var error))
-            return Invalid(error);
-        var head = ReadHead(path, forWrite: true);
-        if (head is null)
-            return new CommandResult { Code = ResultCode.ResultNotFound, Message = $"key '{path.Key}' not found", Revision = revision };
-        if (rollback.ToVersion < 1 || rollback.ToVersion > head.LatestVersion)
-            return new CommandResult { Code = ResultCode.ResultVersionNotFound, Message = $"key '{path.Key}' has no version {rollback.ToVersion}", Revision = revision };
-        var target = ReadVersion(path, rollback.ToVersion, forWrite: true);
-        if (target is null)
-            return new CommandResult { Code = ResultCode.ResultVersionNotFound, Message = $"version {rollback.ToVersion} of key '{path.Key}' is no longer kept", Revision = revision };
-        if (target.Operation == VersionOperation.Delete)
-            return Invalid($"version {rollback.ToVersion} of key '{path.Key}' is a deletion; nothing to roll back to");
-
-        // A secret's envelope is bound to its version, so the accepting node re-seals the old
-        // value for the new version and sends it along.
-        var secret = head.Secret || target.Secret;
-        if (secret != rollback.HasReplacement || (secret && rollback.SealedForVersion != head.LatestVersion + 1))
-            return Retry($"key '{path.Key}' changed while the rollback was prepared");
-        return secret
-            ? Append(path, head, command, VersionOperation.Rollback, rollback.ReplacementValue, secret: true, rollback.ToVersion, rollback.Fingerprint)
-            : Append(path, head, command, VersionOperation.Rollback, target.Value, secret: false, rollback.ToVersion, ByteString.Empty);
-    }
-
-    // expected == latest version matches; expected 0 also matches a key that is absent or deleted.
-    private bool ExpectationHolds(KeyHead? head, bool hasExpected, long expected, out CommandResult mismatch)
-    {
-        mismatch = null!;
-        if (!hasExpected)
-            return true;
-        var current = head?.LatestVersion ?? 0;
-        if (expected == current || (expected == 0 && head is null or { Deleted: true }))
-            return true;
-        mismatch = new CommandResult
+        // Check every item before writing anything: one failure and nothing changes.
+        var plans = new List<Plan>(changeSet.Items.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in changeSet.Items)
         {
-            Code = ResultCode.ResultVersionMismatch,
-            CurrentVersion = head is { Deleted: true } ? 0 : current,
-            Message = $"expected version {expected} but the key is at version {current}",
-            Revision = revision,
-        };
-        return false;
+            var plan = item.OpCase switch
+            {
+                ChangeSetItem.OpOneofCase.Put => PlanPut(item.Put),
+                ChangeSetItem.OpOneofCase.Delete => PlanDelete(item.Delete),
+                _ => Plan.Fail(Invalid("a change-set item has no operation")),
+            };
+            if (plan.Failure is { } failure)
+                return failure;
+            if (!seen.Add(RecordKeys.Composite(plan.Path)))
+                return Invalid($"key '{plan.Path}' appears twice in the change-set");
+            plans.Add(plan);
+        }
+
+        var newRevision = Commit(command, plans, changeSet.Message);
+        var result = new CommandResult { Code = ResultCode.ResultOk, Revision = newRevision };
+        result.Versions.AddRange(plans.Select(static p => p.NewVersion));
+        return result;
     }
 
-    private CommandResult Append(KeyPath path, KeyHead? head, Command command, VersionOperation operation, ByteString value, bool secret, long rolledBackFrom, ByteString fingerprint)
+    // Writes planned versions at one new revision. Per key: version first, then head, so a
+    // reader that sees the new head always finds its version.
+    private long Commit(Command command, IReadOnlyList<Plan> plans, string message)
     {
         var newRevision = revision + 1;
-        var newVersion = (head?.LatestVersion ?? 0) + 1;
-        var record = new VersionRecord
+        var changes = new ChangeList { Message = message };
+        foreach (var plan in plans)
         {
-            Version = newVersion,
-            Revision = newRevision,
-            Operation = operation,
-            Value = value,
-            Secret = secret,
-            Author = command.Author,
-            TimestampUnixMs = command.TimestampUnixMs,
-            RolledBackFrom = rolledBackFrom,
-            Fingerprint = fingerprint,
-        };
-        var newHead = new KeyHead
-        {
-            LatestVersion = newVersion,
-            LatestRevision = newRevision,
-            Deleted = operation == VersionOperation.Delete,
-            Secret = secret,
-            CreateRevision = head is null or { Deleted: true } ? newRevision : head.CreateRevision,
-        };
+            var record = new VersionRecord
+            {
+                Version = plan.NewVersion,
+                Revision = newRevision,
+                Operation = plan.Operation,
+                Value = plan.Value,
+                Secret = plan.Secret,
+                Author = command.Author,
+                TimestampUnixMs = command.TimestampUnixMs,
+                RolledBackFrom = plan.RolledBackFrom,
+                Fingerprint = plan.Fingerprint,
+            };
+            var head = plan.Head;
+            var removed = plan.Operation is VersionOperation.Delete or VersionOperation.Mask;
+            var newHead = new KeyHead
+            {
+                LatestVersion = plan.NewVersion,
+                LatestRevision = newRevision,
+                Deleted = removed,
+                Masked = plan.Operation == VersionOperation.Mask,
+                Secret = plan.Secret,
+                CreateRevision = head is null or { Deleted: true } ? newRevision : head.CreateRevision,
+            };
+            instance.Upsert(RecordKeys.Version(plan.Path, plan.NewVersion), record.ToByteArray());
+            instance.Upsert(RecordKeys.Head(plan.Path), newHead.ToByteArray());
+            if (head is null)
+                index.Add(RecordKeys.Composite(plan.Path));
+            changes.Changes.Add(new ChangeRecord { Namespace = plan.Path.Namespace, Environment = plan.Path.Environment, Key = plan.Path.Key, Version = plan.NewVersion });
+        }
 
-        // Version first, then head: a reader that sees the new head always finds its version.
-        instance.Upsert(RecordKeys.Version(path, newVersion), record.ToByteArray());
-        instance.Upsert(RecordKeys.Change(newRevision), new ChangeRecord { Namespace = path.Namespace, Environment = path.Environment, Key = path.Key, Version = newVersion }.ToByteArray());
-        instance.Upsert(RecordKeys.Head(path), newHead.ToByteArray());
-        if (head is null)
-            index.Add(RecordKeys.Composite(path));
+        instance.Upsert(RecordKeys.Change(newRevision), changes.ToByteArray());
         Volatile.Write(ref revision, newRevision);
-        return new CommandResult { Code = ResultCode.ResultOk, Version = newVersion, Revision = newRevision };
+        return newRevision;
     }
 
     private static CommandResult Remembered(byte[] bytes)
@@ -172,4 +144,7 @@ public sealed partial class FasterVersionedStore
 
     private CommandResult Invalid(string message)
         => new() { Code = ResultCode.ResultInvalid, Message = message, Revision = revision };
+
+    private CommandResult NotFound(string message)
+        => new() { Code = ResultCode.ResultNotFound, Message = message, Revision = revision };
 }

@@ -32,17 +32,21 @@ public sealed partial class FasterVersionedStore
     }
 
     /// <inheritdoc/>
-    public StoredVersion? GetChange(long atRevision)
+    public IReadOnlyList<StoredVersion> GetChanges(long atRevision)
     {
         swapGate.EnterReadLock();
         try
         {
             if (atRevision < 1 || instance.Read(RecordKeys.Change(atRevision)) is not { } bytes)
-                return null;
-            var change = ChangeRecord.Parser.ParseFrom(bytes);
-            return KeyPath.TryCreate(change.Namespace, change.Environment, change.Key, out var path, out _)
-                ? GetCore(path, change.Version)
-                : null;
+                return [];
+            var changes = new List<StoredVersion>(1);
+            foreach (var change in ChangeList.Parser.ParseFrom(bytes).Changes)
+            {
+                if (KeyPath.TryCreate(change.Namespace, change.Environment, change.Key, out var path, out _) && GetCore(path, change.Version) is { } version)
+                    changes.Add(version);
+            }
+
+            return changes;
         }
         finally
         {
@@ -139,6 +143,7 @@ public sealed partial class FasterVersionedStore
         {
             VersionOperation.Delete => VersionKind.Delete,
             VersionOperation.Rollback => VersionKind.Rollback,
+            VersionOperation.Mask => VersionKind.Mask,
             _ => VersionKind.Put,
         },
         record.Value.Memory,

@@ -31,8 +31,14 @@ public interface IVersionedStore : IDisposable
     /// <summary>A key's latest version (<paramref name="version"/> = 0) or the given version; null when absent.</summary>
     StoredVersion? Get(KeyPath path, long version = 0);
 
-    /// <summary>The version made at global revision <paramref name="atRevision"/>; null when none is kept.</summary>
-    StoredVersion? GetChange(long atRevision);
+    /// <summary>The versions made at global revision <paramref name="atRevision"/> (several for a change-set); empty when none is kept.</summary>
+    IReadOnlyList<StoredVersion> GetChanges(long atRevision);
+
+    /// <summary>The environment <paramref name="env"/> inherits from, or null.</summary>
+    string? ParentOf(string ns, string env);
+
+    /// <summary><paramref name="env"/> followed by its ancestors, nearest first.</summary>
+    IReadOnlyList<string> InheritanceChain(string ns, string env);
 
     /// <summary>The oldest revision whose change is still kept (1 until history is compacted).</summary>
     long OldestRevision { get; }

@@ -8,6 +8,9 @@ public enum VersionKind
     Put = 1,
     Delete = 2,
     Rollback = 3,
+
+    /// <summary>Hides the key in its environment, including any inherited value.</summary>
+    Mask = 4,
 }
 
 /// <summary>One version of a key, as read from the store.</summary>
@@ -27,8 +30,8 @@ public sealed record StoredVersion(
     /// <summary>Keyed fingerprint of a secret's plaintext (empty for plain values).</summary>
     public ReadOnlyMemory<byte> Fingerprint { get; init; }
 
-    /// <summary>True when this version is a tombstone.</summary>
-    public bool IsDeletion => Operation == VersionKind.Delete;
+    /// <summary>True when this version removes the key (a tombstone or a mask).</summary>
+    public bool IsDeletion => Operation is VersionKind.Delete or VersionKind.Mask;
 }
 
 /// <summary>A page of a prefix listing.</summary>

@@ -35,11 +35,11 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
             return new ConfigError(ConfigErrorCode.InvalidArgument, "version must be 1 or more");
         if (await BarrierAsync(consistency, token) is { } error)
             return error;
-        var found = node.Store.Get(path, version);
+        var found = version > 0 ? node.Store.Get(path, version) : ResolveEffective(path, out _);
         if (found is null)
             return new ConfigError(ConfigErrorCode.NotFound, version > 0 ? $"key '{path.Key}' has no version {version}" : $"key '{path.Key}' not found");
         if (version == 0 && found.IsDeletion)
-            return new ConfigError(ConfigErrorCode.NotFound, $"key '{path.Key}' not found (deleted at version {found.Version})");
+            return new ConfigError(ConfigErrorCode.NotFound, $"key '{path.Key}' not found ({(found.Operation == VersionKind.Mask ? "masked" : "deleted")} in '{found.Path.Environment}' at version {found.Version})");
         if (!found.Secret || found.IsDeletion)
             return found;
 
@@ -49,6 +49,26 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
         return keyring.TryOpen(found.Value.Span, path, found.Version, out var plaintext, out var openError)
             ? found with { Value = plaintext }
             : new ConfigError(ConfigErrorCode.Internal, openError);
+    }
+
+    /// <summary>
+    /// The effective latest version of a key in an environment: its own when live, else the
+    /// nearest ancestor's; a mask stops the search (and is returned). Null when none has it.
+    /// </summary>
+    public StoredVersion? ResolveEffective(KeyPath path, out IReadOnlyList<string> chain)
+    {
+        chain = node.Store.InheritanceChain(path.Namespace, path.Environment);
+        StoredVersion? tombstone = null;
+        foreach (var env in chain)
+        {
+            if (!KeyPath.TryCreate(path.Namespace, env, path.Key, out var candidate, out _) || node.Store.Get(candidate) is not { } head)
+                continue;
+            if (!head.IsDeletion || head.Operation == VersionKind.Mask)
+                return head;
+            tombstone ??= head;
+        }
+
+        return tombstone;
     }
 
     public async Task<Outcome<IReadOnlyList<StoredVersion>>> HistoryAsync(KeyPath path, ReadConsistency consistency, CancellationToken token)
@@ -120,9 +140,9 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
         }
     }
 
-    public Task<Outcome<WriteResult>> DeleteAsync(KeyPath path, long? expectedVersion, string? requestId, CancellationToken token)
+    public Task<Outcome<WriteResult>> DeleteAsync(KeyPath path, long? expectedVersion, string? requestId, CancellationToken token, bool mask = false)
     {
-        var delete = new DeleteOp { Key = path.ToStoreKey() };
+        var delete = new DeleteOp { Key = path.ToStoreKey(), Mask = mask };
         if (expectedVersion is { } expected)
         {
             delete.HasExpectedVersion = true;
@@ -190,6 +210,14 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
             : new SealedValue([], [], new ConfigError(ConfigErrorCode.Sealed, error));
     }
 
+    /// <summary>Seals a secret value for <paramref name="version"/> of <paramref name="path"/> (change-sets use it).</summary>
+    public async Task<Outcome<(byte[] Envelope, byte[] Fingerprint)>> SealForWriteAsync(KeyPath path, byte[] plaintext, long version, CancellationToken token)
+    {
+        if (await SealAsync(path, plaintext, version, token) is not { } sealedValue)
+            return SealError(path);
+        return sealedValue.Error is { } error ? error : (sealedValue.Envelope, sealedValue.Fingerprint);
+    }
+
     private ConfigError SealError(KeyPath path)
         => new(ConfigErrorCode.Sealed, $"this node is sealed and cannot write secret '{path.Key}': {keyring.SealedReason}");
 
@@ -237,6 +265,9 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
             _ => new ConfigError(ConfigErrorCode.Internal, "the store could not apply the write"),
         };
     }
+
+    /// <summary>Waits until this node has applied everything committed so far (a read barrier).</summary>
+    public Task<ConfigError?> CatchUpAsync(CancellationToken token) => BarrierAsync(ReadConsistency.Linearizable, token);
 
     private async Task<ConfigError?> BarrierAsync(ReadConsistency consistency, CancellationToken token)
     {

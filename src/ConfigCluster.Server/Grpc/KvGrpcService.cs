@@ -28,7 +28,7 @@ public sealed class KvGrpcService(ConfigService config) : KV.KVBase
     public override async Task<WriteResponse> Delete(DeleteRequest request, ServerCallContext context)
     {
         var path = ToPath(request.Path);
-        var result = (await config.DeleteAsync(path, request.HasExpectedVersion ? request.ExpectedVersion : null, request.RequestId, context.CancellationToken)).OrThrow();
+        var result = (await config.DeleteAsync(path, request.HasExpectedVersion ? request.ExpectedVersion : null, request.RequestId, context.CancellationToken, request.Mask)).OrThrow();
         return ToWriteResponse(result);
     }
 
@@ -86,6 +86,7 @@ public sealed class KvGrpcService(ConfigService config) : KV.KVBase
         {
             VersionKind.Delete => Operation.Delete,
             VersionKind.Rollback => Operation.Rollback,
+            VersionKind.Mask => Operation.Mask,
             _ => Operation.Put,
         },
         RolledBackFrom = version.RolledBackFrom,

@@ -7,13 +7,13 @@ using Grpc.Core;
 namespace ConfigCluster.Server.Grpc;
 
 /// <summary>The public Watch service (proto/configcluster/v1/watch.proto).</summary>
-public sealed class WatchGrpcService(WatchReader watches) : Contracts.V1.Watch.WatchBase
+public sealed class WatchGrpcService(WatchReader watches, ConfigService config) : Contracts.V1.Watch.WatchBase
 {
     private static readonly TimeSpan DefaultProgressInterval = TimeSpan.FromSeconds(5);
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
-        if (!WatchFilter.TryCreate(request.Namespace, request.Environment, request.Key, request.Prefix, out var filter, out var error))
+        if (!WatchFilter.TryCreate(config.Store, request.Namespace, request.Environment, request.Key, request.Prefix, out var filter, out var error))
             throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.InvalidArgument, error));
         if (request.HasStartRevision && request.StartRevision < 0)
             throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.InvalidArgument, "start_revision must be 0 or more"));

@@ -76,6 +76,7 @@ internal static class NodeHost
         });
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddSingleton<KeyRotation>();
+        builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddHostedService<RaftHostedService>();
         if (seed is not null)
             builder.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<SeedImportService>(provider, seed));
@@ -93,6 +94,7 @@ internal static class NodeHost
         app.MapConfigEndpoints();
         app.MapClusterEndpoints();
         app.MapAdminEndpoints();
+        app.MapEnvironmentEndpoints();
         return app;
     }
 

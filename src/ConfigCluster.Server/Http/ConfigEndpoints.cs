@@ -43,6 +43,8 @@ internal static class ConfigEndpoints
         {
             writer.WriteStartObject();
             WriteVersionFields(writer, found, revealValue: true, includeKey: true);
+            writer.WriteString("environment", path.Environment);
+            writer.WriteString("source", found.Path.Environment);
             writer.WriteEndObject();
         });
     }
@@ -65,7 +67,8 @@ internal static class ConfigEndpoints
         if (!RequestParameters.TryGetPath(request, key, out var path, out var problem)
             || !RequestParameters.TryGetLong(request, "expectedVersion", 0, out var expected, out problem))
             return problem;
-        return WriteAnswer(await config.DeleteAsync(path, expected, request.Headers["X-Request-Id"], token));
+        var mask = string.Equals(request.Query["mask"], "true", StringComparison.OrdinalIgnoreCase);
+        return WriteAnswer(await config.DeleteAsync(path, expected, request.Headers["X-Request-Id"], token, mask));
     }
 
     private static async Task<IResult> RollbackAsync(string key, HttpRequest request, ConfigService config, CancellationToken token)
@@ -105,11 +108,13 @@ internal static class ConfigEndpoints
         });
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, ConfigService config, CancellationToken token)
+    private static async Task<IResult> ListAsync(HttpRequest request, ConfigService config, EnvironmentService environments, CancellationToken token)
     {
         if (!RequestParameters.TryGetConsistency(request, out var consistency, out var problem)
             || !RequestParameters.TryGetLong(request, "limit", 1, out var limit, out problem))
             return problem;
+        if (string.Equals(request.Query["effective"], "true", StringComparison.OrdinalIgnoreCase))
+            return await EffectiveListAsync(request, config, environments, consistency, token);
         var includeDeleted = string.Equals(request.Query["includeDeleted"], "true", StringComparison.OrdinalIgnoreCase);
         var outcome = await config.ListAsync(request.Query["ns"], request.Query["env"], request.Query["prefix"], request.Query["pageToken"],
             (int)Math.Min(limit ?? 0, int.MaxValue), includeDeleted, consistency, token);
@@ -142,6 +147,37 @@ internal static class ConfigEndpoints
         });
     }
 
+    // The environment's view with inheritance applied; each item names its source environment.
+    private static async Task<IResult> EffectiveListAsync(HttpRequest request, ConfigService config, EnvironmentService environments, ReadConsistency consistency, CancellationToken token)
+    {
+        var check = await config.ListAsync(request.Query["ns"], request.Query["env"], request.Query["prefix"], null, 1, false, consistency, token);
+        if (check.Error is { } error)
+            return HttpErrors.ToResult(error);
+        var ns = string.IsNullOrEmpty(request.Query["ns"]) ? Core.Keys.KeyPath.DefaultScope : request.Query["ns"].ToString();
+        var env = string.IsNullOrEmpty(request.Query["env"]) ? Core.Keys.KeyPath.DefaultScope : request.Query["env"].ToString();
+        var view = environments.EffectiveView(ns, env, request.Query["prefix"].ToString());
+        return new JsonResult(StatusCodes.Status200OK, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("items");
+            foreach (var item in view.Values)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("key", item.Path.Key);
+                WriteValue(writer, item, revealValue: false);
+                writer.WriteNumber("version", item.Version);
+                writer.WriteNumber("revision", item.Revision);
+                writer.WriteBoolean("secret", item.Secret);
+                writer.WriteString("source", item.Path.Environment);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteNumber("revision", config.Store.Revision);
+            writer.WriteEndObject();
+        });
+    }
+
     private static IResult WriteAnswer(Outcome<WriteResult> outcome)
     {
         if (outcome.Error is { } error)
@@ -163,7 +199,6 @@ internal static class ConfigEndpoints
         {
             writer.WriteString("key", version.Path.Key);
             writer.WriteString("namespace", version.Path.Namespace);
-            writer.WriteString("environment", version.Path.Environment);
         }
 
         WriteValue(writer, version, revealValue);
@@ -173,6 +208,7 @@ internal static class ConfigEndpoints
         {
             VersionKind.Delete => "delete",
             VersionKind.Rollback => "rollback",
+            VersionKind.Mask => "mask",
             _ => "put",
         });
         if (version.RolledBackFrom > 0)

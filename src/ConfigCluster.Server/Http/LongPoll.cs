@@ -26,7 +26,8 @@ internal static class LongPoll
             return problem;
 
         // Subscribe before looking, so a change between the look and the wait is not missed.
-        using var subscription = feed.Subscribe(new WatchFilter(path.Namespace, path.Environment, path.Key, ""));
+        WatchFilter.TryCreate(config.Store, path.Namespace, path.Environment, path.Key, null, out var filter, out _);
+        using var subscription = feed.Subscribe(filter ?? WatchFilter.Exact(path));
         if (consistency == ReadConsistency.Linearizable)
         {
             // A failed barrier shows up again on the read that follows; no need to answer it here.
@@ -58,9 +59,19 @@ internal static class LongPoll
         return null;
     }
 
-    /// <summary>The key's latest revision (deletions included), 0 when it never existed.</summary>
+    /// <summary>The key's latest revision (deletions included) over the environment and its ancestors, 0 when it never existed.</summary>
     public static string KeyIndex(ConfigService config, KeyPath path)
         => KeyRevision(config, path).ToString(CultureInfo.InvariantCulture);
 
-    private static long KeyRevision(ConfigService config, KeyPath path) => config.Store.Get(path)?.Revision ?? 0;
+    private static long KeyRevision(ConfigService config, KeyPath path)
+    {
+        long newest = 0;
+        foreach (var env in config.Store.InheritanceChain(path.Namespace, path.Environment))
+        {
+            if (KeyPath.TryCreate(path.Namespace, env, path.Key, out var candidate, out _) && config.Store.Get(candidate) is { } head)
+                newest = Math.Max(newest, head.Revision);
+        }
+
+        return newest;
+    }
 }

@@ -1,3 +1,4 @@
+using ConfigCluster.Server.Application;
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
@@ -17,10 +18,10 @@ internal static class WatchEndpoints
 
     public static void MapWatchEndpoints(this IEndpointRouteBuilder routes) => routes.Map("/ws/watch", WatchAsync);
 
-    private static async Task WatchAsync(HttpContext context, WatchReader watches)
+    private static async Task WatchAsync(HttpContext context, WatchReader watches, ConfigService config)
     {
         var request = context.Request;
-        if (!WatchFilter.TryCreate(request.Query["ns"], request.Query["env"], request.Query["key"], request.Query["prefix"], out var filter, out var error))
+        if (!WatchFilter.TryCreate(config.Store, request.Query["ns"], request.Query["env"], request.Query["key"], request.Query["prefix"], out var filter, out var error))
         {
             await HttpErrors.BadRequest(error).ExecuteAsync(context);
             return;
@@ -94,6 +95,7 @@ internal static class WatchEndpoints
         {
             VersionKind.Delete => "delete",
             VersionKind.Rollback => "rollback",
+            VersionKind.Mask => "mask",
             _ => "put",
         });
         writer.WriteString("author", change.Author);

@@ -1,6 +1,5 @@
 using ConfigCluster.Consensus;
 using ConfigCluster.Core.Commands;
-using ConfigCluster.Core.Keys;
 using ConfigCluster.Storage;
 
 namespace ConfigCluster.Server.Watch;
@@ -50,14 +49,15 @@ public sealed class ChangeFeed : IApplyObserver
 
     void IApplyObserver.OnApplied(Command command, CommandResult result, long index)
     {
-        if (result.Code != ResultCode.ResultOk || result.Deduplicated)
+        // Keyring and environment commands succeed without a new revision: nothing to publish.
+        if (result.Code != ResultCode.ResultOk || result.Deduplicated || result.Revision <= Volatile.Read(ref revision))
             return;
         lock (gate)
         {
-            // Read the new version only when someone listens.
-            var change = subscriptions.Length > 0 ? ReadChange(command, result) : null;
+            // Read the new versions only when someone listens.
+            var changes = subscriptions.Length > 0 ? store.GetChanges(result.Revision) : [];
             foreach (var subscription in subscriptions)
-                subscription.Offer(change, result.Revision);
+                subscription.Offer(changes, result.Revision);
             Volatile.Write(ref revision, result.Revision);
         }
     }
@@ -84,15 +84,4 @@ public sealed class ChangeFeed : IApplyObserver
         }
     }
 
-    private StoredVersion? ReadChange(Command command, CommandResult result)
-    {
-        var key = command.OpCase switch
-        {
-            Command.OpOneofCase.Put => command.Put.Key,
-            Command.OpOneofCase.Delete => command.Delete.Key,
-            Command.OpOneofCase.Rollback => command.Rollback.Key,
-            _ => null,
-        };
-        return KeyPath.TryFrom(key, out var path, out _) ? store.Get(path, result.Version) : null;
-    }
 }

@@ -36,8 +36,11 @@ public sealed class WatchReader(ChangeFeed feed, IVersionedStore store)
             for (var revision = from + 1; revision <= subscription.SubscribedAt; revision++)
             {
                 token.ThrowIfCancellationRequested();
-                if (store.GetChange(revision) is { } change && filter.Matches(change))
-                    yield return new WatchItem(change, revision);
+                foreach (var change in store.GetChanges(revision))
+                {
+                    if (filter.Matches(change))
+                        yield return new WatchItem(change, revision);
+                }
             }
 
             floor = Math.Max(floor, from);
@@ -51,6 +54,7 @@ public sealed class WatchReader(ChangeFeed feed, IVersionedStore store)
                 if (change.Revision > floor)
                     yield return new WatchItem(change, change.Revision);
             }
+
 
             bool? more = null;
             using (var idle = CancellationTokenSource.CreateLinkedTokenSource(token))

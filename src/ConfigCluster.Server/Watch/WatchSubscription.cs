@@ -61,12 +61,15 @@ public sealed class WatchSubscription : IDisposable
     public ChannelReader<StoredVersion> Reader => buffer.Reader;
 
     // Called by the feed on the apply thread, under the feed's lock.
-    internal void Offer(StoredVersion? change, long revision)
+    internal void Offer(IReadOnlyList<StoredVersion> changes, long revision)
     {
-        if (change is not null && Filter.Matches(change) && !buffer.Writer.TryWrite(change))
+        foreach (var change in changes)
         {
-            End(WatchEndReason.Overflow);
-            return;
+            if (Filter.Matches(change) && !buffer.Writer.TryWrite(change))
+            {
+                End(WatchEndReason.Overflow);
+                return;
+            }
         }
 
         Volatile.Write(ref seenThrough, revision);

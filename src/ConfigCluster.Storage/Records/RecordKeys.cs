@@ -16,6 +16,7 @@ internal static class RecordKeys
     public const byte ChangeTag = (byte)'c';
     public const byte RequestTag = (byte)'r';
     public const byte DataKeyTag = (byte)'k';
+    public const byte EnvironmentTag = (byte)'n';
 
     public static readonly byte[] Meta = [MetaTag];
 
@@ -29,6 +30,16 @@ internal static class RecordKeys
         var buffer = new byte[1 + sizeof(long)];
         buffer[0] = ChangeTag;
         BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1), revision);
+        return buffer;
+    }
+
+    /// <summary>An environment's settings.</summary>
+    public static byte[] Environment(string ns, string env)
+    {
+        var text = $"{ns}\0{env}";
+        var buffer = new byte[1 + Encoding.UTF8.GetByteCount(text)];
+        buffer[0] = EnvironmentTag;
+        Encoding.UTF8.GetBytes(text, buffer.AsSpan(1));
         return buffer;
     }
 
