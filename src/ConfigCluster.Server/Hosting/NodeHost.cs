@@ -89,6 +89,7 @@ internal static class NodeHost
         app.MapGrpcService<PeerGrpcService>();
         app.MapGrpcService<WatchGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<EnvironmentsGrpcService>();
         app.UseWebSockets();
         app.MapWatchEndpoints();
         app.MapConfigEndpoints();
