@@ -1,5 +1,5 @@
 using ConfigCluster.Contracts.V1;
-using ConfigCluster.Core.Keys;
+using KeyPath = ConfigCluster.Core.Keys.KeyPath;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Storage;
 using Grpc.Core;
