@@ -32,7 +32,8 @@ public sealed partial class RaftNode
             role,
             cluster.Term,
             wal.LastCommittedEntryIndex,
-            store.AppliedIndex,
+            // The WAL's view: it skips entries without payload (no-ops) that never reach the store.
+            wal.LastAppliedIndex,
             store.Revision,
             stateMachine.NewestCheckpointIndex,
             stateMachine.SnapshotsInstalled,

@@ -58,7 +58,8 @@ public sealed partial class RaftNode : IAsyncDisposable
             PublicEndPoint = announced,
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
-            RequestTimeout = TimeSpan.FromMilliseconds(options.UpperElectionTimeoutMs * 2),
+            // Long enough for a follower to receive and install a whole snapshot in one request.
+            RequestTimeout = options.RequestTimeout,
             ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
             LoggerFactory = loggerFactory,
             ConfigurationStorage = null!,

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Grpc.Net.Client;
+
+namespace ConfigCluster.Server.Tests.Harness;
+
+/// <summary>One ConfigCluster node as a real child process on loopback ports.</summary>
+internal sealed class NodeProcess : IAsyncDisposable
+{
+    private const int MaxLogLines = 4000;
+    private readonly ConcurrentQueue<string> log = new();
+    private Process? process;
+
+    public NodeProcess(string nodeId, string dataDirectory)
+    {
+        NodeId = nodeId;
+        DataDirectory = dataDirectory;
+        HttpPort = PortAllocator.Next();
+        GrpcPort = PortAllocator.Next();
+        RaftPort = PortAllocator.Next();
+        Http = new HttpClient { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
+        Grpc = GrpcChannel.ForAddress(GrpcUrl);
+    }
+
+    public string NodeId { get; }
+
+    public string DataDirectory { get; }
+
+    public int HttpPort { get; }
+
+    public int GrpcPort { get; }
+
+    public int RaftPort { get; }
+
+    public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
+
+    public string GrpcUrl => $"http://127.0.0.1:{GrpcPort}";
+
+    public string RaftEndPoint => $"127.0.0.1:{RaftPort}";
+
+    public HttpClient Http { get; }
+
+    public GrpcChannel Grpc { get; }
+
+    public bool IsRunning => process is { HasExited: false };
+
+    /// <summary>Everything the node wrote to stdout and stderr (bounded).</summary>
+    public string Log => string.Join('\n', log);
+
+    public IReadOnlyList<string> ExtraArguments { get; set; } = [];
+
+    public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+
+    public void Start(string members)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ServerBinary.Path);
+        foreach (var arg in (string[])["--node-id", NodeId, "--http", HttpUrl, "--grpc", GrpcUrl, "--raft", RaftEndPoint, "--members", members, "--data-dir", DataDirectory])
+            start.ArgumentList.Add(arg);
+        foreach (var arg in ExtraArguments)
+            start.ArgumentList.Add(arg);
+        start.Environment.Remove("CONFIGCLUSTER_MASTER_KEY");
+        foreach (var (name, value) in Environment)
+            start.Environment[name] = value;
+
+        process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        log.Enqueue(line);
+        while (log.Count > MaxLogLines && log.TryDequeue(out _))
+        {
+        }
+    }
+
+    public async Task WaitUntilLiveAsync(TimeSpan timeout)
+        => await Eventually.WaitAsync(async () =>
+        {
+            if (!IsRunning)
+                throw new InvalidOperationException($"node {NodeId} exited with code {process?.ExitCode}:\n{Log}");
+            using var response = await Http.GetAsync("/health/live");
+            return response.IsSuccessStatusCode;
+        }, timeout, $"node {NodeId} to be live");
+
+    /// <summary>kill -9.</summary>
+    public async Task KillAsync()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>SIGTERM, then kill after 10 s.</summary>
+    public async Task StopAsync()
+    {
+        if (process is not { HasExited: false })
+            return;
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await term.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+        }
+    }
+
+    public void WipeData()
+    {
+        if (Directory.Exists(DataDirectory))
+            Directory.Delete(DataDirectory, recursive: true);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        process?.Dispose();
+        Http.Dispose();
+        Grpc.Dispose();
+    }
+}

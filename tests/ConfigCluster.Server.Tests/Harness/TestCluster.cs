@@ -1,0 +1,152 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace ConfigCluster.Server.Tests.Harness;
+
+/// <summary>
+/// A cluster of real node processes on loopback for one test: start, kill -9, restart, wipe,
+/// wait for a leader. Everything it started is killed and its data deleted on dispose.
+/// </summary>
+internal sealed class TestCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly string root = Path.Combine(Path.GetTempPath(), "cc-tests", Guid.NewGuid().ToString("N")[..12]);
+    private readonly List<NodeProcess> nodes = [];
+
+    private TestCluster()
+    {
+    }
+
+    public IReadOnlyList<NodeProcess> Nodes => nodes;
+
+    public NodeProcess this[int index] => nodes[index];
+
+    public string Members => string.Join(',', nodes.Select(static n => n.RaftEndPoint));
+
+    /// <summary>Starts <paramref name="count"/> nodes and waits until they agree on a leader.</summary>
+    public static async Task<TestCluster> StartAsync(int count = 3, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var cluster = new TestCluster();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                cluster.nodes.Add(new NodeProcess($"n{i + 1}", Path.Combine(cluster.root, $"n{i + 1}"))
+                {
+                    ExtraArguments = arguments ?? [],
+                    Environment = environment ?? new Dictionary<string, string>(),
+                });
+            }
+
+            foreach (var node in cluster.nodes)
+                node.Start(cluster.Members);
+            foreach (var node in cluster.nodes)
+                await node.WaitUntilLiveAsync(StartTimeout);
+            await cluster.WaitForLeaderAsync(StartTimeout);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task StartNodeAsync(int index)
+    {
+        nodes[index].Start(Members);
+        return nodes[index].WaitUntilLiveAsync(StartTimeout);
+    }
+
+    public Task KillNodeAsync(int index) => nodes[index].KillAsync();
+
+    public async Task RestartNodeAsync(int index)
+    {
+        await nodes[index].StopAsync();
+        await StartNodeAsync(index);
+    }
+
+    public async Task WipeNodeAsync(int index)
+    {
+        await nodes[index].KillAsync();
+        nodes[index].WipeData();
+    }
+
+    /// <summary>Waits until every running node names the same running leader; returns its index.</summary>
+    public async Task<int> WaitForLeaderAsync(TimeSpan timeout)
+    {
+        var leader = -1;
+        await Eventually.WaitAsync(async () =>
+        {
+            string? agreed = null;
+            foreach (var node in nodes.Where(static n => n.IsRunning))
+            {
+                var status = await StatusAsync(node);
+                var id = status["leaderId"]?.GetValue<string>();
+                if (id is null || (agreed is not null && agreed != id))
+                    return false;
+                agreed = id;
+            }
+
+            leader = nodes.FindIndex(n => n.NodeId == agreed && n.IsRunning);
+            return leader >= 0;
+        }, timeout, "a leader all running nodes agree on");
+        return leader;
+    }
+
+    /// <summary>An index of a running node that is not the leader.</summary>
+    public async Task<int> FollowerAsync()
+    {
+        var leader = await WaitForLeaderAsync(StartTimeout);
+        return nodes.FindIndex(n => n.IsRunning && n != nodes[leader]);
+    }
+
+    public static async Task<JsonNode> StatusAsync(NodeProcess node, bool digest = false)
+        => (await node.Http.GetFromJsonAsync<JsonNode>(digest ? "/cluster/status?digest=true" : "/cluster/status"))!;
+
+    /// <summary>Waits until every running node has applied the same revision and reports the same digest.</summary>
+    public async Task WaitForConvergenceAsync(TimeSpan timeout)
+    {
+        var seen = "";
+        try
+        {
+            await Eventually.WaitAsync(async () =>
+            {
+                var digests = new HashSet<string>();
+                var states = new List<string>();
+                foreach (var node in nodes.Where(static n => n.IsRunning))
+                {
+                    var status = await StatusAsync(node, digest: true);
+                    digests.Add(status["digest"]!.GetValue<string>());
+                    states.Add($"{node.NodeId}: revision {status["revision"]}, applied {status["appliedIndex"]}, commit {status["commitIndex"]}");
+                }
+
+                seen = string.Join("; ", states);
+                return digests.Count == 1;
+            }, timeout, "all running nodes to report the same store digest");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; last seen: {seen}\n{Logs()}", e);
+        }
+    }
+
+    /// <summary>The logs of every node, for a failure message.</summary>
+    public string Logs(int tailLines = 40)
+        => string.Join("\n", nodes.Select(n => $"--- {n.NodeId} ---\n" + string.Join('\n', n.Log.Split('\n').TakeLast(tailLines))));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in nodes)
+            await node.DisposeAsync();
+        try
+        {
+            if (Directory.Exists(root))
+                Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a dying process; the temp directory is cleaned by the OS.
+        }
+    }
+}
