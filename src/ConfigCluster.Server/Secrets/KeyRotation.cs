@@ -27,7 +27,9 @@ public sealed class KeyRotation(ConfigService config, SecretKeyring keyring)
         var (keyId, wrapped) = masterKey.NewWrappedDataKey();
         var outcome = await config.SubmitRawAsync(
             config.NewCommand(null, addDataKey: new AddDataKeyOp { KeyId = ByteString.CopyFrom(keyId), WrappedKey = ByteString.CopyFrom(wrapped) }), token);
-        return outcome.Error is { } error ? error : Report();
+        if (outcome.Error is { } error)
+            return error;
+        return await config.CatchUpAsync(token) is { } barrierError ? barrierError : Report();
     }
 
     public async Task<Outcome<(long Rewrapped, long Batches, KeyringReport Report)>> RewrapAsync(int batchSize, CancellationToken token)
@@ -37,6 +39,8 @@ public sealed class KeyRotation(ConfigService config, SecretKeyring keyring)
         if (keyring.SealedReason is { } sealedReason)
             return new ConfigError(ConfigErrorCode.Sealed, $"this node is sealed: {sealedReason}");
         batchSize = batchSize == 0 ? DefaultBatch : batchSize;
+        if (await config.CatchUpAsync(token) is { } startError)
+            return startError;
         var newest = keyring.NewestKeyId;
         if (newest.IsEmpty)
             return (0L, 0L, Report());
@@ -76,6 +80,8 @@ public sealed class KeyRotation(ConfigService config, SecretKeyring keyring)
             batches++;
         }
 
+        if (await config.CatchUpAsync(token) is { } endError)
+            return endError;
         return (rewrapped, batches, Report());
     }
 
