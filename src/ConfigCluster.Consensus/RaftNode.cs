@@ -149,8 +149,45 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// Linearizable read barrier: returns once this node has applied everything committed
     /// before the call. Works on followers.
     /// </summary>
+    /// <remarks>
+    /// DotNext's barrier uses the leader's commit index as it stands. Right after an election a
+    /// new leader's commit index can still lag entries the old leader committed (Raft only
+    /// advances it once an entry of the new term commits), so a read could miss an acknowledged
+    /// write. The barrier therefore also waits until the commit index covers an entry of the
+    /// current term, which proves it is complete; that is checked once per term.
+    /// </remarks>
     /// <exception cref="QuorumUnreachableException">No leader can confirm the commit index.</exception>
-    public ValueTask ReadBarrierAsync(CancellationToken token) => cluster.ApplyReadBarrierAsync(token);
+    public async ValueTask ReadBarrierAsync(CancellationToken token)
+    {
+        await cluster.ApplyReadBarrierAsync(token).ConfigureAwait(false);
+        var term = cluster.Term;
+        if (Volatile.Read(ref termWithCommittedEntry) == term)
+            return;
+
+        var delay = TimeSpan.FromMilliseconds(5);
+        while (await TermOfCommittedAsync(token).ConfigureAwait(false) < term)
+        {
+            await Task.Delay(delay, token).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 50));
+            await cluster.ApplyReadBarrierAsync(token).ConfigureAwait(false);
+            if (cluster.Term != term)
+                term = cluster.Term;
+        }
+
+        Volatile.Write(ref termWithCommittedEntry, term);
+        await cluster.ApplyReadBarrierAsync(token).ConfigureAwait(false);
+    }
+
+    private long termWithCommittedEntry = -1;
+
+    private async ValueTask<long> TermOfCommittedAsync(CancellationToken token)
+    {
+        var commit = wal.LastCommittedEntryIndex;
+        if (commit <= 0)
+            return 0;
+        using var entries = await wal.ReadAsync(commit, commit, token).ConfigureAwait(false);
+        return entries.Count > 0 ? entries[entries.Count - 1].Term : 0;
+    }
 
     private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
     {

@@ -34,6 +34,10 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.AddDataKey => ApplyAddDataKey(command, command.AddDataKey),
                 Command.OpOneofCase.Rewrap => ApplyRewrap(command.Rewrap),
                 Command.OpOneofCase.SetEnvironment => ApplySetEnvironment(command.SetEnvironment),
+                Command.OpOneofCase.CreateToken => ApplyCreateToken(command, command.CreateToken),
+                Command.OpOneofCase.RevokeToken => ApplyRevokeToken(command.RevokeToken),
+                Command.OpOneofCase.PutPolicy => ApplyPutPolicy(command.PutPolicy),
+                Command.OpOneofCase.DeletePolicy => ApplyDeletePolicy(command.DeletePolicy),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)

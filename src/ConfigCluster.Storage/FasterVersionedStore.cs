@@ -107,6 +107,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
         appliedIndex = meta.AppliedIndex;
         appliedTerm = meta.AppliedTerm;
         dataKeyCount = meta.DataKeyCount;
+        tokenCount = meta.TokenCount;
         RecoveredCheckpoint = null;
         if (instance.RecoveredCookie is { Length: 16 } cookie)
         {
@@ -135,7 +136,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     }
 
     private void WriteMeta()
-        => instance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount }.ToByteArray());
+        => instance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount, TokenCount = tokenCount }.ToByteArray());
 
     /// <inheritdoc/>
     public void Dispose()

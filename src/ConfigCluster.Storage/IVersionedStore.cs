@@ -46,6 +46,15 @@ public interface IVersionedStore : IDisposable
     /// <summary>The replicated keyring, oldest first (the last is the key for new secrets).</summary>
     IReadOnlyList<WrappedDataKey> DataKeys();
 
+    /// <summary>The token whose secret hashes to <paramref name="tokenHash"/> (SHA-256), or null.</summary>
+    StoredToken? FindToken(ReadOnlySpan<byte> tokenHash);
+
+    /// <summary>Every token ever created (revoked ones included), oldest first.</summary>
+    IReadOnlyList<StoredToken> Tokens();
+
+    /// <summary>A policy by name, or null (also after it was deleted).</summary>
+    Core.Commands.PutPolicyOp? FindPolicy(string name);
+
     /// <summary>Every key (live or deleted) of every namespace and environment, in order.</summary>
     IReadOnlyList<Core.Keys.KeyPath> AllKeys();
 

@@ -55,6 +55,7 @@ public sealed class SecretTests
         var http = cluster[0].Http;
         using var cts = new CancellationTokenSource(Timeout);
         using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {NodeProcess.AdminToken}");
         await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{cluster[1].HttpPort}/ws/watch?prefix=api."), cts.Token);
 
         await http.PutJsonAsync("/config/api.key", "{\"value\": \"hunter2-secret\", \"secret\": true}");

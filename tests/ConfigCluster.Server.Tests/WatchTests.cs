@@ -58,6 +58,7 @@ public sealed class WatchTests
         using var cts = new CancellationTokenSource(Timeout);
 
         using var live = new ClientWebSocket();
+        live.Options.SetRequestHeader("Authorization", $"Bearer {NodeProcess.AdminToken}");
         await live.ConnectAsync(new Uri($"ws://127.0.0.1:{follower.HttpPort}/ws/watch?prefix=ws."), cts.Token);
         for (var i = 1; i <= 5; i++)
             await other.Http.MustPutAsync($"ws.k{i}", i);
@@ -65,6 +66,7 @@ public sealed class WatchTests
         Assert.Equal(["ws.k1", "ws.k2", "ws.k3", "ws.k4", "ws.k5"], events.Select(static e => e["key"]!.GetValue<string>()));
 
         using var replay = new ClientWebSocket();
+        replay.Options.SetRequestHeader("Authorization", $"Bearer {NodeProcess.AdminToken}");
         await replay.ConnectAsync(new Uri($"ws://127.0.0.1:{follower.HttpPort}/ws/watch?prefix=ws.&fromRevision=0"), cts.Token);
         var replayed = await ReceiveEventsAsync(replay, 5, cts.Token);
         Assert.Equal(events.Select(static e => e["revision"]!.GetValue<long>()), replayed.Select(static e => e["revision"]!.GetValue<long>()));

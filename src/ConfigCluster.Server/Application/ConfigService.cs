@@ -16,7 +16,7 @@ namespace ConfigCluster.Server.Application;
 /// read barrier unless serializable, then the local store.
 /// Authorization and secret encryption belong between validation and <c>SubmitAsync</c>.
 /// </summary>
-public sealed class ConfigService(RaftNode node, WriteCoordinator writes, SecretKeyring keyring, NodeSettings settings, TimeProvider clock)
+public sealed class ConfigService(RaftNode node, WriteCoordinator writes, SecretKeyring keyring, Acl.PolicyEvaluator policies, NodeSettings settings, TimeProvider clock)
 {
     /// <summary>Author recorded on versions until access control names the caller.</summary>
     public const string AnonymousAuthor = "anonymous";
@@ -90,7 +90,12 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
             return new ConfigError(ConfigErrorCode.InvalidArgument, $"limit must be between 1 and {MaxListLimit}");
         if (await BarrierAsync(consistency, token) is { } error)
             return error;
-        return node.Store.List(ns, env, prefix ?? "", after, limit == 0 ? DefaultListLimit : limit, includeDeleted);
+        var page = node.Store.List(ns, env, prefix ?? "", after, limit == 0 ? DefaultListLimit : limit, includeDeleted);
+
+        // A list shows only the keys the caller may list.
+        return Acl.CallerIdentity.Current is { } caller
+            ? page with { Items = [.. page.Items.Where(item => policies.IsAllowed(caller, Acl.Capability.List, ns, env, item.Path.Key))] }
+            : page;
     }
 
     public Task<Outcome<WriteResult>> PutAsync(KeyPath path, string valueJson, bool secret, long? expectedVersion, string? requestId, CancellationToken token)
@@ -232,7 +237,8 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
             // Only a client-chosen id is remembered for deduplication; none means none.
             RequestId = requestId ?? "",
             TimestampUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
-            Author = AnonymousAuthor,
+            // The author of every version is the caller's token name.
+            Author = Acl.CallerIdentity.Current?.Name ?? AnonymousAuthor,
         };
         if (put is not null)
             command.Put = put;

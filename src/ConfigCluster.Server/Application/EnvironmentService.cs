@@ -17,7 +17,7 @@ public sealed record EnvironmentDiff(IReadOnlyList<StoredVersion> Added, IReadOn
 /// Environments and their inheritance, effective views, diffs between environments, atomic
 /// change-sets and promotion (a diff written as one change-set).
 /// </summary>
-public sealed class EnvironmentService(ConfigService config, SecretKeyring keyring)
+public sealed class EnvironmentService(ConfigService config, SecretKeyring keyring, Acl.PolicyEvaluator policies)
 {
     private const int MaxRetries = 5;
 
@@ -54,6 +54,8 @@ public sealed class EnvironmentService(ConfigService config, SecretKeyring keyri
                 var page = Store.List(ns, chain[i], prefix, after, ConfigService.MaxListLimit, includeDeleted: true);
                 foreach (var item in page.Items)
                 {
+                    if (Acl.CallerIdentity.Current is { } caller && !policies.IsAllowed(caller, Acl.Capability.List, ns, env, item.Path.Key))
+                        continue;
                     if (item.Operation == VersionKind.Mask)
                         view.Remove(item.Path.Key);
                     else if (!item.IsDeletion)

@@ -15,7 +15,7 @@ namespace ConfigCluster.Server.Application;
 /// have been appended (no leader yet, leader moved before appending, leader unreachable);
 /// anything else is reported as ambiguous, never as failed.
 /// </summary>
-public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, ILogger<WriteCoordinator> logger) : IDisposable
+public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, Acl.PeerAuthenticator peers, ILogger<WriteCoordinator> logger) : IDisposable
 {
     /// <summary>Trailer a leader sets when it refused a forwarded command because it no longer leads.</summary>
     public const string NotLeaderTrailer = "cc-not-leader";
@@ -73,7 +73,10 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         var client = new Peer.PeerClient(channels.GetOrAdd(url, static u => GrpcChannel.ForAddress(u)));
         try
         {
-            var reply = await client.ProposeAsync(new ProposeRequest { Command = ByteString.CopyFrom(CommandCodec.Encode(command)) }, cancellationToken: token);
+            var encoded = CommandCodec.Encode(command);
+            if (peers.Sign(encoded) is not { } signature)
+                return ProposeOutcome.NotLeader; // not bootstrapped yet: nothing can be forwarded
+            var reply = await client.ProposeAsync(new ProposeRequest { Command = ByteString.CopyFrom(encoded) }, new Metadata { { Acl.PeerAuthenticator.Header, signature } }, cancellationToken: token);
             Log.Forwarded(logger, url);
             return new ProposeOutcome(ProposeStatus.Applied, CommandResult.Parser.ParseFrom(reply.Result));
         }

@@ -11,10 +11,12 @@ namespace ConfigCluster.Server.Grpc;
 /// Node-to-node calls: a follower forwards a write here and the leader proposes it. The leader
 /// does not re-validate or re-stamp the command: the accepting node built it.
 /// </summary>
-public sealed class PeerGrpcService(RaftNode node) : Peer.PeerBase
+public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) : Peer.PeerBase
 {
     public override async Task<ProposeResponse> Propose(ProposeRequest request, ServerCallContext context)
     {
+        if (!peers.Verify(request.Command.Span, context.RequestHeaders.GetValue(Acl.PeerAuthenticator.Header)))
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "peer calls must be signed by a member of this cluster"));
         Command command;
         try
         {

@@ -7,7 +7,7 @@ using Grpc.Core;
 namespace ConfigCluster.Server.Grpc;
 
 /// <summary>The public Watch service (proto/configcluster/v1/watch.proto).</summary>
-public sealed class WatchGrpcService(WatchReader watches, ConfigService config) : Contracts.V1.Watch.WatchBase
+public sealed class WatchGrpcService(WatchReader watches, ConfigService config, Acl.AccessGate gate) : Contracts.V1.Watch.WatchBase
 {
     private static readonly TimeSpan DefaultProgressInterval = TimeSpan.FromSeconds(5);
 
@@ -22,7 +22,8 @@ public sealed class WatchGrpcService(WatchReader watches, ConfigService config) 
         long delivered = request.HasStartRevision ? request.StartRevision : 0;
         try
         {
-            await foreach (var item in watches.ReadAsync(filter, request.HasStartRevision ? request.StartRevision : null, interval, context.CancellationToken))
+            var access = WatchAccess.ForCurrentCaller(context.UserState.TryGetValue(Acl.AccessMiddleware.BearerItem, out var bearer) ? bearer as string : null, gate);
+            await foreach (var item in watches.ReadAsync(filter, request.HasStartRevision ? request.StartRevision : null, interval, context.CancellationToken, access))
             {
                 var response = new WatchResponse { Revision = item.Revision, Progress = item.Change is null };
                 if (item.Change is { } change)
@@ -38,6 +39,8 @@ public sealed class WatchGrpcService(WatchReader watches, ConfigService config) 
         catch (WatchEndedException e)
         {
             var trailers = new Metadata { { "cc-resume-revision", delivered.ToString(CultureInfo.InvariantCulture) } };
+            if (e.Reason == WatchEndReason.AccessRevoked)
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "the watcher's token was revoked or has expired"));
             throw e.Reason == WatchEndReason.Overflow
                 ? new RpcException(new Status(StatusCode.ResourceExhausted, $"the watcher fell behind; resume from revision {delivered}"), trailers)
                 : new RpcException(new Status(StatusCode.Unavailable, $"the watch was ended ({e.Reason}); resume from revision {delivered}"), trailers);

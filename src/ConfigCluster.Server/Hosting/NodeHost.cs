@@ -1,5 +1,6 @@
 using System.Net;
 using ConfigCluster.Consensus;
+using ConfigCluster.Server.Acl;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Grpc;
 using ConfigCluster.Server.Http;
@@ -77,10 +78,21 @@ internal static class NodeHost
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddSingleton<KeyRotation>();
         builder.Services.AddSingleton<EnvironmentService>();
+        builder.Services.AddSingleton(provider => new TokenAuthenticator(provider.GetRequiredService<RaftNode>().Store, provider.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(provider => new PolicyEvaluator(provider.GetRequiredService<RaftNode>().Store));
+        builder.Services.AddSingleton(provider => new PeerAuthenticator(provider.GetRequiredService<RaftNode>().Store));
+        builder.Services.AddSingleton(_ => new AuditLog(settings.DataDirectory));
+        builder.Services.AddSingleton<AccessGate>();
+        builder.Services.AddSingleton<AclService>();
+        builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddHostedService<RaftHostedService>();
         if (seed is not null)
             builder.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<SeedImportService>(provider, seed));
-        builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = settings.MaxValueBytes + (1 << 20));
+        builder.Services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = settings.MaxValueBytes + (1 << 20);
+            options.Interceptors.Add<GrpcAccessInterceptor>();
+        });
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var app = builder.Build();
@@ -91,6 +103,8 @@ internal static class NodeHost
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<EnvironmentsGrpcService>();
         app.UseWebSockets();
+        app.UseMiddleware<AccessMiddleware>();
+        app.MapAclEndpoints();
         app.MapWatchEndpoints();
         app.MapConfigEndpoints();
         app.MapClusterEndpoints();

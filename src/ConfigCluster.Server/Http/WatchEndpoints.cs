@@ -18,7 +18,7 @@ internal static class WatchEndpoints
 
     public static void MapWatchEndpoints(this IEndpointRouteBuilder routes) => routes.Map("/ws/watch", WatchAsync);
 
-    private static async Task WatchAsync(HttpContext context, WatchReader watches, ConfigService config)
+    private static async Task WatchAsync(HttpContext context, WatchReader watches, ConfigService config, Acl.AccessGate gate)
     {
         var request = context.Request;
         if (!WatchFilter.TryCreate(config.Store, request.Query["ns"], request.Query["env"], request.Query["key"], request.Query["prefix"], out var filter, out var error))
@@ -45,7 +45,8 @@ internal static class WatchEndpoints
         var buffer = new ArrayBufferWriter<byte>(4096);
         try
         {
-            await foreach (var item in watches.ReadAsync(filter, fromRevision, ProgressInterval, closed.Token))
+            var access = WatchAccess.ForCurrentCaller(context.Items[Acl.AccessMiddleware.BearerItem] as string, gate);
+            await foreach (var item in watches.ReadAsync(filter, fromRevision, ProgressInterval, closed.Token, access))
             {
                 buffer.ResetWrittenCount();
                 using (var writer = new Utf8JsonWriter(buffer))

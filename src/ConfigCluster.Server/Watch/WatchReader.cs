@@ -25,7 +25,7 @@ public sealed class WatchReader(ChangeFeed feed, IVersionedStore store)
     /// <exception cref="WatchCompactedException">The start revision is no longer kept.</exception>
     /// <exception cref="WatchEndedException">The feed ended the watch (overflow, snapshot install, shutdown).</exception>
     public async IAsyncEnumerable<WatchItem> ReadAsync(WatchFilter filter, long? startRevision, TimeSpan progressInterval,
-        [EnumeratorCancellation] CancellationToken token)
+        [EnumeratorCancellation] CancellationToken token, WatchAccess? access = null)
     {
         using var subscription = feed.Subscribe(filter);
         var floor = subscription.SubscribedAt;
@@ -38,7 +38,7 @@ public sealed class WatchReader(ChangeFeed feed, IVersionedStore store)
                 token.ThrowIfCancellationRequested();
                 foreach (var change in store.GetChanges(revision))
                 {
-                    if (filter.Matches(change))
+                    if (filter.Matches(change) && access?.Allows(change) != false)
                         yield return new WatchItem(change, revision);
                 }
             }
@@ -49,9 +49,11 @@ public sealed class WatchReader(ChangeFeed feed, IVersionedStore store)
         var reader = subscription.Reader;
         while (true)
         {
+            if (access?.StillValid() == false)
+                throw new WatchEndedException(WatchEndReason.AccessRevoked);
             while (reader.TryRead(out var change))
             {
-                if (change.Revision > floor)
+                if (change.Revision > floor && access?.Allows(change) != false)
                     yield return new WatchItem(change, change.Revision);
             }
 

@@ -14,6 +14,9 @@ public enum WatchEndReason
 
     /// <summary>The node is shutting down.</summary>
     ShuttingDown,
+
+    /// <summary>The watcher's token was revoked or expired.</summary>
+    AccessRevoked,
 }
 
 /// <summary>Thrown by a subscription's reader when the feed ended it.</summary>

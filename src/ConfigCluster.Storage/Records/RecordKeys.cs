@@ -17,6 +17,32 @@ internal static class RecordKeys
     public const byte RequestTag = (byte)'r';
     public const byte DataKeyTag = (byte)'k';
     public const byte EnvironmentTag = (byte)'n';
+    public const byte TokenTag = (byte)'t';
+    public const byte AccessorTag = (byte)'a';
+    public const byte TokenSequenceTag = (byte)'s';
+    public const byte PolicyTag = (byte)'p';
+
+    public static byte[] Token(ReadOnlySpan<byte> tokenHash) => [TokenTag, .. tokenHash];
+
+    public static byte[] Accessor(string accessor) => Text(AccessorTag, accessor);
+
+    public static byte[] Policy(string name) => Text(PolicyTag, name);
+
+    public static byte[] TokenBySequence(long sequence)
+    {
+        var buffer = new byte[1 + sizeof(long)];
+        buffer[0] = TokenSequenceTag;
+        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1), sequence);
+        return buffer;
+    }
+
+    private static byte[] Text(byte tag, string text)
+    {
+        var buffer = new byte[1 + Encoding.UTF8.GetByteCount(text)];
+        buffer[0] = tag;
+        Encoding.UTF8.GetBytes(text, buffer.AsSpan(1));
+        return buffer;
+    }
 
     public static readonly byte[] Meta = [MetaTag];
 

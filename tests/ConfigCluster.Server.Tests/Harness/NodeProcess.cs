@@ -19,10 +19,26 @@ internal sealed class NodeProcess : IAsyncDisposable
         GrpcPort = PortAllocator.Next();
         RaftPort = PortAllocator.Next();
         Http = new HttpClient { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
-        Grpc = GrpcChannel.ForAddress(GrpcUrl);
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
+        Grpc = GrpcChannel.ForAddress(GrpcUrl, new GrpcChannelOptions
+        {
+            Credentials = global::Grpc.Core.ChannelCredentials.Create(global::Grpc.Core.ChannelCredentials.Insecure, global::Grpc.Core.CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", $"Bearer {AdminToken}");
+                return Task.CompletedTask;
+            })),
+            UnsafeUseInsecureChannelCallCredentials = true,
+        });
+        Anonymous = new HttpClient { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>The bootstrap (root) token every test cluster starts with.</summary>
+    public const string AdminToken = "cc_test_admin_token_0123456789abcdef";
+
     public string NodeId { get; }
+
+    /// <summary>An HTTP client that sends no token.</summary>
+    public HttpClient Anonymous { get; }
 
     public string DataDirectory { get; }
 
@@ -65,6 +81,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         foreach (var arg in ExtraArguments)
             start.ArgumentList.Add(arg);
         start.Environment.Remove("CONFIGCLUSTER_MASTER_KEY");
+        start.Environment["CONFIGCLUSTER_BOOTSTRAP_TOKEN"] = AdminToken;
         foreach (var (name, value) in Environment)
             start.Environment[name] = value;
 
@@ -134,6 +151,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         await KillAsync();
         process?.Dispose();
         Http.Dispose();
+        Anonymous.Dispose();
         Grpc.Dispose();
     }
 }

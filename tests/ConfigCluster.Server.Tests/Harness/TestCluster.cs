@@ -43,6 +43,7 @@ internal sealed class TestCluster : IAsyncDisposable
             foreach (var node in cluster.nodes)
                 await node.WaitUntilLiveAsync(StartTimeout);
             await cluster.WaitForLeaderAsync(StartTimeout);
+            await cluster.WaitForAccessAsync();
             return cluster;
         }
         catch
@@ -51,6 +52,19 @@ internal sealed class TestCluster : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Waits until the bootstrap token works on every running node.</summary>
+    public Task WaitForAccessAsync() => Eventually.WaitAsync(async () =>
+    {
+        foreach (var node in nodes.Where(static n => n.IsRunning))
+        {
+            using var response = await node.Http.GetAsync("/config?limit=1&consistency=serializable");
+            if (!response.IsSuccessStatusCode)
+                return false;
+        }
+
+        return true;
+    }, StartTimeout, "the bootstrap admin token to work on every node");
 
     public Task StartNodeAsync(int index)
     {

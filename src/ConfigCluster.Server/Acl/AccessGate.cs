@@ -1,0 +1,76 @@
+namespace ConfigCluster.Server.Acl;
+
+/// <summary>What the gate decided.</summary>
+public enum AccessDecision
+{
+    Allowed,
+    Unauthenticated,
+    Forbidden,
+    AuditFailed,
+}
+
+/// <summary>One request's target: the capability it needs and the key it touches (null for scope-wide calls).</summary>
+public sealed record AccessRequest(string Operation, Capability Capability, string Namespace, string Environment, string? Key, long? Version = null);
+
+/// <summary>
+/// Authenticates, authorizes and audits every request, for the HTTP and gRPC edges alike.
+/// A request is served only once its audit record is written.
+/// </summary>
+public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyEvaluator policies, AuditLog audit, NodeSettings settings, TimeProvider clock, ILogger<AccessGate> logger)
+{
+    public (AccessDecision Decision, CallerIdentity? Caller, string Message) Check(string? bearer, AccessRequest request)
+    {
+        var (caller, failure) = authenticator.Authenticate(bearer);
+        AccessDecision decision;
+        string message;
+        if (caller is null)
+        {
+            decision = AccessDecision.Unauthenticated;
+            message = failure switch
+            {
+                AuthenticationFailure.Missing => "a token is required: Authorization: Bearer <token>",
+                AuthenticationFailure.Revoked => "the token was revoked",
+                AuthenticationFailure.Expired => "the token has expired",
+                _ => "the token is not known",
+            };
+        }
+        else if (request.Key is null
+            ? policies.MayHaveAny(caller, request.Capability, request.Namespace, request.Environment)
+            : policies.IsAllowed(caller, request.Capability, request.Namespace, request.Environment, request.Key))
+        {
+            decision = AccessDecision.Allowed;
+            message = "";
+        }
+        else
+        {
+            decision = AccessDecision.Forbidden;
+            message = $"token '{caller.Name}' lacks the '{Capabilities.Name(request.Capability)}' capability" + (request.Key is null ? "" : $" on '{request.Key}'");
+        }
+
+        try
+        {
+            audit.Write(new AuditRecord(clock.GetUtcNow(), settings.NodeId, caller?.Name, caller?.Accessor, request.Operation, request.Key,
+                request.Namespace, request.Environment, decision == AccessDecision.Allowed ? "allow" : decision == AccessDecision.Forbidden ? "deny" : "unauthenticated", request.Version));
+        }
+        catch (IOException e)
+        {
+            Log.AuditFailed(logger, e.Message);
+            return (AccessDecision.AuditFailed, null, "the request could not be audited, so it was not served");
+        }
+
+        return (decision, caller, message);
+    }
+
+    /// <summary>Per-item check for filtered results (lists, watches); not audited separately.</summary>
+    public bool Allows(CallerIdentity caller, Capability capability, string ns, string env, string key)
+        => policies.IsAllowed(caller, capability, ns, env, key);
+
+    /// <summary>Whether a bearer token still works (watch streams re-check it).</summary>
+    public bool StillValid(string? bearer) => authenticator.Authenticate(bearer).Caller is not null;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 6000, Level = LogLevel.Error, Message = "Writing the audit record failed ({Reason}); the request is refused")]
+        public static partial void AuditFailed(ILogger logger, string reason);
+    }
+}

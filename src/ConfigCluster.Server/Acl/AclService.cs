@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Server.Application;
+using Google.Protobuf;
+
+namespace ConfigCluster.Server.Acl;
+
+/// <summary>A newly created token: the secret is shown here, once, and never stored.</summary>
+public sealed record CreatedToken(string Token, string Accessor, string Name, DateTimeOffset? ExpiresAt);
+
+/// <summary>Tokens and policies, changed through the log so every node agrees at once.</summary>
+public sealed class AclService(ConfigService config, TimeProvider clock)
+{
+    /// <summary>A random 256-bit token, URL-safe base64.</summary>
+    public static string NewToken() => "cc_" + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public async Task<Outcome<CreatedToken>> CreateTokenAsync(string name, IReadOnlyList<string> policies, TimeSpan? ttl, CancellationToken token, string? secret = null, bool bootstrap = false)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 128)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "a token needs a name of 1 to 128 characters (the service identity)");
+        if (ttl is { } t && t <= TimeSpan.Zero)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "ttl must be positive");
+        secret ??= NewToken();
+        var accessor = Base64Url(RandomNumberGenerator.GetBytes(12));
+        var expires = ttl is { } life ? clock.GetUtcNow() + life : (DateTimeOffset?)null;
+        var command = config.NewCommand(null);
+        command.CreateToken = new CreateTokenOp
+        {
+            TokenHash = ByteString.CopyFrom(TokenAuthenticator.Hash(secret)),
+            Accessor = accessor,
+            Name = name,
+            Policies = { policies },
+            ExpiresUnixMs = expires?.ToUnixTimeMilliseconds() ?? 0,
+            Bootstrap = bootstrap,
+        };
+        var outcome = await config.SubmitRawAsync(command, token);
+        if (outcome.Error is { } error)
+            return error;
+        if (outcome.Value!.Code != ResultCode.ResultOk)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, outcome.Value.Message);
+        if (bootstrap && outcome.Value.Message.Length > 0)
+            return new ConfigError(ConfigErrorCode.VersionMismatch, outcome.Value.Message);
+        if (await config.CatchUpAsync(token) is { } barrierError)
+            return barrierError;
+        return new CreatedToken(secret, accessor, name, expires);
+    }
+
+    public async Task<ConfigError?> RevokeAsync(string accessor, CancellationToken token)
+    {
+        var command = config.NewCommand(null);
+        command.RevokeToken = new RevokeTokenOp { Accessor = accessor };
+        return await SubmitAsync(command, token);
+    }
+
+    public async Task<ConfigError?> PutPolicyAsync(string name, IEnumerable<PolicyRule> rules, CancellationToken token)
+    {
+        foreach (var rule in rules)
+        {
+            foreach (var capability in rule.Capabilities)
+            {
+                if (capability != "*" && !Capabilities.TryParse(capability, out _))
+                    return new ConfigError(ConfigErrorCode.InvalidArgument, $"unknown capability '{capability}' (read, list, write, delete, history, rollback, watch, admin)");
+            }
+        }
+
+        if (name == PolicyEvaluator.RootPolicy)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "the root policy is built in");
+        var command = config.NewCommand(null);
+        command.PutPolicy = new PutPolicyOp { Name = name, Rules = { rules } };
+        return await SubmitAsync(command, token);
+    }
+
+    private async Task<ConfigError?> SubmitAsync(Command command, CancellationToken token)
+    {
+        var outcome = await config.SubmitRawAsync(command, token);
+        if (outcome.Error is { } error)
+            return error;
+        return outcome.Value!.Code switch
+        {
+            ResultCode.ResultOk => await config.CatchUpAsync(token),
+            ResultCode.ResultNotFound => new ConfigError(ConfigErrorCode.NotFound, outcome.Value.Message),
+            _ => new ConfigError(ConfigErrorCode.InvalidArgument, outcome.Value.Message),
+        };
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

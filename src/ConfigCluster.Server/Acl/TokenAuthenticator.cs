@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using System.Text;
+using ConfigCluster.Storage;
+
+namespace ConfigCluster.Server.Acl;
+
+/// <summary>Why a token was not accepted (always answered 401 / Unauthenticated).</summary>
+public enum AuthenticationFailure
+{
+    None,
+    Missing,
+    Unknown,
+    Revoked,
+    Expired,
+}
+
+/// <summary>
+/// Turns a bearer token into a <see cref="CallerIdentity"/>: looks the token up by its SHA-256
+/// in the replicated state (the hash comparison is constant-time), and refuses revoked and
+/// expired ones. Revocation is replicated, so it takes effect on every node as it is applied.
+/// </summary>
+public sealed class TokenAuthenticator(IVersionedStore store, TimeProvider clock)
+{
+    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+
+    public (CallerIdentity? Caller, AuthenticationFailure Failure) Authenticate(string? bearer)
+    {
+        if (string.IsNullOrWhiteSpace(bearer))
+            return (null, AuthenticationFailure.Missing);
+        var token = store.FindToken(Hash(bearer.Trim()));
+        if (token is null)
+            return (null, AuthenticationFailure.Unknown);
+        if (token.Revoked)
+            return (null, AuthenticationFailure.Revoked);
+        if (token.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
+            return (null, AuthenticationFailure.Expired);
+        return (new CallerIdentity(token.Name, token.Accessor, token.Policies), AuthenticationFailure.None);
+    }
+
+    /// <summary>Reads the token from an <c>Authorization: Bearer ...</c> header value.</summary>
+    public static string? FromAuthorizationHeader(string? header)
+        => header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+}
