@@ -19,6 +19,11 @@ internal static class AclEndpoints
         routes.MapDelete("/acl/tokens/{accessor}", RevokeAsync);
         routes.MapPut("/acl/policies/{name}", PutPolicyAsync);
         routes.MapGet("/audit", ReadAudit);
+        routes.MapGet("/audit/verify", static (AuditLog audit) =>
+        {
+            var bad = AuditLog.Verify(File.ReadLines(audit.Path));
+            return Results.Ok(new { ok = bad == 0, firstBadLine = bad == 0 ? (int?)null : bad, file = audit.Path });
+        });
     }
 
     private static async Task<IResult> CreateTokenAsync(HttpRequest request, AclService acl, CancellationToken token)
