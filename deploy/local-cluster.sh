@@ -49,6 +49,19 @@ stop() {
 trap stop INT TERM
 
 mkdir -p "$data_root"
+# Access control: the first admin token. Kept in the data root so a restart reuses it.
+if [ -z "${CONFIGCLUSTER_BOOTSTRAP_TOKEN:-}" ]; then
+  [ -f "$data_root/admin.token" ] || echo "cc_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')" > "$data_root/admin.token"
+  CONFIGCLUSTER_BOOTSTRAP_TOKEN="$(cat "$data_root/admin.token")"
+fi
+# Secrets: a demo master key kept beside the data (fine on a laptop, never in production).
+if [ -z "${CONFIGCLUSTER_MASTER_KEY:-}" ]; then
+  [ -f "$data_root/master.key" ] || head -c 32 /dev/urandom | base64 > "$data_root/master.key"
+  CONFIGCLUSTER_MASTER_KEY="$(cat "$data_root/master.key")"
+fi
+chmod 600 "$data_root"/*.key "$data_root"/*.token 2>/dev/null || true
+export CONFIGCLUSTER_BOOTSTRAP_TOKEN CONFIGCLUSTER_MASTER_KEY
+
 for i in $(seq 1 "$nodes"); do
   args=(--node-id "node$i"
         --http "http://127.0.0.1:$((base_port + 10 * i + 1))"
@@ -69,6 +82,7 @@ for i in $(seq 1 "$nodes"); do
   done
   echo "node$i: http $url  grpc http://127.0.0.1:$((base_port + 10 * i + 2))  raft 127.0.0.1:$((base_port + 10 * i + 3))"
 done
-echo "data in $data_root; try: curl -X PUT $url/config/app.name -d '{\"value\":\"demo\"}'"
+echo "data in $data_root; admin token in $data_root/admin.token"
+echo "try: curl -H \"Authorization: Bearer \$(cat $data_root/admin.token)\" -X PUT $url/config/app.name -d '{\"value\":\"demo\"}'"
 echo "Ctrl-C stops the cluster."
 wait
