@@ -286,8 +286,10 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
             await node.ReadBarrierAsync(deadline.Token);
             return null;
         }
-        catch (Exception e) when (e is QuorumUnreachableException or OperationCanceledException && !token.IsCancellationRequested)
+        catch (Exception e) when (!token.IsCancellationRequested && e is QuorumUnreachableException or OperationCanceledException or TimeoutException
+                                      or DotNext.Net.Cluster.MemberUnavailableException or LeaderOperationException or IOException)
         {
+            // Leadership is moving (or the quorum is gone): nothing is known to be current.
             return new ConfigError(ConfigErrorCode.Unavailable, "no leader could confirm this read is current; retry, or ask for consistency=serializable");
         }
     }
