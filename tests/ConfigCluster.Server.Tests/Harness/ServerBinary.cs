@@ -9,16 +9,19 @@ internal static class ServerBinary
     private const string Configuration = "Release";
 #endif
 
-    public static string Path { get; } = Find();
+    public static string Path { get; } = Find("ConfigCluster.Server", "ConfigCluster.Server.dll");
 
-    private static string Find()
+    /// <summary>The built ccctl.</summary>
+    public static string Cli { get; } = Find("ConfigCluster.Cli", "ccctl.dll");
+
+    private static string Find(string project, string dll)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "ConfigCluster.sln")))
             dir = dir.Parent;
         if (dir is null)
             throw new InvalidOperationException("cannot find the repository root (ConfigCluster.sln) above " + AppContext.BaseDirectory);
-        var path = System.IO.Path.Combine(dir.FullName, "src", "ConfigCluster.Server", "bin", Configuration, "net10.0", "ConfigCluster.Server.dll");
-        return File.Exists(path) ? path : throw new InvalidOperationException($"the server is not built: {path}");
+        var path = System.IO.Path.Combine(dir.FullName, "src", project, "bin", Configuration, "net10.0", dll);
+        return File.Exists(path) ? path : throw new InvalidOperationException($"not built: {path}");
     }
 }

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using ConfigCluster.Client;
+
+namespace ConfigCluster.Cli;
+
+/// <summary>Options every command takes; each falls back to an environment variable.</summary>
+internal static class GlobalOptions
+{
+    public static readonly Option<string?> Endpoints = new("--endpoints") { Description = "gRPC URLs of nodes, comma-separated (env CONFIGCLUSTER_ENDPOINTS; default http://127.0.0.1:7012)", Recursive = true };
+    public static readonly Option<string?> Token = new("--token") { Description = "access token (env CONFIGCLUSTER_TOKEN)", Recursive = true };
+    public static readonly Option<string?> Namespace = new("--namespace", "--ns") { Description = "namespace (default: default)", Recursive = true };
+    public static readonly Option<string?> Environment = new("--env") { Description = "environment (default: default)", Recursive = true };
+    public static readonly Option<string> Output = new("--output", "-o") { Description = "table or json", DefaultValueFactory = _ => "table", Recursive = true };
+
+    public static void AddTo(RootCommand root)
+    {
+        root.Add(Endpoints);
+        root.Add(Token);
+        root.Add(Namespace);
+        root.Add(Environment);
+        root.Add(Output);
+    }
+
+    public static ConfigClusterClient Client(ParseResult parse)
+    {
+        var options = new ConfigClusterClientOptions
+        {
+            Token = parse.GetValue(Token) ?? System.Environment.GetEnvironmentVariable("CONFIGCLUSTER_TOKEN"),
+            Namespace = parse.GetValue(Namespace) ?? "default",
+            Environment = parse.GetValue(Environment) ?? "default",
+        };
+        var endpoints = parse.GetValue(Endpoints) ?? System.Environment.GetEnvironmentVariable("CONFIGCLUSTER_ENDPOINTS") ?? "http://127.0.0.1:7012";
+        foreach (var endpoint in endpoints.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            options.Endpoints.Add(new Uri(endpoint));
+        return new ConfigClusterClient(options);
+    }
+
+    public static bool Json(ParseResult parse) => string.Equals(parse.GetValue(Output), "json", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using ConfigCluster.Server.Tests.Harness;
+
+namespace ConfigCluster.Server.Tests;
+
+/// <summary>ccctl against a real cluster: commands, JSON output and exit codes scripts rely on.</summary>
+public sealed class CliTests
+{
+    private static async Task<(int Code, string Out, string Err)> CcctlAsync(TestCluster cluster, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(ServerBinary.Cli);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["CONFIGCLUSTER_ENDPOINTS"] = string.Join(',', cluster.Nodes.Select(static n => n.GrpcUrl));
+        start.Environment["CONFIGCLUSTER_TOKEN"] = NodeProcess.AdminToken;
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task Ccctl_PutGetListHistoryRollback_WithTrustworthyExitCodes()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        Assert.Equal(0, (await CcctlAsync(cluster, "put", "app.name", "demo")).Code);
+        Assert.Equal(0, (await CcctlAsync(cluster, "put", "app.port", "8080")).Code);
+        var get = await CcctlAsync(cluster, "get", "app.name");
+        Assert.Equal("\"demo\"", get.Out.Trim());
+        Assert.Equal(8080, (await cluster[0].Http.GetJsonAsync("/config/app.port")).Body!["value"]!.GetValue<int>());
+
+        var list = await CcctlAsync(cluster, "list", "app.", "-o", "json");
+        Assert.Equal(0, list.Code);
+        Assert.Contains("\"app.port\"", list.Out);
+        Assert.Equal(0, (await CcctlAsync(cluster, "put", "app.name", "second")).Code);
+        Assert.Equal(0, (await CcctlAsync(cluster, "rollback", "app.name", "--version", "1")).Code);
+        Assert.Contains("rollback", (await CcctlAsync(cluster, "history", "app.name")).Out);
+
+        var missing = await CcctlAsync(cluster, "get", "no.such.key");
+        Assert.Equal(2, missing.Code);
+        Assert.Single(missing.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(3, (await CcctlAsync(cluster, "put", "app.name", "x", "--expected-version", "1")).Code);
+        Assert.Equal(1, (await CcctlAsync(cluster, "frobnicate")).Code);
+        Assert.Contains("leader", (await CcctlAsync(cluster, "status")).Out);
+    }
+
+    [Fact]
+    public async Task Ccctl_ImportTwice_CreatesNoNewVersions_AndAuditVerifyDetectsEdits()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var file = Path.Combine(Path.GetTempPath(), $"cc-import-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, "{\"svc\": {\"url\": \"http://x\", \"retries\": 3}}");
+        try
+        {
+            Assert.Contains("2 written", (await CcctlAsync(cluster, "import", file)).Out);
+            Assert.Contains("0 written, 2 unchanged", (await CcctlAsync(cluster, "import", file)).Out);
+            var export = await CcctlAsync(cluster, "export", "svc.", "--format", "env");
+            Assert.Contains("SVC_RETRIES=3", export.Out);
+
+            var audit = Path.Combine(cluster[0].DataDirectory, "audit.jsonl");
+            await cluster[0].Http.GetJsonAsync("/config/svc.url");
+            Assert.Equal(0, (await CcctlAsync(cluster, "audit", "verify", audit)).Code);
+            var lines = await File.ReadAllLinesAsync(audit);
+            lines[1] = lines[1].Replace("\"allow\"", "\"deny\"", StringComparison.Ordinal);
+            await File.WriteAllLinesAsync(audit, lines);
+            var verdict = await CcctlAsync(cluster, "audit", "verify", audit);
+            Assert.NotEqual(0, verdict.Code);
+            Assert.Contains("line 3", verdict.Err);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
