@@ -11,10 +11,12 @@ internal sealed class NodeProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> log = new();
     private Process? process;
 
-    public NodeProcess(string nodeId, string dataDirectory)
+    public NodeProcess(string nodeId, string dataDirectory, string host = "127.0.0.1", string? networkNamespace = null)
     {
         NodeId = nodeId;
         DataDirectory = dataDirectory;
+        Host = host;
+        NetworkNamespace = networkNamespace;
         HttpPort = PortAllocator.Next();
         GrpcPort = PortAllocator.Next();
         RaftPort = PortAllocator.Next();
@@ -48,11 +50,17 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public int RaftPort { get; }
 
-    public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
+    /// <summary>The address the node listens on (loopback, or its network namespace's address).</summary>
+    public string Host { get; }
 
-    public string GrpcUrl => $"http://127.0.0.1:{GrpcPort}";
+    /// <summary>The network namespace the node runs in, or null for the host's.</summary>
+    public string? NetworkNamespace { get; }
 
-    public string RaftEndPoint => $"127.0.0.1:{RaftPort}";
+    public string HttpUrl => $"http://{Host}:{HttpPort}";
+
+    public string GrpcUrl => $"http://{Host}:{GrpcPort}";
+
+    public string RaftEndPoint => $"{Host}:{RaftPort}";
 
     public HttpClient Http { get; }
 
@@ -69,12 +77,19 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public void Start(string members)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(NetworkNamespace is null ? "dotnet" : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (NetworkNamespace is not null)
+        {
+            // "ip netns exec" execs dotnet in place, so the process id stays the node's.
+            foreach (var arg in (string[])["netns", "exec", NetworkNamespace, "dotnet"])
+                start.ArgumentList.Add(arg);
+        }
+
         start.ArgumentList.Add(ServerBinary.Path);
         foreach (var arg in (string[])["--node-id", NodeId, "--http", HttpUrl, "--grpc", GrpcUrl, "--raft", RaftEndPoint, "--members", members, "--data-dir", DataDirectory])
             start.ArgumentList.Add(arg);

@@ -24,14 +24,14 @@ internal sealed class TestCluster : IAsyncDisposable
     public string Members => string.Join(',', nodes.Select(static n => n.RaftEndPoint));
 
     /// <summary>Starts <paramref name="count"/> nodes and waits until they agree on a leader.</summary>
-    public static async Task<TestCluster> StartAsync(int count = 3, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<TestCluster> StartAsync(int count = 3, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null, NetworkLab? lab = null)
     {
         var cluster = new TestCluster();
         try
         {
             for (var i = 0; i < count; i++)
             {
-                cluster.nodes.Add(new NodeProcess($"n{i + 1}", Path.Combine(cluster.root, $"n{i + 1}"))
+                cluster.nodes.Add(new NodeProcess($"n{i + 1}", Path.Combine(cluster.root, $"n{i + 1}"), lab?.Address(i) ?? "127.0.0.1", lab?.Namespace(i))
                 {
                     ExtraArguments = arguments ?? [],
                     Environment = environment ?? new Dictionary<string, string>(),

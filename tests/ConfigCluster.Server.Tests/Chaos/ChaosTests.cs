@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Net;
+using ConfigCluster.Client;
+using ConfigCluster.Server.Tests.Harness;
+using Xunit.Abstractions;
+
+namespace ConfigCluster.Server.Tests.Chaos;
+
+/// <summary>
+/// Kills and partitions nodes under load and proves nothing acknowledged is lost: the CI smoke
+/// runs about a minute; <c>tests/chaos.sh --duration 600</c> runs longer.
+/// </summary>
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(10);
+
+    private static int Rounds => int.TryParse(Environment.GetEnvironmentVariable("CHAOS_ROUNDS"), CultureInfo.InvariantCulture, out var r) ? r : 1;
+
+    [Fact]
+    public async Task LeaderKillsAndAPartition_UnderFourClients_LoseNothingAndStayLinearizable()
+    {
+        await using var lab = await NetworkLab.CreateAsync(3);
+        await using var cluster = await TestCluster.StartAsync(lab: lab);
+        var options = new ConfigClusterClientOptions { Token = NodeProcess.AdminToken, OperationTimeout = TimeSpan.FromSeconds(15) };
+        foreach (var node in cluster.Nodes)
+            options.Endpoints.Add(new Uri(node.GrpcUrl));
+        using var client = new ConfigClusterClient(options);
+        var recorder = new ChaosRecorder(client, ["reg.a", "reg.b"]);
+        using var stop = new CancellationTokenSource();
+        var clients = Enumerable.Range(1, 4).Select(id => Task.Run(() => recorder.RunClientAsync(id, stop.Token))).ToList();
+        var recoveries = new List<(string Fault, TimeSpan Recovery)>();
+
+        for (var round = 0; round < Rounds; round++)
+        {
+            // Three leader kills, each followed by a restart of the killed node.
+            for (var kill = 0; kill < 3; kill++)
+            {
+                await Eventually.WaitAsync(() => recorder.History.Count(static o => o.Outcome == Outcome.Ok) > 20 * (kill + 1), Timeout, "some traffic before the fault");
+                var leader = await cluster.WaitForLeaderAsync(Timeout);
+                var at = ChaosRecorder.Now;
+                await cluster.KillNodeAsync(leader);
+                await Eventually.WaitAsync(() => recorder.RecoveryAfter(at) != TimeSpan.MaxValue, Timeout, "a write acknowledged after the leader kill");
+                recoveries.Add(($"leader kill {kill + 1}", recorder.RecoveryAfter(at)));
+                await cluster.StartNodeAsync(leader);
+            }
+
+            // A follower cut off from its peers accepts no write, then converges once healed.
+            var isolated = await cluster.FollowerAsync();
+            await lab.PartitionAsync(isolated);
+            var writeOnMinority = await TryWriteAsync(cluster[isolated], "minority.write");
+            Assert.NotEqual(HttpStatusCode.OK, writeOnMinority);
+            var partitionAt = ChaosRecorder.Now;
+            await Eventually.WaitAsync(() => recorder.RecoveryAfter(partitionAt) != TimeSpan.MaxValue, Timeout, "writes to continue on the majority");
+            recoveries.Add(("partition of a follower", recorder.RecoveryAfter(partitionAt)));
+            await lab.HealAsync(isolated);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+        await cluster.WaitForLeaderAsync(Timeout);
+        await cluster.WaitForConvergenceAsync(Timeout);
+
+        var history = recorder.History;
+        foreach (var (fault, recovery) in recoveries)
+            output.WriteLine($"{fault}: first acknowledged write {recovery.TotalMilliseconds:0} ms after the fault");
+        output.WriteLine($"{history.Count} operations: {history.Count(static o => o.Outcome == Outcome.Ok)} ok, {history.Count(static o => o.Outcome == Outcome.Failed)} failed, {history.Count(static o => o.IsAmbiguous)} ambiguous");
+        Assert.All(recoveries, r => Assert.True(r.Recovery < RecoveryBound, $"{r.Fault}: service came back after {r.Recovery.TotalSeconds:0.0} s"));
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster[0].Http.GetJsonAsync("/config/minority.write")).Status);
+
+        // Every acknowledged write is in every node's history, with its value at its version.
+        foreach (var node in cluster.Nodes)
+        {
+            foreach (var group in history.Where(static o => o.Kind != OpKind.Read && o.Outcome == Outcome.Ok).GroupBy(static o => o.Key))
+            {
+                var (_, body) = await node.Http.GetJsonAsync($"/config/history/{group.Key}?consistency=serializable");
+                var versions = body!["versions"]!.AsArray().ToDictionary(static v => v!["version"]!.GetValue<long>(), static v => v!["value"]!.ToJsonString());
+                Assert.All(group, write => Assert.Equal(write.Value, versions[write.Version]));
+            }
+        }
+
+        foreach (var group in history.GroupBy(static o => o.Key))
+        {
+            var (ok, explanation) = LinearizabilityChecker.Check([.. group]);
+            output.WriteLine($"{group.Key}: {explanation}");
+            Assert.True(ok, $"{group.Key}: {explanation}");
+        }
+    }
+
+    private static async Task<HttpStatusCode> TryWriteAsync(NodeProcess node, string key)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(node.HttpUrl), Timeout = TimeSpan.FromSeconds(15) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", NodeProcess.AdminToken);
+        try
+        {
+            return (await http.PutValueAsync(key, 1)).Status;
+        }
+        catch (TaskCanceledException)
+        {
+            return HttpStatusCode.RequestTimeout;
+        }
+    }
+}

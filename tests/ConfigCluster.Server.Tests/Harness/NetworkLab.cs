@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace ConfigCluster.Server.Tests.Harness;
+
+/// <summary>
+/// Test hosts in network namespaces made by this test run: one namespace per node, joined by a
+/// bridge on the host, so Raft traffic between nodes can be cut and healed (iptables inside a
+/// node's namespace; delays would need the kernel's sch_netem, which this machine lacks) while the test itself still reaches every node.
+/// Addresses are the project's own test hosts in 10.233.X.0/24; nothing leaves the machine.
+/// </summary>
+internal sealed class NetworkLab : IAsyncDisposable
+{
+    private readonly string tag = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
+    private readonly int subnet = RandomNumberGenerator.GetInt32(10, 250);
+    private readonly int count;
+
+    private NetworkLab(int count) => this.count = count;
+
+    private string Bridge => $"cc{tag}br";
+
+    private string Gateway => $"10.233.{subnet}.1";
+
+    public string Namespace(int node) => $"cc{tag}n{node}";
+
+    public string Address(int node) => $"10.233.{subnet}.{10 + node}";
+
+    private string HostSide(int node) => $"cc{tag}h{node}";
+
+    private string NodeSide(int node) => $"cc{tag}p{node}";
+
+    public static async Task<NetworkLab> CreateAsync(int count)
+    {
+        var lab = new NetworkLab(count);
+        try
+        {
+            await IpAsync($"link add {lab.Bridge} type bridge");
+            await IpAsync($"addr add {lab.Gateway}/24 dev {lab.Bridge}");
+            await IpAsync($"link set {lab.Bridge} up");
+            for (var i = 0; i < count; i++)
+            {
+                await IpAsync($"netns add {lab.Namespace(i)}");
+                await IpAsync($"link add {lab.HostSide(i)} type veth peer name {lab.NodeSide(i)}");
+                await IpAsync($"link set {lab.NodeSide(i)} netns {lab.Namespace(i)}");
+                await IpAsync($"link set {lab.HostSide(i)} master {lab.Bridge}");
+                await IpAsync($"link set {lab.HostSide(i)} up");
+                await InAsync(i, "ip", $"addr add {lab.Address(i)}/24 dev {lab.NodeSide(i)}");
+                await InAsync(i, "ip", $"link set {lab.NodeSide(i)} up");
+                await InAsync(i, "ip", "link set lo up");
+            }
+
+            return lab;
+        }
+        catch
+        {
+            await lab.DisposeAsync();
+            throw;
+        }
+
+        Task InAsync(int node, string tool, string args) => RunAsync("ip", $"netns exec {lab.Namespace(node)} {tool} {args}");
+    }
+
+    /// <summary>Cuts node <paramref name="node"/> off from the other nodes (both directions); the test host still reaches it.</summary>
+    public async Task PartitionAsync(int node)
+    {
+        for (var peer = 0; peer < count; peer++)
+        {
+            if (peer == node)
+                continue;
+            await InNodeAsync(node, "iptables", $"-I INPUT -s {Address(peer)} -j DROP");
+            await InNodeAsync(node, "iptables", $"-I OUTPUT -d {Address(peer)} -j DROP");
+        }
+    }
+
+    /// <summary>Removes every cut of node <paramref name="node"/>.</summary>
+    public async Task HealAsync(int node)
+    {
+        await InNodeAsync(node, "iptables", "-F INPUT");
+        await InNodeAsync(node, "iptables", "-F OUTPUT");
+    }
+
+    private Task InNodeAsync(int node, string tool, string args) => RunAsync("ip", $"netns exec {Namespace(node)} {tool} {args}");
+
+    private static Task IpAsync(string args) => RunAsync("ip", args);
+
+    private static async Task RunAsync(string tool, string args, bool ignoreFailure = false)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var part in args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            start.ArgumentList.Add(part);
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var error = await process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0 && !ignoreFailure)
+            throw new InvalidOperationException($"{tool} {args} failed: {error.Trim()}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = 0; i < count; i++)
+            await RunAsync("ip", $"netns del {Namespace(i)}", ignoreFailure: true);
+        await RunAsync("ip", $"link del {Bridge}", ignoreFailure: true);
+    }
+}

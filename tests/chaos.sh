@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Longer chaos run for people: repeats the leader-kill + partition round until --duration seconds
+# have roughly passed (one round takes ~20 s). Needs root (network namespaces, iptables).
+#   tests/chaos.sh --duration 600
+set -euo pipefail
+duration=120
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) duration="$2"; shift 2 ;;
+    *) echo "chaos: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+rounds=$(( duration / 20 )); [ "$rounds" -ge 1 ] || rounds=1
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+CHAOS_ROUNDS=$rounds dotnet test tests/ConfigCluster.Server.Tests --filter "FullyQualifiedName~ChaosTests" --logger "console;verbosity=detailed"
