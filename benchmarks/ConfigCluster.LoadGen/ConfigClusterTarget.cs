@@ -1,0 +1,38 @@
+using ConfigCluster.Contracts.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace ConfigCluster.LoadGen;
+
+internal sealed class ConfigClusterTarget(IReadOnlyList<string> endpoints, int connections, string? token) : ITarget
+{
+    private readonly GrpcChannel[] channels = Channels.Create(endpoints, connections);
+    private readonly Metadata headers = token is null ? [] : new Metadata { { "authorization", $"Bearer {token}" } };
+
+    public string Name => "configcluster";
+
+    private KV.KVClient Kv(int connection) => new(channels[connection % channels.Length]);
+
+    public Task PutAsync(int connection, string key, string value, CancellationToken token)
+        => Kv(connection).PutAsync(new PutRequest { Path = new KeyPath { Key = key }, ValueJson = value }, headers, cancellationToken: token).ResponseAsync;
+
+    public Task GetAsync(int connection, string key, bool serializable, CancellationToken token)
+        => Kv(connection).GetAsync(new GetRequest { Path = new KeyPath { Key = key }, Consistency = serializable ? Consistency.Serializable : Consistency.Linearizable }, headers, cancellationToken: token).ResponseAsync;
+
+    public async Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token)
+    {
+        using var call = new Contracts.V1.Watch.WatchClient(channels[connection % channels.Length]).Watch(new WatchRequest { Key = key, ProgressIntervalMs = 200 }, headers, cancellationToken: token);
+        await foreach (var response in call.ResponseStream.ReadAllAsync(token))
+        {
+            ready.TrySetResult(); // the first (progress) message proves the stream is open
+            foreach (var change in response.Events)
+                onEvent(change.ValueJson);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var channel in channels)
+            channel.Dispose();
+    }
+}

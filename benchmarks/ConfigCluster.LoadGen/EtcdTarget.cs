@@ -1,0 +1,41 @@
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace ConfigCluster.LoadGen;
+
+/// <summary>etcd through its own gRPC API (the stubs shipped in dotnet-etcd), over the same channels.</summary>
+internal sealed class EtcdTarget(IReadOnlyList<string> endpoints, int connections) : ITarget
+{
+    private readonly GrpcChannel[] channels = Channels.Create(endpoints, connections);
+
+    public string Name => "etcd";
+
+    private KV.KVClient Kv(int connection) => new(channels[connection % channels.Length]);
+
+    public Task PutAsync(int connection, string key, string value, CancellationToken token)
+        => Kv(connection).PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) }, cancellationToken: token).ResponseAsync;
+
+    public Task GetAsync(int connection, string key, bool serializable, CancellationToken token)
+        => Kv(connection).RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key), Serializable = serializable }, cancellationToken: token).ResponseAsync;
+
+    public async Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token)
+    {
+        using var call = new Etcdserverpb.Watch.WatchClient(channels[connection % channels.Length]).Watch(cancellationToken: token);
+        await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = new WatchCreateRequest { Key = ByteString.CopyFromUtf8(key) } }, token);
+        await foreach (var response in call.ResponseStream.ReadAllAsync(token))
+        {
+            if (response.Created)
+                ready.TrySetResult();
+            foreach (var change in response.Events)
+                onEvent(change.Kv.Value.ToStringUtf8());
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var channel in channels)
+            channel.Dispose();
+    }
+}

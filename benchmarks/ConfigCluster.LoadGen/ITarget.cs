@@ -1,0 +1,14 @@
+namespace ConfigCluster.LoadGen;
+
+/// <summary>A system under test: the same three operations, over the same kind of gRPC channels.</summary>
+internal interface ITarget : IDisposable
+{
+    string Name { get; }
+
+    Task PutAsync(int connection, string key, string value, CancellationToken token);
+
+    Task GetAsync(int connection, string key, bool serializable, CancellationToken token);
+
+    /// <summary>Opens a watch on <paramref name="key"/>; <paramref name="onEvent"/> gets each new value.</summary>
+    Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token);
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text.Json;
+using ConfigCluster.LoadGen;
+
+// loadgen --target configcluster|etcd --endpoints URL,URL --workload put|get|get-serializable|mix|watch
+//         [--clients N] [--seconds S] [--connections C] [--keys K] [--token T] [--watchers W] [--puts P]
+var options = new Dictionary<string, string>(StringComparer.Ordinal);
+for (var i = 0; i + 1 < args.Length; i += 2)
+    options[args[i].TrimStart('-')] = args[i + 1];
+string Opt(string name, string fallback) => options.GetValueOrDefault(name, fallback);
+int Int(string name, int fallback) => int.Parse(Opt(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+var endpoints = Opt("endpoints", "http://127.0.0.1:7012").Split(',', StringSplitOptions.RemoveEmptyEntries);
+var connections = Int("connections", 4);
+using ITarget target = Opt("target", "configcluster") switch
+{
+    "etcd" => new EtcdTarget(endpoints, connections),
+    _ => new ConfigClusterTarget(endpoints, connections, options.GetValueOrDefault("token")),
+};
+var workload = Opt("workload", "put");
+var keys = Int("keys", 1000);
+Result result;
+if (workload == "watch")
+{
+    result = await Workloads.WatchFanOutAsync(target, Int("watchers", 100), Int("puts", 200));
+}
+else
+{
+    if (workload.StartsWith("get", StringComparison.Ordinal) || workload == "mix")
+        await Workloads.PreloadAsync(target, keys);
+    result = await Workloads.RunAsync(target, workload, Int("clients", 16), TimeSpan.FromSeconds(Int("seconds", 10)), keys);
+}
+
+Console.WriteLine(JsonSerializer.Serialize(new
+{
+    target = result.Target,
+    workload = result.Workload,
+    clients = result.Clients,
+    ops = result.Operations,
+    errors = result.Errors,
+    lost = result.Lost,
+    opsPerSec = Math.Round(result.OpsPerSecond, 1),
+    p50 = Math.Round(result.Percentile(50), 3),
+    p99 = Math.Round(result.Percentile(99), 3),
+    p999 = Math.Round(result.Percentile(99.9), 3),
+    max = Math.Round(result.MaxMs, 3),
+}));

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Runs the same workloads against a three-node etcd and a three-node ConfigCluster on loopback,
+# side by side, and prints a markdown table and one line of ratios:
+#   ratios: put=X get=Y watch_p99=Z   (ConfigCluster over etcd for throughput, etcd over
+#                                      ConfigCluster for latency: above 1.0 = we are ahead)
+#   benchmarks/compare-etcd.sh [--seconds S] [--clients N] [--workloads "put get ..."] [--watchers W]
+# Durability: etcd fsyncs its WAL before acknowledging; ConfigCluster acknowledges once a
+# majority has the entry in its memory-mapped WAL (survives process crashes; fsync is DotNext's
+# background flusher). The table says so.
+set -euo pipefail
+seconds=5; clients=64; watchers=100
+workloads="put1 put16 put64 put256 get get-serializable mix watch"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds="$2"; shift 2 ;;
+    --clients) clients="$2"; shift 2 ;;
+    --workloads) workloads="$2"; shift 2 ;;
+    --watchers) watchers="$2"; shift 2 ;;
+    *) echo "compare-etcd: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d /tmp/cc-bench.XXXXXX)"
+command -v etcd >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq etcd-server >/dev/null; }
+dotnet build "$repo/src/ConfigCluster.Server" -c Release -v quiet -nologo >/dev/null
+dotnet build "$repo/benchmarks/ConfigCluster.LoadGen" -c Release -v quiet -nologo >/dev/null
+loadgen="dotnet $repo/benchmarks/ConfigCluster.LoadGen/bin/Release/net10.0/ConfigCluster.LoadGen.dll"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+cluster=e1=http://127.0.0.1:23801,e2=http://127.0.0.1:23802,e3=http://127.0.0.1:23803
+for i in 1 2 3; do
+  etcd --name e$i --data-dir "$work/e$i" --listen-client-urls http://127.0.0.1:2379$i --advertise-client-urls http://127.0.0.1:2379$i \
+       --listen-peer-urls http://127.0.0.1:2380$i --initial-advertise-peer-urls http://127.0.0.1:2380$i \
+       --initial-cluster "$cluster" --initial-cluster-state new --log-level error >"$work/e$i.log" 2>&1 &
+  pids+=($!)
+done
+export CONFIGCLUSTER_BOOTSTRAP_TOKEN="cc_bench_$(head -c 16 /dev/urandom | base64 | tr -dc a-zA-Z0-9)"
+"$repo/deploy/local-cluster.sh" --no-build --base-port 7400 --data-root "$work/cc" >"$work/cc.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+  curl -sf -H "Authorization: Bearer $CONFIGCLUSTER_BOOTSTRAP_TOKEN" "http://127.0.0.1:7411/config?limit=1" >/dev/null 2>&1 \
+    && curl -sf http://127.0.0.1:23791/health >/dev/null 2>&1 && break
+  sleep 0.5
+done
+
+etcd_eps=http://127.0.0.1:23791,http://127.0.0.1:23792,http://127.0.0.1:23793
+cc_eps=http://127.0.0.1:7412,http://127.0.0.1:7422,http://127.0.0.1:7432
+results="$work/results.jsonl"
+run() { # target endpoints workload clients
+  local extra=()
+  [ "$1" = configcluster ] && extra=(--token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN")
+  $loadgen --target "$1" --endpoints "$2" --workload "$3" --clients "$4" --seconds "$seconds" --watchers "$watchers" "${extra[@]}" >>"$results"
+}
+for w in $workloads; do
+  case "$w" in
+    put*) n="${w#put}"; run etcd "$etcd_eps" put "$n"; run configcluster "$cc_eps" put "$n" ;;
+    watch) run etcd "http://127.0.0.1:23791" watch 1; run configcluster "http://127.0.0.1:7412" watch 1 ;;
+    *) run etcd "$etcd_eps" "$w" "$clients"; run configcluster "$cc_eps" "$w" "$clients" ;;
+  esac
+done
+
+rss() { ps -o rss= -p "$(pgrep -d, -f "$1")" 2>/dev/null | awk '{s+=$1} END {printf "%.0f", s/1024/3}'; }
+etcd_rss=$(rss "etcd --name"); cc_rss=$(rss "ConfigCluster.Server.dll")
+
+python3 - "$results" "$etcd_rss" "$cc_rss" "$seconds" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+etcd_rss, cc_rss, seconds = sys.argv[2], sys.argv[3], sys.argv[4]
+by = {}
+for r in rows:
+    by.setdefault((r["workload"], r["clients"]), {})[r["target"]] = r
+print(f"| workload | clients | etcd ops/s | ConfigCluster ops/s | ratio | etcd p50/p99/p99.9/max ms | ConfigCluster p50/p99/p99.9/max ms | errors (etcd/cc) |")
+print("|---|---|---|---|---|---|---|---|")
+def lat(r): return f'{r["p50"]}/{r["p99"]}/{r["p999"]}/{r["max"]}'
+for (w, c), t in by.items():
+    e, cc = t.get("etcd"), t.get("configcluster")
+    if not e or not cc: continue
+    ratio = cc["opsPerSec"] / e["opsPerSec"] if e["opsPerSec"] else 0
+    extra = f' lost {e["lost"]}/{cc["lost"]}' if w.startswith("watch") else ""
+    print(f'| {w} | {c} | {e["opsPerSec"]} | {cc["opsPerSec"]} | {ratio:.2f} | {lat(e)} | {lat(cc)} | {e["errors"]}/{cc["errors"]}{extra} |')
+print(f"\nRSS per node after the run: etcd {etcd_rss} MiB, ConfigCluster {cc_rss} MiB. {seconds} s per workload.")
+print("Durability: etcd fsync before acknowledge; ConfigCluster majority in memory-mapped WAL (crash-safe, background fsync).")
+def get(w, c=None):
+    for (ww, cc), t in by.items():
+        if ww == w and (c is None or cc == c) and "etcd" in t and "configcluster" in t: return t
+put = get("put", 64) or get("put"); rd = get("get"); wt = next((t for (w, _), t in by.items() if w.startswith("watch")), None)
+f = lambda t: (t["configcluster"]["opsPerSec"] / t["etcd"]["opsPerSec"]) if t and t["etcd"]["opsPerSec"] else float("nan")
+wp = (wt["etcd"]["p99"] / wt["configcluster"]["p99"]) if wt and wt["configcluster"]["p99"] else float("nan")
+print(f"ratios: put={f(put):.2f} get={f(rd):.2f} watch_p99={wp:.2f}")
+PY
