@@ -93,6 +93,18 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// <summary>True when some leader is known.</summary>
     public bool HasLeader => cluster.Leader is not null;
 
+    /// <summary>The current Raft term.</summary>
+    public long Term => cluster.Term;
+
+    /// <summary>The WAL's commit index.</summary>
+    public long CommitIndex => wal.LastCommittedEntryIndex;
+
+    /// <summary>The WAL's applied index (no-op entries included).</summary>
+    public long AppliedIndex => wal.LastAppliedIndex;
+
+    /// <summary>Raised when the leader changes (null argument: no leader).</summary>
+    public event Action<string?>? LeaderChanged;
+
     /// <summary>Starts Raft: replays the WAL after the store's checkpoint and joins the cluster.</summary>
     public async Task StartAsync(CancellationToken token)
     {
@@ -195,6 +207,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             Log.NoLeader(logger);
         else
             Log.LeaderChanged(logger, leader.EndPoint.ToString() ?? "?", leader.IsRemote ? "remote" : "this node");
+        LeaderChanged?.Invoke(leader?.EndPoint.ToString());
     }
 
     /// <inheritdoc/>

@@ -58,6 +58,7 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
             return (AccessDecision.AuditFailed, null, "the request could not be audited, so it was not served");
         }
 
+        Observability.ServerMeters.AccessDecisions.Add(1, new KeyValuePair<string, object?>("decision", decision.ToString().ToLowerInvariant()));
         return (decision, caller, message);
     }
 

@@ -7,7 +7,11 @@ public static class HttpAccessRules
 {
     /// <summary>Routes that need no token.</summary>
     public static bool IsOpen(PathString path)
-        => path.StartsWithSegments("/health") || path.Equals("/cluster/status") || path.StartsWithSegments("/configcluster.internal.v1.Peer");
+        => path.StartsWithSegments("/health") || path.Equals("/cluster/status") || path.StartsWithSegments("/configcluster.internal.v1.Peer")
+           || (path.Equals("/metrics") && MetricsOpen);
+
+    /// <summary>Whether <c>/metrics</c> is served without a token (<c>CONFIGCLUSTER_METRICS_OPEN=true</c>); otherwise it needs <c>admin</c>.</summary>
+    public static bool MetricsOpen { get; set; }
 
     public static AccessRequest Describe(HttpRequest request)
     {

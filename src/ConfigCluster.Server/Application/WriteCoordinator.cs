@@ -78,6 +78,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
                 return ProposeOutcome.NotLeader; // not bootstrapped yet: nothing can be forwarded
             var reply = await client.ProposeAsync(new ProposeRequest { Command = ByteString.CopyFrom(encoded) }, new Metadata { { Acl.PeerAuthenticator.Header, signature } }, cancellationToken: token);
             Log.Forwarded(logger, url);
+            Observability.ServerMeters.ForwardedWrites.Add(1);
             return new ProposeOutcome(ProposeStatus.Applied, CommandResult.Parser.ParseFrom(reply.Result));
         }
         catch (RpcException e) when (e.Trailers.GetValue(NotLeaderTrailer) is not null || IsConnectionRefused(e))

@@ -4,6 +4,8 @@ using ConfigCluster.Server.Acl;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Grpc;
 using ConfigCluster.Server.Http;
+using ConfigCluster.Server.Observability;
+using OpenTelemetry.Metrics;
 using ConfigCluster.Server.Secrets;
 using ConfigCluster.Server.Seed;
 using ConfigCluster.Server.Watch;
@@ -88,6 +90,10 @@ internal static class NodeHost
         builder.Services.AddHostedService<RaftHostedService>();
         if (seed is not null)
             builder.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<SeedImportService>(provider, seed));
+        builder.Services.AddSingleton<NodeGauges>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ServerMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
+            .AddPrometheusExporter());
         builder.Services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = settings.MaxValueBytes + (1 << 20);
@@ -110,6 +116,9 @@ internal static class NodeHost
         app.MapClusterEndpoints();
         app.MapAdminEndpoints();
         app.MapEnvironmentEndpoints();
+        app.Services.GetRequiredService<NodeGauges>();
+        app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 

@@ -70,6 +70,7 @@ public sealed class WatchSubscription : IDisposable
         {
             if (Filter.Matches(change) && !buffer.Writer.TryWrite(change))
             {
+                Observability.ServerMeters.DroppedWatchers.Add(1);
                 End(WatchEndReason.Overflow);
                 return;
             }

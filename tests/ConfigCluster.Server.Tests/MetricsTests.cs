@@ -1,0 +1,43 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using ConfigCluster.Server.Tests.Harness;
+
+namespace ConfigCluster.Server.Tests;
+
+/// <summary>Prometheus text at /metrics: Raft, store and request figures that move with traffic.</summary>
+public sealed partial class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_AfterTraffic_ShowRaftStoreAndRequestFigures()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var follower = cluster[await cluster.FollowerAsync()];
+        for (var i = 0; i < 5; i++)
+            await follower.Http.MustPutAsync($"m.k{i}", i);
+        await follower.Http.GetJsonAsync("/config/m.k0");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await follower.Anonymous.GetJsonAsync("/config/m.k0")).Status);
+        using var anonymous = await follower.Anonymous.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        string text = "";
+        await Eventually.WaitAsync(async () =>
+        {
+            text = await follower.Http.GetStringAsync("/metrics");
+            return Sum(text, "configcluster_writes_forwarded") >= 5 && Sum(text, "configcluster_store_revision") >= 5;
+        }, TimeSpan.FromSeconds(30), "the metrics to show the writes");
+
+        Assert.Contains("configcluster_raft_term", text);
+        Assert.Contains("configcluster_raft_commit_index", text);
+        Assert.Equal(0, Sum(text, "configcluster_raft_is_leader"));
+        Assert.True(Sum(text, "http_server_request_duration_seconds_count") >= 6, text);
+        Assert.True(Sum(text, "configcluster_access_decisions") >= 6);
+    }
+
+    private static double Sum(string text, string metric)
+        => MetricLine().Matches(text).Where(m => m.Groups["name"].Value.StartsWith(metric, StringComparison.Ordinal))
+            .Sum(static m => double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (?<value>[0-9.eE+-]+)$", RegexOptions.Multiline)]
+    private static partial Regex MetricLine();
+}
