@@ -13,7 +13,10 @@ internal static class ImportExportCommands
         var command = new Command("import", "write every key of a file; keys already equal are left alone") { file };
         command.SetAction(Run.With(async (parse, client, token) =>
         {
-            int written = 0, unchanged = 0;
+            // Keys whose value already matches are left alone; the rest go in as one change-set
+            // (per 500 keys), each guarded by the version just read.
+            var items = new List<ConfigCluster.Contracts.V1.ChangeSetItem>();
+            var unchanged = 0;
             foreach (var (key, json) in FlatFile.Read(parse.GetValue(file)!))
             {
                 long expected = 0;
@@ -33,11 +36,12 @@ internal static class ImportExportCommands
                     expected = 0;
                 }
 
-                await client.PutAsync(key, json, expectedVersion: expected, token: token);
-                written++;
+                items.Add(new ConfigCluster.Contracts.V1.ChangeSetItem { Path = new ConfigCluster.Contracts.V1.KeyPath { Key = key }, ValueJson = json, ExpectedVersion = expected });
             }
 
-            Console.WriteLine($"{written} written, {unchanged} unchanged");
+            foreach (var chunk in items.Chunk(500))
+                await client.ApplyChangeSetAsync(chunk, $"import {Path.GetFileName(parse.GetValue(file))}", token);
+            Console.WriteLine($"{items.Count} written, {unchanged} unchanged");
         }));
         return command;
     }

@@ -9,6 +9,8 @@ root.Add(WatchCommand.Create());
 root.Add(ImportExportCommands.Import());
 root.Add(ImportExportCommands.Export());
 root.Add(AuditCommand.Create());
+root.Add(EnvironmentCommands.Diff());
+root.Add(EnvironmentCommands.Promote());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -48,6 +48,23 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Ccctl_DiffAndPromote_BetweenEnvironments()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        await cluster[0].Http.MustPutAsync("db.pool", 10);
+        await cluster[0].Http.MustPutAsync("db.pool", 25, "?env=staging");
+
+        var diff = await CcctlAsync(cluster, "diff", "--from", "staging", "--to", "prod", "-o", "json");
+        Assert.Equal(0, diff.Code);
+        Assert.Contains("db.pool", diff.Out);
+        var promote = await CcctlAsync(cluster, "promote", "--from", "staging", "--to", "prod", "--keys", "db.pool");
+        Assert.Equal(0, promote.Code);
+        Assert.Contains("promoted db.pool", promote.Out);
+        Assert.Equal(25, (await cluster[1].Http.GetJsonAsync("/config/db.pool?env=prod")).Body!["value"]!.GetValue<int>());
+        Assert.Contains("nothing to promote", (await CcctlAsync(cluster, "promote", "--from", "staging", "--to", "prod")).Out);
+    }
+
+    [Fact]
     public async Task Ccctl_ImportTwice_CreatesNoNewVersions_AndAuditVerifyDetectsEdits()
     {
         await using var cluster = await TestCluster.StartAsync();
@@ -56,6 +73,7 @@ public sealed class CliTests
         try
         {
             Assert.Contains("2 written", (await CcctlAsync(cluster, "import", file)).Out);
+            Assert.Equal((await cluster[0].Http.GetJsonAsync("/config/svc.url")).Body!["revision"]!.GetValue<long>(), (await cluster[0].Http.GetJsonAsync("/config/svc.retries")).Body!["revision"]!.GetValue<long>());
             Assert.Contains("0 written, 2 unchanged", (await CcctlAsync(cluster, "import", file)).Out);
             var export = await CcctlAsync(cluster, "export", "svc.", "--format", "env");
             Assert.Contains("SVC_RETRIES=3", export.Out);

@@ -18,7 +18,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static int Rounds => int.TryParse(Environment.GetEnvironmentVariable("CHAOS_ROUNDS"), CultureInfo.InvariantCulture, out var r) ? r : 1;
 
     [Fact]
-    public async Task LeaderKillsAndAPartition_UnderFourClients_LoseNothingAndStayLinearizable()
+    public async Task LeaderKillsFollowerFaultsAndAPartition_UnderFourClients_LoseNothingAndStayLinearizable()
     {
         await using var lab = await NetworkLab.CreateAsync(3);
         await using var cluster = await TestCluster.StartAsync(lab: lab);
@@ -44,6 +44,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 recoveries.Add(($"leader kill {kill + 1}", recorder.RecoveryAfter(at)));
                 await cluster.StartNodeAsync(leader);
             }
+
+            // A follower killed and brought back; then one wiped and rejoined (catches up by log or snapshot).
+            var follower = await cluster.FollowerAsync();
+            var followerAt = ChaosRecorder.Now;
+            await cluster.KillNodeAsync(follower);
+            await Eventually.WaitAsync(() => recorder.RecoveryAfter(followerAt) != TimeSpan.MaxValue, Timeout, "writes after a follower kill");
+            recoveries.Add(("follower kill", recorder.RecoveryAfter(followerAt)));
+            await cluster.StartNodeAsync(follower);
+            var wiped = await cluster.FollowerAsync();
+            await cluster.WipeNodeAsync(wiped);
+            await cluster.StartNodeAsync(wiped);
 
             // A follower cut off from its peers accepts no write, then converges once healed.
             var isolated = await cluster.FollowerAsync();
