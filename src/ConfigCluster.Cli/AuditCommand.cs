@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
+using ConfigCluster.Contracts.Audit;
 
 namespace ConfigCluster.Cli;
 
@@ -21,7 +19,7 @@ internal static class AuditCommand
                 return ExitCodes.Usage;
             }
 
-            var bad = FirstBrokenLine(File.ReadLines(path));
+            var bad = AuditChain.FirstBrokenLine(File.ReadLines(path));
             if (bad == 0)
             {
                 Console.WriteLine($"{path}: chain intact");
@@ -32,32 +30,5 @@ internal static class AuditCommand
             return ExitCodes.Conflict;
         });
         return new Command("audit", "audit log tools") { verify };
-    }
-
-    /// <summary>1-based number of the first line whose "prev" is not the hash of the line before; 0 when intact.</summary>
-    public static int FirstBrokenLine(IEnumerable<string> lines)
-    {
-        var previous = "";
-        var number = 0;
-        foreach (var line in lines)
-        {
-            number++;
-            if (line.Length == 0)
-                continue;
-            try
-            {
-                using var document = JsonDocument.Parse(line);
-                if (!document.RootElement.TryGetProperty("prev", out var prev) || prev.GetString() != previous)
-                    return number;
-            }
-            catch (JsonException)
-            {
-                return number;
-            }
-
-            previous = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(line)));
-        }
-
-        return 0;
     }
 }

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ConfigCluster.Contracts.Audit;
 
 namespace ConfigCluster.Server.Acl;
 
@@ -53,33 +53,9 @@ public sealed class AuditLog : IDisposable
     }
 
     /// <summary>Checks the chain of a whole audit file; returns the 1-based number of the first bad line, or 0.</summary>
-    public static int Verify(IEnumerable<string> lines)
-    {
-        var previous = "";
-        var number = 0;
-        foreach (var line in lines)
-        {
-            number++;
-            if (line.Length == 0)
-                continue;
-            try
-            {
-                using var document = JsonDocument.Parse(line);
-                if (!document.RootElement.TryGetProperty("prev", out var prev) || prev.GetString() != previous)
-                    return number;
-            }
-            catch (JsonException)
-            {
-                return number;
-            }
+    public static int Verify(IEnumerable<string> lines) => AuditChain.FirstBrokenLine(lines);
 
-            previous = HashOf(line);
-        }
-
-        return 0;
-    }
-
-    private static string HashOf(string line) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(line)));
+    private static string HashOf(string line) => AuditChain.HashOf(line);
 
     private static string LastHash(string path)
     {

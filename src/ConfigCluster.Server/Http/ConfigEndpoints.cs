@@ -127,17 +127,7 @@ internal static class ConfigEndpoints
             writer.WriteStartObject();
             writer.WriteStartArray("items");
             foreach (var item in page.Items)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("key", item.Path.Key);
-                WriteValue(writer, item, revealValue: false);
-                writer.WriteNumber("version", item.Version);
-                writer.WriteNumber("revision", item.Revision);
-                writer.WriteBoolean("secret", item.Secret);
-                if (!item.Fingerprint.IsEmpty)
-                    writer.WriteString("fingerprint", Convert.ToHexStringLower(item.Fingerprint.Span));
-                writer.WriteEndObject();
-            }
+                WriteListItem(writer, item, source: false);
 
             writer.WriteEndArray();
             if (page.NextAfter is not null)
@@ -161,21 +151,28 @@ internal static class ConfigEndpoints
             writer.WriteStartObject();
             writer.WriteStartArray("items");
             foreach (var item in view.Values)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("key", item.Path.Key);
-                WriteValue(writer, item, revealValue: false);
-                writer.WriteNumber("version", item.Version);
-                writer.WriteNumber("revision", item.Revision);
-                writer.WriteBoolean("secret", item.Secret);
-                writer.WriteString("source", item.Path.Environment);
-                writer.WriteEndObject();
-            }
+                WriteListItem(writer, item, source: true);
 
             writer.WriteEndArray();
             writer.WriteNumber("revision", config.Store.Revision);
             writer.WriteEndObject();
         });
+    }
+
+    // One item of a listing: metadata and, for plain keys, the value; secrets show their fingerprint.
+    private static void WriteListItem(Utf8JsonWriter writer, StoredVersion item, bool source)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("key", item.Path.Key);
+        WriteValue(writer, item, revealValue: false);
+        writer.WriteNumber("version", item.Version);
+        writer.WriteNumber("revision", item.Revision);
+        writer.WriteBoolean("secret", item.Secret);
+        if (!item.Fingerprint.IsEmpty)
+            writer.WriteString("fingerprint", Convert.ToHexStringLower(item.Fingerprint.Span));
+        if (source)
+            writer.WriteString("source", item.Path.Environment);
+        writer.WriteEndObject();
     }
 
     private static IResult WriteAnswer(Outcome<WriteResult> outcome)
@@ -204,13 +201,7 @@ internal static class ConfigEndpoints
         WriteValue(writer, version, revealValue);
         writer.WriteNumber("version", version.Version);
         writer.WriteNumber("revision", version.Revision);
-        writer.WriteString("operation", version.Operation switch
-        {
-            VersionKind.Delete => "delete",
-            VersionKind.Rollback => "rollback",
-            VersionKind.Mask => "mask",
-            _ => "put",
-        });
+        writer.WriteString("operation", OperationName(version.Operation));
         if (version.RolledBackFrom > 0)
             writer.WriteNumber("rolledBackFrom", version.RolledBackFrom);
         writer.WriteBoolean("secret", version.Secret);
@@ -219,6 +210,15 @@ internal static class ConfigEndpoints
         writer.WriteString("author", version.Author);
         writer.WriteString("updatedAt", version.Timestamp.UtcDateTime);
     }
+
+    /// <summary>The JSON name of a version's operation.</summary>
+    internal static string OperationName(VersionKind kind) => kind switch
+    {
+        VersionKind.Delete => "delete",
+        VersionKind.Rollback => "rollback",
+        VersionKind.Mask => "mask",
+        _ => "put",
+    };
 
     // A secret's value appears only in an explicit GET of the key; a deletion has no value.
     private static void WriteValue(Utf8JsonWriter writer, StoredVersion version, bool revealValue)

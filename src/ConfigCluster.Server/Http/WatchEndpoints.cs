@@ -92,13 +92,7 @@ internal static class WatchEndpoints
         writer.WriteString("environment", change.Path.Environment);
         writer.WriteNumber("revision", change.Revision);
         writer.WriteNumber("version", change.Version);
-        writer.WriteString("operation", change.Operation switch
-        {
-            VersionKind.Delete => "delete",
-            VersionKind.Rollback => "rollback",
-            VersionKind.Mask => "mask",
-            _ => "put",
-        });
+        writer.WriteString("operation", ConfigEndpoints.OperationName(change.Operation));
         writer.WriteString("author", change.Author);
         writer.WriteString("updatedAt", change.Timestamp.UtcDateTime);
         writer.WriteBoolean("secret", change.Secret);

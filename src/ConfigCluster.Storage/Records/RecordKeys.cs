@@ -28,11 +28,14 @@ internal static class RecordKeys
 
     public static byte[] Policy(string name) => Text(PolicyTag, name);
 
-    public static byte[] TokenBySequence(long sequence)
+    public static byte[] TokenBySequence(long sequence) => Numbered(TokenSequenceTag, sequence);
+
+    // A tag followed by a big-endian number, so records of one kind sort by number.
+    private static byte[] Numbered(byte tag, long number)
     {
         var buffer = new byte[1 + sizeof(long)];
-        buffer[0] = TokenSequenceTag;
-        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1), sequence);
+        buffer[0] = tag;
+        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1), number);
         return buffer;
     }
 
@@ -51,41 +54,16 @@ internal static class RecordKeys
     public static byte[] Version(KeyPath path, long version) => Build(VersionTag, path, version);
 
     /// <summary>The change made at a global revision.</summary>
-    public static byte[] Change(long revision)
-    {
-        var buffer = new byte[1 + sizeof(long)];
-        buffer[0] = ChangeTag;
-        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1), revision);
-        return buffer;
-    }
+    public static byte[] Change(long revision) => Numbered(ChangeTag, revision);
 
     /// <summary>An environment's settings.</summary>
-    public static byte[] Environment(string ns, string env)
-    {
-        var text = $"{ns}\0{env}";
-        var buffer = new byte[1 + Encoding.UTF8.GetByteCount(text)];
-        buffer[0] = EnvironmentTag;
-        Encoding.UTF8.GetBytes(text, buffer.AsSpan(1));
-        return buffer;
-    }
+    public static byte[] Environment(string ns, string env) => Text(EnvironmentTag, $"{ns}\0{env}");
 
     /// <summary>A data key of the keyring, by sequence.</summary>
-    public static byte[] DataKey(long sequence)
-    {
-        var buffer = new byte[1 + sizeof(long)];
-        buffer[0] = DataKeyTag;
-        BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(1), sequence);
-        return buffer;
-    }
+    public static byte[] DataKey(long sequence) => Numbered(DataKeyTag, sequence);
 
     /// <summary>The remembered result of a client request id (write deduplication).</summary>
-    public static byte[] Request(string requestId)
-    {
-        var buffer = new byte[1 + Encoding.UTF8.GetByteCount(requestId)];
-        buffer[0] = RequestTag;
-        Encoding.UTF8.GetBytes(requestId, buffer.AsSpan(1));
-        return buffer;
-    }
+    public static byte[] Request(string requestId) => Text(RequestTag, requestId);
 
     /// <summary>The composite string used by the key index: <c>ns \0 env \0 key</c>.</summary>
     public static string Composite(KeyPath path) => $"{path.Namespace}\0{path.Environment}\0{path.Key}";

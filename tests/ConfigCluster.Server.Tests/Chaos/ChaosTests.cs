@@ -65,6 +65,15 @@ public sealed class ChaosTests(ITestOutputHelper output)
             await Eventually.WaitAsync(() => recorder.RecoveryAfter(partitionAt) != TimeSpan.MaxValue, Timeout, "writes to continue on the majority");
             recoveries.Add(("partition of a follower", recorder.RecoveryAfter(partitionAt)));
             await lab.HealAsync(isolated);
+
+            // A slow link (queueing delay) on a follower: the majority keeps serving.
+            var slow = await cluster.FollowerAsync();
+            await lab.ThrottleAsync(slow, kilobitsPerSecond: 64);
+            var slowAt = ChaosRecorder.Now;
+            await Eventually.WaitAsync(() => recorder.RecoveryAfter(slowAt) != TimeSpan.MaxValue, Timeout, "writes with a slowed follower");
+            recoveries.Add(("64 kbit/s link on a follower", recorder.RecoveryAfter(slowAt)));
+            await Eventually.WaitAsync(() => recorder.History.Count(o => o.Invoked > slowAt && o.Outcome == Outcome.Ok) > 50, Timeout, "traffic while the link is slow");
+            await lab.HealAsync(slow);
         }
 
         await stop.CancelAsync();

@@ -5,8 +5,8 @@ namespace ConfigCluster.Server.Tests.Harness;
 
 /// <summary>
 /// Test hosts in network namespaces made by this test run: one namespace per node, joined by a
-/// bridge on the host, so Raft traffic between nodes can be cut and healed (iptables inside a
-/// node's namespace; delays would need the kernel's sch_netem, which this machine lacks) while the test itself still reaches every node.
+/// bridge on the host, so Raft traffic between nodes can be cut, slowed and healed (iptables and
+/// tc tbf inside a node's namespace) while the test itself still reaches every node.
 /// Addresses are the project's own test hosts in 10.233.X.0/24; nothing leaves the machine.
 /// </summary>
 internal sealed class NetworkLab : IAsyncDisposable
@@ -72,11 +72,20 @@ internal sealed class NetworkLab : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes every cut of node <paramref name="node"/>.</summary>
+    /// <summary>
+    /// Slows node <paramref name="node"/>'s outgoing link to <paramref name="kilobitsPerSecond"/>
+    /// (tc tbf), so its packets queue and arrive late. A fixed per-packet delay would need
+    /// sch_netem, which this machine's kernel lacks.
+    /// </summary>
+    public Task ThrottleAsync(int node, int kilobitsPerSecond)
+        => InNodeAsync(node, "tc", $"qdisc replace dev {NodeSide(node)} root tbf rate {kilobitsPerSecond}kbit burst 4kb latency 2s");
+
+    /// <summary>Removes every cut and throttle of node <paramref name="node"/>.</summary>
     public async Task HealAsync(int node)
     {
         await InNodeAsync(node, "iptables", "-F INPUT");
         await InNodeAsync(node, "iptables", "-F OUTPUT");
+        await RunAsync("ip", $"netns exec {Namespace(node)} tc qdisc del dev {NodeSide(node)} root", ignoreFailure: true);
     }
 
     private Task InNodeAsync(int node, string tool, string args) => RunAsync("ip", $"netns exec {Namespace(node)} {tool} {args}");
