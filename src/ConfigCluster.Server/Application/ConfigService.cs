@@ -280,7 +280,8 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
         if (consistency == ReadConsistency.Serializable)
             return null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-        deadline.CancelAfter(settings.ReadTimeout);
+        // Without a leader in sight, answer soon so the client tries another node.
+        deadline.CancelAfter(node.HasLeader ? settings.ReadTimeout : WriteCoordinator.NoLeaderGrace);
         try
         {
             await node.ReadBarrierAsync(deadline.Token);

@@ -20,6 +20,12 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
     /// <summary>Trailer a leader sets when it refused a forwarded command because it no longer leads.</summary>
     public const string NotLeaderTrailer = "cc-not-leader";
 
+    /// <summary>
+    /// How long a node without any leader keeps a write waiting before answering "unavailable",
+    /// so a client stuck on a partitioned minority node moves on to another node quickly.
+    /// </summary>
+    public static readonly TimeSpan NoLeaderGrace = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
 
     /// <summary>Commits <paramref name="command"/> and returns its apply result.</summary>
@@ -28,8 +34,14 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(settings.WriteTimeout);
         var delay = TimeSpan.FromMilliseconds(20);
+        long? leaderlessSince = null;
         while (true)
         {
+            if (node.HasLeader)
+                leaderlessSince = null;
+            else if ((leaderlessSince ??= System.Diagnostics.Stopwatch.GetTimestamp()) is var since && System.Diagnostics.Stopwatch.GetElapsedTime(since) > NoLeaderGrace)
+                return new ConfigError(ConfigErrorCode.Unavailable, "this node sees no leader (it may be cut off from the majority); the write was not applied");
+
             ProposeOutcome outcome;
             try
             {

@@ -38,8 +38,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             {
                 await Eventually.WaitAsync(() => recorder.History.Count(static o => o.Outcome == Outcome.Ok) > 20 * (kill + 1), Timeout, "some traffic before the fault");
                 var leader = await cluster.WaitForLeaderAsync(Timeout);
-                var at = ChaosRecorder.Now;
                 await cluster.KillNodeAsync(leader);
+                var at = ChaosRecorder.Now; // the process is gone: no write can still land on it
                 await Eventually.WaitAsync(() => recorder.RecoveryAfter(at) != TimeSpan.MaxValue, Timeout, "a write acknowledged after the leader kill");
                 recoveries.Add(($"leader kill {kill + 1}", recorder.RecoveryAfter(at)));
                 await cluster.StartNodeAsync(leader);
@@ -47,8 +47,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
             // A follower killed and brought back; then one wiped and rejoined (catches up by log or snapshot).
             var follower = await cluster.FollowerAsync();
-            var followerAt = ChaosRecorder.Now;
             await cluster.KillNodeAsync(follower);
+            var followerAt = ChaosRecorder.Now;
             await Eventually.WaitAsync(() => recorder.RecoveryAfter(followerAt) != TimeSpan.MaxValue, Timeout, "writes after a follower kill");
             recoveries.Add(("follower kill", recorder.RecoveryAfter(followerAt)));
             await cluster.StartNodeAsync(follower);
