@@ -29,6 +29,9 @@ public sealed class ConsensusOptions
     /// <summary>Upper bound of the randomized election timeout in milliseconds. Default 300.</summary>
     public int UpperElectionTimeoutMs { get; init; } = 300;
 
+    /// <summary>Mutual TLS for peer traffic; null = plain TCP (development and loopback demos).</summary>
+    public PeerTls? PeerTls { get; init; }
+
     /// <summary>Longest a Raft request (append entries, install snapshot) may take. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

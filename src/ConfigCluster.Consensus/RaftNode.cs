@@ -56,6 +56,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         var configuration = new RaftCluster.TcpConfiguration(bind)
         {
             PublicEndPoint = announced,
+            SslOptions = options.PeerTls?.ToSslOptions(),
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
             // Long enough for a follower to receive and install a whole snapshot in one request.

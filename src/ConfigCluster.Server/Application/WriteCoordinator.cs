@@ -82,7 +82,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         if (leader is null || !leader.TryGetValue(MemberMetadataKeys.GrpcUrl, out var url))
             return ProposeOutcome.NotLeader;
 
-        var client = new Peer.PeerClient(channels.GetOrAdd(url, static u => GrpcChannel.ForAddress(u)));
+        var client = new Peer.PeerClient(channels.GetOrAdd(url, CreateChannel));
         try
         {
             var encoded = CommandCodec.Encode(command);
@@ -102,6 +102,16 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
             Log.ForwardAmbiguous(logger, url, e.StatusCode.ToString());
             return ProposeOutcome.Ambiguous;
         }
+    }
+
+    // Forwarding to an https leader trusts the cluster's CA (the peer TLS roots) when one is configured.
+    private GrpcChannel CreateChannel(string url)
+    {
+        if (!url.StartsWith("https:", StringComparison.Ordinal) || settings.PeerTls is not { } tls)
+            return GrpcChannel.ForAddress(url);
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = tls.Validate;
+        return GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler });
     }
 
     // A refused connection means the request never reached the leader: safe to retry.

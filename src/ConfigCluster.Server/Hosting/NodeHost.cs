@@ -40,12 +40,12 @@ internal static class NodeHost
             kestrel.Limits.MaxRequestBodySize = settings.MaxValueBytes + (1L << 20);
             if (settings.HttpUrl == settings.GrpcUrl)
             {
-                Listen(kestrel, settings.HttpUrl, HttpProtocols.Http1AndHttp2);
+                Listen(kestrel, settings.HttpUrl, HttpProtocols.Http1AndHttp2, settings);
             }
             else
             {
-                Listen(kestrel, settings.HttpUrl, HttpProtocols.Http1);
-                Listen(kestrel, settings.GrpcUrl, HttpProtocols.Http2);
+                Listen(kestrel, settings.HttpUrl, HttpProtocols.Http1, settings);
+                Listen(kestrel, settings.GrpcUrl, HttpProtocols.Http2, settings);
             }
         });
 
@@ -59,6 +59,7 @@ internal static class NodeHost
                 Members = settings.Members,
                 DataDirectory = settings.DataDirectory,
                 SnapshotInterval = settings.SnapshotInterval,
+                PeerTls = settings.PeerTls,
                 Metadata = new Dictionary<string, string>
                 {
                     [MemberMetadataKeys.HttpUrl] = settings.HttpUrl.ToString().TrimEnd('/'),
@@ -122,9 +123,14 @@ internal static class NodeHost
         return app;
     }
 
-    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols)
+    private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols, NodeSettings settings)
     {
-        void Configure(ListenOptions listen) => listen.Protocols = protocols;
+        void Configure(ListenOptions listen)
+        {
+            listen.Protocols = protocols;
+            if (url.Scheme == "https")
+                listen.UseHttps(settings.ClientCertificate!);
+        }
 
         if (IPAddress.TryParse(url.Host, out var address))
             kestrel.Listen(address, url.Port, Configure);

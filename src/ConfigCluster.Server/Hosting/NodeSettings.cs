@@ -33,6 +33,12 @@ public sealed class NodeSettings
     /// <summary><c>--master-key-file</c>: file holding the base64 master key; null for none.</summary>
     public string? MasterKeyFile { get; init; }
 
+    /// <summary><c>--peer-tls-cert</c>, <c>--peer-tls-key</c>, <c>--peer-tls-ca</c>: PEM files for mutual TLS between peers; null = plain.</summary>
+    public Consensus.PeerTls? PeerTls { get; init; }
+
+    /// <summary><c>--tls-cert</c> and <c>--tls-key</c> (PEM): the certificate of https client listeners; null = none.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
+
     /// <summary><c>--dev</c>: one-node development mode.</summary>
     public bool Dev { get; init; }
 

@@ -16,6 +16,7 @@ public static class NodeSettingsParser
     [
         "node-id", "http", "grpc", "raft", "members", "data-dir", "seed-file",
         "snapshot-interval", "max-value-bytes", "write-timeout", "read-timeout", "master-key-file", "urls",
+        "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "tls-cert", "tls-key",
     ];
 
     private static readonly string[] FlagOptions = ["dev"];
@@ -87,6 +88,29 @@ public static class NodeSettingsParser
         if (masterKeyFile is not null && !File.Exists(masterKeyFile))
             return Fail($"--master-key-file: '{masterKeyFile}' does not exist", out error);
 
+        if (!PeerTlsLoader.TryLoad(Get("peer-tls-cert"), Get("peer-tls-key"), Get("peer-tls-ca"), out var peerTls, out error))
+            return false;
+
+        System.Security.Cryptography.X509Certificates.X509Certificate2? clientCertificate = null;
+        if (Get("tls-cert") is { } tlsCert && Get("tls-key") is { } tlsKey)
+        {
+            try
+            {
+                clientCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(tlsCert, tlsKey);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
+            {
+                return Fail($"--tls-cert/--tls-key: {e.Message.ReplaceLineEndings(" ")}", out error);
+            }
+        }
+        else if (Get("tls-cert") is not null || Get("tls-key") is not null)
+        {
+            return Fail("--tls-cert and --tls-key go together", out error);
+        }
+
+        if ((httpUrl.Scheme == "https" || grpcUrl.Scheme == "https") && clientCertificate is null)
+            return Fail("--http/--grpc: an https listener needs --tls-cert and --tls-key", out error);
+
         var seedFile = Get("seed-file");
         if (seedFile is not null && !File.Exists(seedFile))
             return Fail($"--seed-file: '{seedFile}' does not exist", out error);
@@ -113,6 +137,8 @@ public static class NodeSettingsParser
             SeedFile = seedFile is null ? null : Path.GetFullPath(seedFile),
             Dev = dev,
             MasterKeyFile = masterKeyFile is null ? null : Path.GetFullPath(masterKeyFile),
+            PeerTls = peerTls,
+            ClientCertificate = clientCertificate,
             SnapshotInterval = snapshotInterval,
             MaxValueBytes = (int)maxValueBytes,
             WriteTimeout = writeTimeout,

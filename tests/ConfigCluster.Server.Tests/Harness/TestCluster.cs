@@ -24,7 +24,8 @@ internal sealed class TestCluster : IAsyncDisposable
     public string Members => string.Join(',', nodes.Select(static n => n.RaftEndPoint));
 
     /// <summary>Starts <paramref name="count"/> nodes and waits until they agree on a leader.</summary>
-    public static async Task<TestCluster> StartAsync(int count = 3, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null, NetworkLab? lab = null)
+    public static async Task<TestCluster> StartAsync(int count = 3, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null, NetworkLab? lab = null,
+        Func<int, IReadOnlyList<string>>? perNodeArguments = null, bool waitForLeader = true)
     {
         var cluster = new TestCluster();
         try
@@ -33,7 +34,7 @@ internal sealed class TestCluster : IAsyncDisposable
             {
                 cluster.nodes.Add(new NodeProcess($"n{i + 1}", Path.Combine(cluster.root, $"n{i + 1}"), lab?.Address(i) ?? "127.0.0.1", lab?.Namespace(i))
                 {
-                    ExtraArguments = arguments ?? [],
+                    ExtraArguments = [.. arguments ?? [], .. perNodeArguments?.Invoke(i) ?? []],
                     Environment = environment ?? new Dictionary<string, string>(),
                 });
             }
@@ -42,8 +43,12 @@ internal sealed class TestCluster : IAsyncDisposable
                 node.Start(cluster.Members);
             foreach (var node in cluster.nodes)
                 await node.WaitUntilLiveAsync(StartTimeout);
-            await cluster.WaitForLeaderAsync(StartTimeout);
-            await cluster.WaitForAccessAsync();
+            if (waitForLeader)
+            {
+                await cluster.WaitForLeaderAsync(StartTimeout);
+                await cluster.WaitForAccessAsync();
+            }
+
             return cluster;
         }
         catch
