@@ -11,6 +11,8 @@ root.Add(ImportExportCommands.Export());
 root.Add(AuditCommand.Create());
 root.Add(EnvironmentCommands.Diff());
 root.Add(EnvironmentCommands.Promote());
+root.Add(AclCommands.Token());
+root.Add(AclCommands.Policy());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

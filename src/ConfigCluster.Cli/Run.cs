@@ -20,7 +20,7 @@ internal static class Run
                 Console.Error.WriteLine($"ccctl: {e.Message}");
                 return ExitCodes.For(e);
             }
-            catch (Exception e) when (e is UriFormatException or ArgumentException or IOException or InvalidDataException)
+            catch (Exception e) when (e is UriFormatException or ArgumentException or IOException or InvalidDataException or FormatException or System.Text.Json.JsonException or KeyNotFoundException)
             {
                 Console.Error.WriteLine($"ccctl: {e.Message}");
                 return ExitCodes.Usage;

@@ -48,6 +48,38 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Ccctl_TokensAndPolicies_CreateListRevoke()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var rules = Path.Combine(Path.GetTempPath(), $"cc-policy-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(rules, "{\"rules\": [{\"path\": \"auth.*\", \"capabilities\": [\"read\"]}]}");
+        try
+        {
+            Assert.Equal(0, (await CcctlAsync(cluster, "policy", "put", "auth-read", "--file", rules)).Code);
+            var created = await CcctlAsync(cluster, "token", "create", "auth-svc", "--policy", "auth-read", "--ttl", "1h", "-o", "json");
+            Assert.Equal(0, created.Code);
+            var json = System.Text.Json.Nodes.JsonNode.Parse(created.Out)!;
+            var token = json["token"]!.GetValue<string>();
+            var accessor = json["accessor"]!.GetValue<string>();
+            await cluster[0].Http.MustPutAsync("auth.url", "x");
+
+            using var service = new HttpClient { BaseAddress = new Uri(cluster[1].HttpUrl) };
+            service.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await service.GetJsonAsync("/config/auth.url")).Status);
+
+            var list = await CcctlAsync(cluster, "token", "list");
+            Assert.Contains("auth-svc", list.Out);
+            Assert.DoesNotContain(token, list.Out);
+            Assert.Equal(0, (await CcctlAsync(cluster, "token", "revoke", accessor)).Code);
+            await Eventually.WaitAsync(async () => (await service.GetJsonAsync("/config/auth.url")).Status == System.Net.HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(5), "the revoked token to stop working");
+        }
+        finally
+        {
+            File.Delete(rules);
+        }
+    }
+
+    [Fact]
     public async Task Ccctl_DiffAndPromote_BetweenEnvironments()
     {
         await using var cluster = await TestCluster.StartAsync();

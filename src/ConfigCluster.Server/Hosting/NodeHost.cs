@@ -109,6 +109,7 @@ internal static class NodeHost
         app.MapGrpcService<WatchGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<EnvironmentsGrpcService>();
+        app.MapGrpcService<AclGrpcService>();
         app.UseWebSockets();
         app.UseMiddleware<AccessMiddleware>();
         app.MapAclEndpoints();
