@@ -33,6 +33,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(settings.WriteTimeout);
+        var notAfter = DateTimeOffset.UtcNow + settings.WriteTimeout;
         var delay = TimeSpan.FromMilliseconds(20);
         long? leaderlessSince = null;
         while (true)
@@ -47,7 +48,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
             {
                 outcome = node.IsLeader
                     ? await node.ProposeAsync(command, deadline.Token)
-                    : await ForwardAsync(command, deadline.Token);
+                    : await ForwardAsync(command, notAfter, deadline.Token);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
@@ -76,7 +77,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         }
     }
 
-    private async Task<ProposeOutcome> ForwardAsync(Command command, CancellationToken token)
+    private async Task<ProposeOutcome> ForwardAsync(Command command, DateTimeOffset notAfter, CancellationToken token)
     {
         var leader = await node.GetLeaderMetadataAsync(token);
         if (leader is null || !leader.TryGetValue(MemberMetadataKeys.GrpcUrl, out var url))
@@ -88,7 +89,8 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
             var encoded = CommandCodec.Encode(command);
             if (peers.Sign(encoded) is not { } signature)
                 return ProposeOutcome.NotLeader; // not bootstrapped yet: nothing can be forwarded
-            var reply = await client.ProposeAsync(new ProposeRequest { Command = ByteString.CopyFrom(encoded) }, new Metadata { { Acl.PeerAuthenticator.Header, signature } }, cancellationToken: token);
+            var request = new ProposeRequest { Command = ByteString.CopyFrom(encoded), NotAfterUnixMs = notAfter.ToUnixTimeMilliseconds() };
+            var reply = await client.ProposeAsync(request, new Metadata { { Acl.PeerAuthenticator.Header, signature } }, cancellationToken: token);
             Log.Forwarded(logger, url);
             Observability.ServerMeters.ForwardedWrites.Add(1);
             return new ProposeOutcome(ProposeStatus.Applied, CommandResult.Parser.ParseFrom(reply.Result));

@@ -27,6 +27,10 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
         }
 
+        // A forwarded write that arrives after its client gave up is refused, never proposed: the
+        // accepting node has already answered "ambiguous", and now the answer is "not applied".
+        if (request.NotAfterUnixMs > 0 && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > request.NotAfterUnixMs)
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the forwarded write arrived after its deadline; not applied"));
         var outcome = await node.ProposeAsync(command, context.CancellationToken);
         return outcome.Status switch
         {

@@ -74,6 +74,15 @@ public sealed class ChaosTests(ITestOutputHelper output)
             recoveries.Add(("64 kbit/s link on a follower", recorder.RecoveryAfter(slowAt)));
             await Eventually.WaitAsync(() => recorder.History.Count(o => o.Invoked > slowAt && o.Outcome == Outcome.Ok) > 50, Timeout, "traffic while the link is slow");
             await lab.HealAsync(slow);
+
+            // Every node killed at once, then all restarted: recovery from checkpoints and WALs.
+            for (var node = 0; node < 3; node++)
+                await cluster.KillNodeAsync(node);
+            var restartAt = ChaosRecorder.Now;
+            for (var node = 0; node < 3; node++)
+                await cluster.StartNodeAsync(node);
+            await Eventually.WaitAsync(() => recorder.RecoveryAfter(restartAt) != TimeSpan.MaxValue, Timeout, "writes after restarting every node");
+            recoveries.Add(("restart of all nodes (from kill to first write)", recorder.RecoveryAfter(restartAt)));
         }
 
         await stop.CancelAsync();
