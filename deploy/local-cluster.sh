@@ -6,7 +6,7 @@
 #
 # Node i (1-based) listens on http 127.0.0.1:(P+10i+1), gRPC (P+10i+2), Raft (P+10i+3);
 # with the default P=7000: node 1 = 7011/7012/7013, node 2 = 7021/7022/7023, ...
-# The same option names are used by deploy/docker-compose.yml (see shared/CONTRACT.md).
+# deploy/docker-compose.yml is the container twin: same option names (CONTRACT.md) and host ports.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
