@@ -25,7 +25,11 @@ internal static class KvCommands
         var command = new Command("get", "read a key (secrets are revealed only here)") { key, version, serializable };
         command.SetAction(Run.With(async (parse, client, token) =>
         {
-            var kv = await client.GetAsync(parse.GetValue(key)!, parse.GetValue(version), parse.GetValue(serializable), token: token);
+            var kv = await client.GetAsync(
+                parse.GetValue(key)!,
+                parse.GetValue(version) is > 0 and var v ? v : null,
+                parse.GetValue(serializable) ? ConfigCluster.Contracts.V1.Consistency.Serializable : ConfigCluster.Contracts.V1.Consistency.Linearizable,
+                token: token);
             if (GlobalOptions.Json(parse))
                 Output.Json(Output.Describe(kv));
             else

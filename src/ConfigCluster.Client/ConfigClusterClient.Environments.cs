@@ -4,24 +4,30 @@ namespace ConfigCluster.Client;
 
 public sealed partial class ConfigClusterClient
 {
-    private Environments.EnvironmentsClient EnvironmentsClient => new(channel);
+    /// <summary>Every key visible in an environment (its own values over inherited ones; secret values left out), with the revision it reflects.</summary>
+    public Task<ListResponse> ListEffectiveAsync(string prefix = "", string? environment = null, CancellationToken token = default)
+    {
+        var request = new ListEffectiveRequest { Namespace = options.Namespace, Environment = environment ?? options.Environment, Prefix = prefix };
+        return ReadAsync("ListEffective", deadline => EnvironmentsClient.ListEffectiveAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, token);
+    }
 
     /// <summary>Effective differences between two environments (secrets compared by fingerprint).</summary>
     public Task<DiffResponse> DiffAsync(string from, string to, string prefix = "", CancellationToken token = default)
     {
         var request = new DiffRequest { Namespace = options.Namespace, From = from, To = to, Prefix = prefix };
-        return RetryAsync(async deadline => await EnvironmentsClient.DiffAsync(request, deadline: deadline, cancellationToken: token).ConfigureAwait(false), isWrite: false, token);
+        return ReadAsync("Diff", deadline => EnvironmentsClient.DiffAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, token);
     }
 
-    /// <summary>Writes the keys that differ from <paramref name="from"/> into <paramref name="to"/> as one change-set.</summary>
+    /// <summary>Writes the keys that differ from <paramref name="from"/> into <paramref name="to"/> as one change-set (repeating it writes nothing new).</summary>
     public Task<PromoteResponse> PromoteAsync(string from, string to, string prefix = "", IEnumerable<string>? keys = null, string? message = null, CancellationToken token = default)
     {
         var request = new PromoteRequest { Namespace = options.Namespace, From = from, To = to, Prefix = prefix, Message = message ?? "" };
         request.Keys.AddRange(keys ?? []);
-        return RetryAsync(async deadline => await EnvironmentsClient.PromoteAsync(request, deadline: deadline, cancellationToken: token).ConfigureAwait(false), isWrite: true, token);
+        return WriteAsync("Promote", CallKind.IdempotentWrite, deadline => EnvironmentsClient.PromoteAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, token);
     }
 
     /// <summary>Applies puts and deletes atomically (one revision); retried safely with one request id.</summary>
+    /// <remarks>Items without a namespace or environment get the client's defaults.</remarks>
     public Task<ChangeSetResponse> ApplyChangeSetAsync(IEnumerable<ChangeSetItem> items, string? message = null, CancellationToken token = default)
     {
         var request = new ChangeSetRequest { Message = message ?? "", RequestId = NewRequestId() };
@@ -35,6 +41,6 @@ public sealed partial class ConfigClusterClient
             request.Items.Add(item);
         }
 
-        return RetryAsync(async deadline => await EnvironmentsClient.ApplyChangeSetAsync(request, deadline: deadline, cancellationToken: token).ConfigureAwait(false), isWrite: true, token);
+        return WriteAsync("ApplyChangeSet", request.RequestId, deadline => EnvironmentsClient.ApplyChangeSetAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, token);
     }
 }

@@ -1,103 +1,80 @@
+using ConfigCluster.Client.Watching;
 using ConfigCluster.Contracts.V1;
-using Grpc.Core;
+using Microsoft.Extensions.Logging;
 
 namespace ConfigCluster.Client;
-
-/// <summary>One change seen by a watch.</summary>
-public sealed record ConfigChange(string Key, string Environment, string? ValueJson, long Version, long Revision, Operation Operation, bool Secret, string Author);
 
 public sealed partial class ConfigClusterClient
 {
     /// <summary>
     /// Calls <paramref name="onChange"/> for every change of <paramref name="keyOrPrefix"/> (a
     /// prefix when it ends with '.' or is empty), in revision order, exactly once each, until
-    /// <paramref name="token"/> is cancelled. When the node serving the watch dies the watch
-    /// resumes on another node from the last revision it delivered.
+    /// <paramref name="token"/> is cancelled; the returned task then completes. When the node
+    /// serving the watch dies or ends the stream, the watch resumes on another node from the last
+    /// revision it delivered. Callbacks run one at a time; an exception thrown by one ends the watch.
     /// </summary>
-    /// <param name="startRevision">Deliver changes after this revision (null = from now on).</param>
+    /// <param name="startRevision">
+    /// Deliver the changes after this revision (replayed from history first). Null (the default)
+    /// starts from the serving node's current revision.
+    /// </param>
+    /// <param name="environment">Overrides <see cref="ConfigClusterClientOptions.Environment"/>; changes to inherited keys are included.</param>
+    /// <exception cref="ConfigCompactedException">The start (or resume) revision is older than the cluster keeps.</exception>
+    /// <exception cref="ConfigAccessDeniedException">The token may not watch this key or prefix.</exception>
+    /// <exception cref="ConfigValidationException">The key or prefix is invalid.</exception>
     public async Task WatchAsync(string keyOrPrefix, Func<ConfigChange, Task> onChange, long? startRevision = null, string? environment = null, CancellationToken token = default)
     {
+        ArgumentNullException.ThrowIfNull(keyOrPrefix);
         ArgumentNullException.ThrowIfNull(onChange);
-        var tracker = new WatchProgress(startRevision);
-        var backoff = options.RetryBackoff;
-        while (!token.IsCancellationRequested)
+        var template = new WatchRequest
         {
-            var request = new WatchRequest { Namespace = options.Namespace, Environment = environment ?? options.Environment, ProgressIntervalMs = 1000 };
-            if (keyOrPrefix.Length == 0 || keyOrPrefix.EndsWith('.'))
-                request.Prefix = keyOrPrefix;
-            else
-                request.Key = keyOrPrefix;
-            if (tracker.ResumeFrom is { } from)
-                request.StartRevision = from;
-            try
-            {
-                using var call = Watches.Watch(request, cancellationToken: token);
-                await foreach (var response in call.ResponseStream.ReadAllAsync(token).ConfigureAwait(false))
-                {
-                    foreach (var change in response.Events)
-                    {
-                        if (tracker.Accept(change.Revision))
-                        {
-                            await onChange(new ConfigChange(change.Path.Key, change.Path.Environment, change.ValueJson.Length == 0 ? null : change.ValueJson,
-                                change.Version, change.Revision, change.Operation, change.Secret, change.Author)).ConfigureAwait(false);
-                        }
-                    }
+            Namespace = options.Namespace,
+            Environment = environment ?? options.Environment,
+            ProgressIntervalMs = (int)Math.Clamp(options.WatchProgressInterval.TotalMilliseconds, 50, int.MaxValue),
+        };
+        if (keyOrPrefix.Length == 0 || keyOrPrefix.EndsWith('.'))
+            template.Prefix = keyOrPrefix;
+        else
+            template.Key = keyOrPrefix;
 
-                    tracker.Observe(response.Revision);
-                    backoff = options.RetryBackoff;
-                }
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RpcException e) when (e.StatusCode is StatusCode.OutOfRange or StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.Unauthenticated)
-            {
-                throw Translate(e);
-            }
-            catch (RpcException)
-            {
-                // The node died or ended the stream: resume elsewhere from the last revision.
-            }
-
-            await Task.Delay(backoff, token).ConfigureAwait(false);
-            backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 1000));
+        try
+        {
+            // "From now on" is pinned to a revision first, so that a stream that breaks before
+            // its first message resumes without a gap.
+            var start = startRevision ?? await BaselineAsync(keyOrPrefix, token).ConfigureAwait(false);
+            var watch = new ResumableWatch((request, callToken) => Watches.Watch(request, cancellationToken: callToken), template, onChange, options, logger);
+            await watch.RunAsync(new WatchCursor(start), token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped by the caller: the watch is over.
         }
     }
-}
 
-/// <summary>
-/// Watch bookkeeping: the highest revision delivered or confirmed by a progress message.
-/// A resumed stream starts after it, and anything at or below it is a duplicate.
-/// </summary>
-public sealed class WatchProgress(long? startRevision)
-{
-    private long? last = startRevision;
-
-    /// <summary>The revision to resume after, or null to start from "now".</summary>
-    public long? ResumeFrom => last;
-
-    /// <summary>
-    /// True when an event at <paramref name="revision"/> is new (and records it). A change-set
-    /// makes several events at one revision, so only older revisions are duplicates; a resumed
-    /// stream starts strictly after <see cref="ResumeFrom"/>.
-    /// </summary>
-    public bool Accept(long revision)
+    /// <summary>As <see cref="WatchAsync(string, Func{ConfigChange, Task}, long?, string?, CancellationToken)"/> with a synchronous callback.</summary>
+    public Task WatchAsync(string keyOrPrefix, Action<ConfigChange> onChange, long? startRevision = null, string? environment = null, CancellationToken token = default)
     {
-        if (last is { } seen && revision < seen)
-            return false;
-        last = revision;
-        return true;
+        ArgumentNullException.ThrowIfNull(onChange);
+        return WatchAsync(keyOrPrefix, change =>
+        {
+            onChange(change);
+            return Task.CompletedTask;
+        }, startRevision, environment, token);
     }
 
-    /// <summary>Records a progress revision: every change up to it has been delivered.</summary>
-    public void Observe(long revision)
+    private async Task<long> BaselineAsync(string target, CancellationToken token)
     {
-        if (last is null || revision > last)
-            last = revision;
+        while (true)
+        {
+            try
+            {
+                return (await StatusAsync(token).ConfigureAwait(false)).Revision;
+            }
+            catch (ConfigUnavailableException e)
+            {
+                // A watch outlives outages: keep trying until the caller stops it.
+                ClientLog.WatchBaselineFailed(logger, target, e);
+                await Task.Delay(options.MaxRetryBackoff, options.TimeProvider, token).ConfigureAwait(false);
+            }
+        }
     }
 }

@@ -1,65 +1,63 @@
 using ConfigCluster.Contracts.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Grpc.Net.Client.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ConfigCluster.Client;
 
 /// <summary>
 /// Talks to a ConfigCluster through any of its nodes. grpc-dotnet's client-side load balancing
 /// (round robin over the configured endpoints) skips nodes that are down, and its retry policy
-/// re-sends calls that failed with <c>UNAVAILABLE</c>. On top of that this client retries what
-/// that policy cannot: a write whose outcome was ambiguous is re-sent with the same request id
-/// (the cluster applies it once), and a watch resumes from its last revision on another node.
+/// re-sends calls that failed with <c>UNAVAILABLE</c>. On top of that this client moves on from a
+/// node that does not answer in time, re-sends a write whose outcome was ambiguous with the same
+/// request id (the cluster applies it once), and resumes a watch on another node from the last
+/// revision it delivered. Thread-safe; create one per application and reuse it.
 /// </summary>
-public sealed partial class ConfigClusterClient : IDisposable
+public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
 {
     private readonly ConfigClusterClientOptions options;
-    private readonly GrpcChannel channel;
+    private readonly GrpcChannel? channel;
+    private readonly CallRetrier retrier;
+    private readonly ILogger logger;
 
-    public ConfigClusterClient(ConfigClusterClientOptions options)
+    /// <summary>Creates a client; no connection is made until the first call.</summary>
+    /// <param name="options">Endpoints, token, defaults and timeouts.</param>
+    /// <param name="loggerFactory">Where retries and watch resumptions are logged; none by default.</param>
+    /// <exception cref="ArgumentException">A setting is invalid (the message names it).</exception>
+    public ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory = null)
+        : this(options, loggerFactory, ClientChannel.Create(options, loggerFactory))
+    {
+    }
+
+    /// <summary>For tests: a client over any call invoker (no channel, no balancing).</summary>
+    internal ConfigClusterClient(ConfigClusterClientOptions options, CallInvoker invoker, ILoggerFactory? loggerFactory = null)
+        : this(Validated(options), loggerFactory, (null, invoker))
+    {
+    }
+
+    private ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory, (GrpcChannel? Channel, CallInvoker Invoker) transport)
+    {
+        this.options = options;
+        channel = transport.Channel;
+        logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ConfigClusterClient>();
+        retrier = new CallRetrier(options, logger);
+        Kv = new KV.KVClient(transport.Invoker);
+        Watches = new Contracts.V1.Watch.WatchClient(transport.Invoker);
+        Cluster = new Cluster.ClusterClient(transport.Invoker);
+        EnvironmentsClient = new Environments.EnvironmentsClient(transport.Invoker);
+        AclClient = new Contracts.V1.Acl.AclClient(transport.Invoker);
+    }
+
+    private static ConfigClusterClientOptions Validated(ConfigClusterClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Endpoints.Count == 0)
-            throw new ArgumentException("at least one endpoint is required", nameof(options));
-        this.options = options;
-        var token = options.Token;
-        var credentials = token is null
-            ? ChannelCredentials.Insecure
-            : ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
-            {
-                metadata.Add("authorization", $"Bearer {token}");
-                return Task.CompletedTask;
-            }));
-        channel = GrpcChannel.ForAddress("static:///configcluster", new GrpcChannelOptions
-        {
-            Credentials = credentials,
-            UnsafeUseInsecureChannelCallCredentials = token is not null,
-            ServiceProvider = new StaticEndpoints(options.Endpoints),
-            ServiceConfig = new ServiceConfig
-            {
-                LoadBalancingConfigs = { new RoundRobinConfig() },
-                MethodConfigs =
-                {
-                    new MethodConfig
-                    {
-                        Names = { MethodName.Default },
-                        RetryPolicy = new RetryPolicy
-                        {
-                            MaxAttempts = 5,
-                            InitialBackoff = TimeSpan.FromMilliseconds(50),
-                            MaxBackoff = TimeSpan.FromSeconds(1),
-                            BackoffMultiplier = 2,
-                            RetryableStatusCodes = { StatusCode.Unavailable },
-                        },
-                    },
-                },
-            },
-        });
-        Kv = new KV.KVClient(channel);
-        Watches = new Contracts.V1.Watch.WatchClient(channel);
-        Cluster = new Cluster.ClusterClient(channel);
+        options.Validate();
+        return options;
     }
+
+    /// <summary>The settings this client was created with.</summary>
+    public ConfigClusterClientOptions Options => options;
 
     internal KV.KVClient Kv { get; }
 
@@ -67,13 +65,43 @@ public sealed partial class ConfigClusterClient : IDisposable
 
     internal Cluster.ClusterClient Cluster { get; }
 
-    internal ConfigClusterClientOptions Options => options;
+    private Environments.EnvironmentsClient EnvironmentsClient { get; }
 
-    internal KeyPath Path(string key, string? environment = null) => new() { Namespace = options.Namespace, Environment = environment ?? options.Environment, Key = key };
+    private Contracts.V1.Acl.AclClient AclClient { get; }
 
-    /// <summary>The answering node's Raft view.</summary>
+    /// <summary>The answering node's Raft view (any node; needs no token).</summary>
+    /// <exception cref="ConfigUnavailableException">No node answered within the operation timeout.</exception>
     public Task<StatusResponse> StatusAsync(CancellationToken token = default)
-        => RetryAsync(async deadline => await Cluster.StatusAsync(new StatusRequest(), deadline: deadline, cancellationToken: token).ConfigureAwait(false), isWrite: false, token);
+        => ReadAsync("Status", deadline => Cluster.StatusAsync(new StatusRequest(), deadline: deadline, cancellationToken: token).ResponseAsync, token);
 
-    public void Dispose() => channel.Dispose();
+    /// <inheritdoc />
+    public void Dispose() => channel?.Dispose();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    internal KeyPath Path(string key, string? environment = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        return new() { Namespace = options.Namespace, Environment = environment ?? options.Environment, Key = key };
+    }
+
+    /// <summary>A read: retried on transient failures.</summary>
+    internal Task<T> ReadAsync<T>(string operation, Func<DateTime, Task<T>> attempt, CancellationToken token)
+        => retrier.RunAsync(operation, attempt, CallKind.Read, requestId: null, token);
+
+    /// <summary>A write carrying <paramref name="requestId"/> in every attempt: also re-sent when its outcome is unknown.</summary>
+    internal Task<T> WriteAsync<T>(string operation, string requestId, Func<DateTime, Task<T>> attempt, CancellationToken token)
+        => retrier.RunAsync(operation, attempt, CallKind.DedupedWrite, requestId, token);
+
+    /// <summary>A write without a request id; <paramref name="kind"/> says whether an unknown outcome may be re-sent.</summary>
+    internal Task<T> WriteAsync<T>(string operation, CallKind kind, Func<DateTime, Task<T>> attempt, CancellationToken token)
+        => retrier.RunAsync(operation, attempt, kind, requestId: null, token);
+
+    /// <summary>A new id per logical write; every retry of that write reuses it.</summary>
+    internal static string NewRequestId() => Guid.NewGuid().ToString("N");
 }

@@ -1,12 +1,17 @@
+using System.Net.Http;
+
 namespace ConfigCluster.Client;
 
-/// <summary>Settings of a <see cref="ConfigClusterClient"/>.</summary>
+/// <summary>Settings of a <see cref="ConfigClusterClient"/>. Checked when the client is created.</summary>
 public sealed class ConfigClusterClientOptions
 {
-    /// <summary>gRPC URLs of the nodes (any subset of the cluster). Required.</summary>
-    public IList<Uri> Endpoints { get; } = [];
+    /// <summary>
+    /// gRPC URLs of the nodes (any subset of the cluster), all <c>http://</c> or all
+    /// <c>https://</c>. Required: at least one.
+    /// </summary>
+    public IList<Uri> Endpoints { get; set; } = new List<Uri>();
 
-    /// <summary>The token sent as <c>authorization: Bearer</c>; null sends none.</summary>
+    /// <summary>The token sent as <c>authorization: Bearer</c> metadata; null (the default) sends none.</summary>
     public string? Token { get; set; }
 
     /// <summary>Namespace used when a call names none. Default <c>default</c>.</summary>
@@ -18,6 +23,67 @@ public sealed class ConfigClusterClientOptions
     /// <summary>How long one operation may take, retries and failovers included. Default 30 s.</summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>First pause between retries; doubles up to one second. Default 50 ms.</summary>
+    /// <summary>
+    /// How long one attempt on one node may take before the client tries another node. Default
+    /// 15 s: above the server's own write timeout (10 s), so a node that can answer
+    /// "not applied" or "ambiguous" gets to say so first.
+    /// </summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>First pause between retries; doubles (with ±20 % jitter) up to <see cref="MaxRetryBackoff"/>. Default 50 ms.</summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest pause between retries. Default 1 s.</summary>
+    public TimeSpan MaxRetryBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Longest pause before the channel reconnects to a node that was down. Default 5 s (gRPC's
+    /// own default is 120 s, which would leave a restarted node unused for minutes).
+    /// </summary>
+    public TimeSpan MaxReconnectBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How often an idle watch asks for a progress message. A watch that hears nothing for five
+    /// times this (at least 5 s) takes its node for dead and resumes on another. Default 1 s.
+    /// </summary>
+    public TimeSpan WatchProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The clock used for deadlines and backoff. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Adjusts the HTTP handler, e.g. to trust a private CA for <c>https://</c> endpoints. Default none.</summary>
+    public Action<SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    internal void Validate()
+    {
+        if (Endpoints is null || Endpoints.Count == 0)
+            throw new ArgumentException("ConfigClusterClientOptions.Endpoints: at least one gRPC URL is required (e.g. http://127.0.0.1:7012)");
+        foreach (var endpoint in Endpoints)
+        {
+            if (endpoint is null || !endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
+                throw new ArgumentException($"ConfigClusterClientOptions.Endpoints: '{endpoint}' is not an absolute http:// or https:// URL");
+        }
+
+        if (Endpoints.Select(static e => e.Scheme).Distinct().Count() > 1)
+            throw new ArgumentException("ConfigClusterClientOptions.Endpoints: mix of http:// and https:// URLs; use one scheme for every node");
+        if (string.IsNullOrWhiteSpace(Namespace) || string.IsNullOrWhiteSpace(Environment))
+            throw new ArgumentException("ConfigClusterClientOptions: Namespace and Environment must not be empty");
+        Positive(OperationTimeout, nameof(OperationTimeout));
+        Positive(CallTimeout, nameof(CallTimeout));
+        Positive(RetryBackoff, nameof(RetryBackoff));
+        Positive(MaxRetryBackoff, nameof(MaxRetryBackoff));
+        Positive(MaxReconnectBackoff, nameof(MaxReconnectBackoff));
+        Positive(WatchProgressInterval, nameof(WatchProgressInterval));
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+
+    /// <summary>Whether the endpoints use TLS.</summary>
+    internal bool UsesTls => Endpoints.Count > 0 && Endpoints[0].Scheme == Uri.UriSchemeHttps;
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+            throw new ArgumentException($"ConfigClusterClientOptions.{name} must be positive (was {value})");
+    }
 }

@@ -1,135 +1,140 @@
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace ConfigCluster.Client.Configuration;
 
 /// <summary>
-/// Loads a namespace/environment from ConfigCluster into <c>IConfiguration</c> and reloads it
-/// when the cluster reports a change (so <c>IOptionsMonitor&lt;T&gt;.OnChange</c> fires). When no
-/// node answers at start it loads the last-known-good copy from <see cref="ConfigClusterConfigurationOptions.CacheFile"/>.
+/// Loads the effective view of one namespace/environment (keys under a prefix) from ConfigCluster
+/// into <c>IConfiguration</c>, then follows a watch and publishes each change with
+/// <see cref="ConfigurationProvider.OnReload"/> (so <c>IOptionsMonitor&lt;T&gt;.OnChange</c> fires).
+/// When no node answers at start it serves the last-known-good cache file and keeps trying in the
+/// background; the application is never failed by an unreachable cluster.
 /// </summary>
-public sealed class ConfigClusterConfigurationProvider : ConfigurationProvider, IDisposable
+public sealed partial class ConfigClusterConfigurationProvider : ConfigurationProvider, IDisposable
 {
     private readonly ConfigClusterConfigurationOptions options;
     private readonly ConfigClusterClient client;
+    private readonly ConfigSnapshot snapshot = new();
+    private readonly Lock gate = new();
     private readonly CancellationTokenSource stopping = new();
-    private Task? watching;
+    private readonly ILogger logger;
+    private Task? syncing;
+    private int disposed;
 
+    /// <summary>Creates the provider; nothing is loaded until <see cref="Load"/>.</summary>
+    /// <exception cref="ArgumentException">A client setting is invalid.</exception>
     public ConfigClusterConfigurationProvider(ConfigClusterConfigurationOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         this.options = options;
-        client = new ConfigClusterClient(options.Client);
+        logger = options.LoggerFactory.CreateLogger<ConfigClusterConfigurationProvider>();
+        client = new ConfigClusterClient(options.Client, options.LoggerFactory);
     }
 
-    /// <summary>True when the data came from the cache file because the cluster was unreachable.</summary>
+    /// <summary>True while the data came from the cache file (or is empty) because the cluster could not be reached.</summary>
     public bool LoadedFromCache { get; private set; }
 
+    /// <summary>The cluster revision the data reflects at least (0 before the first load from the cluster).</summary>
+    public long Revision { get; private set; }
+
+    /// <summary>Loads from the cluster, or from the cache when no node answers within the startup timeout; then starts the watch.</summary>
     public override void Load()
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-        timeout.CancelAfter(options.StartupTimeout);
-        long revision = 0;
-        try
+        long? revision = null;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token))
         {
-            revision = LoadFromClusterAsync(timeout.Token).GetAwaiter().GetResult();
-            LoadedFromCache = false;
-        }
-        catch (Exception e) when (e is ConfigClusterException or OperationCanceledException)
-        {
-            Data = LastKnownGood.Read(options.CacheFile) ?? new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-            LoadedFromCache = true;
-        }
-
-        if (options.ReloadOnChange && watching is null)
-            watching = WatchAsync(LoadedFromCache ? null : revision, stopping.Token);
-    }
-
-    private async Task<long> LoadFromClusterAsync(CancellationToken token)
-    {
-        var status = await client.StatusAsync(token).ConfigureAwait(false);
-        var items = await client.ListAsync(options.Prefix, token: token).ConfigureAwait(false);
-        var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var item in items)
-        {
-            var value = item.Secret
-                ? (await client.GetAsync(item.Path.Key, token: token).ConfigureAwait(false)).ValueJson
-                : item.ValueJson;
-            if (value.Length > 0)
-                ConfigKeyMapper.Add(data, item.Path.Key, value);
-        }
-
-        Data = data;
-        LastKnownGood.Write(options.CacheFile, data, items.Where(static i => i.Secret).Select(static i => ConfigKeyMapper.ToConfigurationKey(i.Path.Key)));
-        return Math.Max(status.Revision, items.Count == 0 ? 0 : items.Max(static i => i.Revision));
-    }
-
-    private async Task WatchAsync(long? fromRevision, CancellationToken token)
-    {
-        try
-        {
-            await client.WatchAsync(options.Prefix, async _ =>
+            timeout.CancelAfter(options.StartupTimeout);
+            try
             {
-                try
+                revision = LoadFromClusterAsync(timeout.Token).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is ConfigClusterException or OperationCanceledException)
+            {
+                var cached = LastKnownGoodCache.Read(options.CacheFile);
+                ProviderLog.UsingCache(logger, options.CacheFile ?? "(none)", cached?.Count ?? 0, e.Message);
+                lock (gate)
                 {
-                    await LoadFromClusterAsync(token).ConfigureAwait(false);
-                    OnReload();
+                    Data = cached ?? new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+                    LoadedFromCache = true;
                 }
-                catch (ConfigClusterException)
-                {
-                    // Keep the current data; the next change retries.
-                }
-            }, fromRevision, token: token).ConfigureAwait(false);
+            }
         }
-        catch (Exception e) when (e is OperationCanceledException or ConfigClusterException)
-        {
-            // Stopped, or the watch cannot continue; the loaded data stays.
-        }
+
+        if (options.ReloadOnChange && syncing is null && Volatile.Read(ref disposed) == 0)
+            syncing = Task.Run(() => SyncAsync(revision, stopping.Token));
     }
 
+    /// <summary>Stops the watch and closes the client.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+            return;
         stopping.Cancel();
         try
         {
-            watching?.Wait(TimeSpan.FromSeconds(2));
+            syncing?.Wait(TimeSpan.FromSeconds(5));
         }
         catch (AggregateException)
         {
+            // The loop ends by cancellation; anything else was logged there.
         }
 
         stopping.Dispose();
         client.Dispose();
     }
-}
 
-/// <summary>The last-known-good cache: plain JSON of the non-secret entries.</summary>
-public static class LastKnownGood
-{
-    public static void Write(string? file, IDictionary<string, string?> data, IEnumerable<string> secretKeys)
+    /// <summary>Reads everything under the prefix (secrets by explicit get), replaces the data, writes the cache; returns the revision to watch from.</summary>
+    private async Task<long> LoadFromClusterAsync(CancellationToken token)
     {
-        if (file is null)
-            return;
-        var secrets = secretKeys.ToList();
-        var safe = data.Where(kv => !secrets.Any(s => kv.Key.Equals(s, StringComparison.OrdinalIgnoreCase) || kv.Key.StartsWith(s + ":", StringComparison.OrdinalIgnoreCase)))
-            .ToDictionary(static kv => kv.Key, static kv => kv.Value);
-        var temp = file + ".tmp";
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        File.WriteAllText(temp, JsonSerializer.Serialize(safe));
-        File.Move(temp, file, overwrite: true);
+        var listing = await client.ListEffectiveAsync(options.Prefix, token: token).ConfigureAwait(false);
+        var entries = new List<KeyValuePair<string, ConfigSnapshot.Entry>>(listing.Items.Count);
+        foreach (var item in listing.Items)
+        {
+            var value = item.ValueJson;
+            if (item.Secret)
+            {
+                // Lists never carry secret values; an explicit get does, to a token allowed to read it.
+                try
+                {
+                    value = (await client.GetAsync(item.Path.Key, token: token).ConfigureAwait(false)).ValueJson;
+                }
+                catch (Exception e) when (e is ConfigAccessDeniedException or ConfigNotFoundException or ConfigUnavailableException)
+                {
+                    ProviderLog.SecretUnreadable(logger, item.Path.Key, e.GetType().Name);
+                    continue;
+                }
+            }
+
+            if (value.Length > 0)
+                entries.Add(new(item.Path.Key, new ConfigSnapshot.Entry(value, item.Secret, item.Revision)));
+        }
+
+        lock (gate)
+        {
+            snapshot.Replace(entries);
+            Data = snapshot.ToConfiguration(includeSecrets: true, TrimmedPrefix);
+            LoadedFromCache = false;
+            Revision = listing.Revision;
+            WriteCache();
+        }
+
+        return listing.Revision;
     }
 
-    public static Dictionary<string, string?>? Read(string? file)
+    private string TrimmedPrefix => options.TrimPrefix ? options.Prefix : "";
+
+    /// <summary>Writes the non-secret entries to the cache file; a failure is logged, never thrown. Call under <see cref="gate"/>.</summary>
+    private void WriteCache()
     {
-        if (file is null || !File.Exists(file))
-            return null;
+        if (options.CacheFile is not { Length: > 0 } file)
+            return;
         try
         {
-            var data = JsonSerializer.Deserialize<Dictionary<string, string?>>(File.ReadAllText(file));
-            return data is null ? null : new Dictionary<string, string?>(data, StringComparer.OrdinalIgnoreCase);
+            LastKnownGoodCache.Write(file, snapshot.ToConfiguration(includeSecrets: false, TrimmedPrefix));
         }
-        catch (JsonException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            ProviderLog.CacheWriteFailed(logger, file, e.Message);
         }
     }
 }

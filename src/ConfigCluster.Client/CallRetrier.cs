@@ -1,0 +1,87 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace ConfigCluster.Client;
+
+/// <summary>
+/// Runs one logical operation as a series of attempts within <see cref="ConfigClusterClientOptions.OperationTimeout"/>.
+/// Each attempt is a new gRPC call, so the channel's round-robin balancer sends it to the next
+/// healthy node; each has its own deadline (<see cref="ConfigClusterClientOptions.CallTimeout"/>)
+/// so a hung node cannot use up the whole budget. grpc-dotnet's retry policy already re-sends
+/// UNAVAILABLE within one attempt; this loop adds what it cannot: re-sending a write whose outcome
+/// is unknown (the caller reuses one request id, so the cluster applies it once) and moving on
+/// after a per-attempt timeout.
+/// </summary>
+internal sealed class CallRetrier(ConfigClusterClientOptions options, ILogger logger)
+{
+    private readonly TimeProvider time = options.TimeProvider;
+
+    /// <param name="operation">Names the call in logs.</param>
+    /// <param name="attempt">One try; gets the attempt's deadline (UTC).</param>
+    /// <param name="kind">Whether an attempt with an unknown outcome may be re-sent.</param>
+    /// <param name="requestId">The write's request id (for <see cref="CallKind.DedupedWrite"/>).</param>
+    public async Task<T> RunAsync<T>(string operation, Func<DateTime, Task<T>> attempt, CallKind kind, string? requestId, CancellationToken token)
+    {
+        var isWrite = kind != CallKind.Read;
+        var overall = time.GetUtcNow() + options.OperationTimeout;
+        var backoff = options.RetryBackoff;
+        var ambiguous = false;
+        for (var number = 1; ; number++)
+        {
+            token.ThrowIfCancellationRequested();
+            var now = time.GetUtcNow();
+            var attemptDeadline = Min(now + options.CallTimeout, overall);
+            try
+            {
+                return await attempt(attemptDeadline.UtcDateTime).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (!token.IsCancellationRequested)
+            {
+                var failure = FailureClassifier.Classify(e, isWrite);
+                if (failure == FailureKind.Ambiguous && kind == CallKind.OnceWrite)
+                    throw new ConfigAmbiguousWriteException($"{operation}: the outcome is unknown (it may or may not have been applied); not re-sent because it is not idempotent", null, e);
+                if (failure == FailureKind.Fatal)
+                {
+                    // A retried write that now fails for good (say NOT_FOUND on a delete) was not
+                    // applied by an earlier attempt: the cluster would have answered that one's result.
+                    throw FailureClassifier.Translate(e);
+                }
+
+                ambiguous |= failure == FailureKind.Ambiguous;
+                var delay = Jitter(backoff);
+                if (time.GetUtcNow() + delay >= overall)
+                {
+                    ClientLog.GaveUp(logger, operation, number, e.StatusCode);
+                    throw ambiguous
+                        ? new ConfigAmbiguousWriteException($"{operation}: the outcome is unknown (it may or may not have been applied) after {number} attempts; last status {e.StatusCode}", requestId, e)
+                        : FailureClassifier.Translate(e);
+                }
+
+                ClientLog.Retrying(logger, operation, number, e.StatusCode, failure, (long)delay.TotalMilliseconds);
+                await Task.Delay(delay, time, token).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxRetryBackoff.Ticks));
+            }
+        }
+    }
+
+    /// <summary>±20 % so that many clients that failed together do not retry together.</summary>
+    internal static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.8 + (Random.Shared.NextDouble() * 0.4));
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+}
+
+/// <summary>How a call may be retried.</summary>
+internal enum CallKind
+{
+    /// <summary>A read: retried on every transient failure.</summary>
+    Read,
+
+    /// <summary>A write with a request id: also re-sent when its outcome is unknown, applied once.</summary>
+    DedupedWrite,
+
+    /// <summary>A write that is harmless to repeat (replace a policy, revoke a token): re-sent like a deduped write.</summary>
+    IdempotentWrite,
+
+    /// <summary>A write that must not be repeated (it creates something): not re-sent after an unknown outcome.</summary>
+    OnceWrite,
+}
