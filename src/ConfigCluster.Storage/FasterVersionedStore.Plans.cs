@@ -21,6 +21,8 @@ public sealed partial class FasterVersionedStore
     {
         if (!KeyPath.TryFrom(put.Key, out var path, out var error))
             return Plan.Fail(Invalid(error));
+        if (TooLarge(path, put.Value) is { } tooLarge)
+            return Plan.Fail(tooLarge);
         var head = ReadHead(path, forWrite: true);
         if (!ExpectationHolds(path, head, put.HasExpectedVersion, put.ExpectedVersion, out var mismatch))
             return Plan.Fail(mismatch);
@@ -75,12 +77,20 @@ public sealed partial class FasterVersionedStore
         // A secret's envelope is bound to its version, so the accepting node re-seals the old
         // value for the new version and sends it along.
         var secret = head.Secret || target.Secret;
+        if (secret && TooLarge(path, rollback.ReplacementValue) is { } tooLarge)
+            return Plan.Fail(tooLarge);
         if (secret != rollback.HasReplacement || (secret && rollback.SealedForVersion != head.LatestVersion + 1))
             return Plan.Fail(Retry($"key '{path.Key}' changed while the rollback was prepared"));
         return secret
             ? new Plan(path, head, VersionOperation.Rollback, rollback.ReplacementValue, true, rollback.ToVersion, rollback.Fingerprint)
             : new Plan(path, head, VersionOperation.Rollback, target.Value, false, rollback.ToVersion, ByteString.Empty);
     }
+
+    // Checked before anything is written: FASTER cannot store a record larger than its page.
+    private CommandResult? TooLarge(KeyPath path, ByteString value)
+        => value.Length <= options.MaxStoredValueBytes
+            ? null
+            : Invalid($"value of key '{path.Key}' is {value.Length} bytes stored; the store's limit is {options.MaxStoredValueBytes}");
 
     // expected == latest version matches; expected 0 also matches a key that is absent or deleted.
     private bool ExpectationHolds(KeyPath path, KeyHead? head, bool hasExpected, long expected, out CommandResult mismatch)

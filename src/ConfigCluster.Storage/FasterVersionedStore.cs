@@ -41,6 +41,13 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Directory);
+        if (options.MaxStoredValueBytes <= 0 || options.PageSizeBytes < (long)options.MaxStoredValueBytes + StoreOptions.RecordOverheadBytes)
+        {
+            throw new ArgumentException(
+                $"StoreOptions: a page of {options.PageSizeBytes} bytes cannot hold a value of up to {options.MaxStoredValueBytes} bytes; "
+                + $"the page must be at least {StoreOptions.RecordOverheadBytes} bytes larger than the value limit", nameof(options));
+        }
+
         return new FasterVersionedStore(options);
     }
 

@@ -12,8 +12,21 @@ public sealed class StoreOptions
     /// <summary>Memory for the in-memory part of the FASTER log in bytes. Default 64 MiB.</summary>
     public long LogMemoryBytes { get; set; } = 1L << 26;
 
-    /// <summary>FASTER log page size in bytes. Default 1 MiB.</summary>
-    public long PageSizeBytes { get; set; } = 1L << 20;
+    /// <summary>
+    /// FASTER log page size in bytes. Default 8 MiB. One record must fit on a page, so this must
+    /// exceed <see cref="MaxStoredValueBytes"/> by <see cref="RecordOverheadBytes"/>.
+    /// </summary>
+    public long PageSizeBytes { get; set; } = 8L << 20;
+
+    /// <summary>
+    /// Largest value a version may hold as stored (a secret's envelope included). Default 4 MiB
+    /// plus 4 KiB of room for the envelope. A write over it is refused at apply time, before
+    /// anything is written, so it must be the same on every node (it is not a node option).
+    /// </summary>
+    public int MaxStoredValueBytes { get; set; } = (4 << 20) + 4096;
+
+    /// <summary>Room kept on a page beyond the value for the record's key and metadata.</summary>
+    public const int RecordOverheadBytes = 16 << 10;
 
     /// <summary>FASTER log file segment size in bytes. Default 256 MiB.</summary>
     public long SegmentSizeBytes { get; set; } = 1L << 28;

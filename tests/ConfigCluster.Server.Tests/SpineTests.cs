@@ -7,6 +7,28 @@ namespace ConfigCluster.Server.Tests;
 public sealed class SpineTests
 {
     [Fact]
+    public async Task ValueNearTheLargestLimit_IsReplicatedAndReadBack_AndOneOverIsRefused()
+    {
+        await using var cluster = await TestCluster.StartAsync(arguments: ["--max-value-bytes", "4194304"]);
+        var follower = cluster[await cluster.FollowerAsync()];
+        var big = new string('v', (4 << 20) - 16); // JSON-encoded with its quotes: just under 4 MiB
+
+        var body = await follower.Http.MustPutAsync("blob.big", big);
+        var (tooBig, error) = await follower.Http.PutValueAsync("blob.big", big + new string('v', 32));
+
+        Assert.Equal(1, body["version"]!.GetValue<long>());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooBig);
+        Assert.Contains("limit", error!["error"]!.ToJsonString(), StringComparison.Ordinal);
+        foreach (var node in cluster.Nodes)
+        {
+            var (status, read) = await node.Http.GetJsonAsync("/config/blob.big");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(big.Length, read!["value"]!.GetValue<string>().Length);
+            Assert.Equal(1, read["version"]!.GetValue<long>());
+        }
+    }
+
+    [Fact]
     public async Task Put_OnFollower_IsReadBackFromEveryNode()
     {
         await using var cluster = await TestCluster.StartAsync();

@@ -16,7 +16,7 @@ public static class NodeSettingsParser
     [
         "node-id", "http", "grpc", "raft", "members", "data-dir", "seed-file",
         "snapshot-interval", "max-value-bytes", "write-timeout", "read-timeout", "master-key-file", "urls",
-        "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "tls-cert", "tls-key",
+        "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "tls-cert", "tls-key", "log-format",
     ];
 
     private static readonly string[] FlagOptions = ["dev"];
@@ -79,10 +79,14 @@ public static class NodeSettingsParser
             return Fail("--dev runs one node: --members must name only this node", out error);
 
         if (!TryParseLong("snapshot-interval", Get("snapshot-interval"), 10_000, 2, long.MaxValue, out var snapshotInterval, out error)
-            || !TryParseLong("max-value-bytes", Get("max-value-bytes"), 1 << 20, 16, 64 << 20, out var maxValueBytes, out error)
+            || !TryParseLong("max-value-bytes", Get("max-value-bytes"), 1 << 20, 16, 4 << 20, out var maxValueBytes, out error)
             || !TryParseDuration("write-timeout", Get("write-timeout"), TimeSpan.FromSeconds(10), out var writeTimeout, out error)
             || !TryParseDuration("read-timeout", Get("read-timeout"), TimeSpan.FromSeconds(5), out var readTimeout, out error))
             return false;
+
+        var logFormat = Get("log-format") ?? "text";
+        if (logFormat is not ("text" or "json"))
+            return Fail($"--log-format: '{logFormat}' is not text or json", out error);
 
         var masterKeyFile = Get("master-key-file");
         if (masterKeyFile is not null && !File.Exists(masterKeyFile))
@@ -143,6 +147,7 @@ public static class NodeSettingsParser
             MaxValueBytes = (int)maxValueBytes,
             WriteTimeout = writeTimeout,
             ReadTimeout = readTimeout,
+            JsonLogs = logFormat == "json",
         };
         return true;
     }
