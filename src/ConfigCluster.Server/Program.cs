@@ -48,6 +48,10 @@ catch (System.Net.Sockets.SocketException e)
     return 3;
 }
 
-Console.WriteLine($"configcluster: node {settings.NodeId} ready: http {settings.HttpUrl} grpc {settings.GrpcUrl} raft {settings.RaftEndPoint}");
+var ready = $"configcluster: node {settings.NodeId} ready: http {settings.HttpUrl} grpc {settings.GrpcUrl} raft {settings.RaftEndPoint}";
+if (settings.JsonLogs)
+    app.Logger.LogInformation("{Ready}", ready);
+else
+    Console.WriteLine(ready);
 await app.WaitForShutdownAsync();
 return 0;

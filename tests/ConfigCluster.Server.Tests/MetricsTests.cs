@@ -34,6 +34,24 @@ public sealed partial class MetricsTests
         Assert.True(Sum(text, "configcluster_access_decisions") >= 6);
     }
 
+    [Fact]
+    public async Task JsonLogFormat_WritesOneJsonObjectPerLine_WithTheNodeId()
+    {
+        await using var cluster = await TestCluster.StartAsync(count: 1, arguments: ["--log-format", "json"]);
+        await cluster[0].Http.MustPutAsync("logs.k", 1);
+
+        var lines = cluster[0].Log.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line =>
+        {
+            var entry = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+            Assert.Equal("n1", entry["node"]!.GetValue<string>());
+            Assert.False(string.IsNullOrEmpty(entry["level"]!.GetValue<string>()));
+            Assert.False(string.IsNullOrEmpty(entry["category"]!.GetValue<string>()));
+            Assert.True(DateTimeOffset.TryParse(entry["time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out _));
+        });
+    }
+
     private static double Sum(string text, string metric)
         => MetricLine().Matches(text).Where(m => m.Groups["name"].Value.StartsWith(metric, StringComparison.Ordinal))
             .Sum(static m => double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));

@@ -12,6 +12,8 @@ public sealed class NodeOptionsTests
     [InlineData("--members", "127.0.0.1:1")]
     [InlineData("--snapshot-interval", "zero")]
     [InlineData("--bogus", "1")]
+    [InlineData("--max-value-bytes", "8388608")]
+    [InlineData("--log-format", "xml")]
     public async Task BadOption_ExitsNonZero_WithOneLineNamingIt(string option, string value)
     {
         var args = new Dictionary<string, string>

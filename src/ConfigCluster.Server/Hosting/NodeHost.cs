@@ -20,12 +20,21 @@ internal static class NodeHost
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(options =>
+        if (settings.JsonLogs)
         {
-            options.SingleLine = true;
-            options.TimestampFormat = "HH:mm:ss.fff ";
-            options.UseUtcTimestamp = true;
-        });
+            builder.Logging.AddConsole(options => options.FormatterName = JsonLineLogFormatter.FormatterName)
+                .AddConsoleFormatter<JsonLineLogFormatter, JsonLineLogFormatterOptions>(options => options.NodeId = settings.NodeId);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.TimestampFormat = "HH:mm:ss.fff ";
+                options.UseUtcTimestamp = true;
+            });
+        }
+
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         // DotNext logs full stack traces every election timeout while a peer is down: keep it quiet by default.
         builder.Logging.AddFilter("DotNext", LogLevel.Critical);

@@ -53,4 +53,7 @@ public sealed class NodeSettings
 
     /// <summary><c>--read-timeout</c>: how long a linearizable read may wait on its barrier. Default 5 s.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>--log-format json</c>: one JSON object per log line, with the node id. Default text.</summary>
+    public bool JsonLogs { get; init; }
 }
