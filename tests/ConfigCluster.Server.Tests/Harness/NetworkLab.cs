@@ -37,6 +37,10 @@ internal sealed class NetworkLab : IAsyncDisposable
             await IpAsync($"link add {lab.Bridge} type bridge");
             await IpAsync($"addr add {lab.Gateway}/24 dev {lab.Bridge}");
             await IpAsync($"link set {lab.Bridge} up");
+
+            // With br_netfilter loaded, frames crossing the bridge pass the host's FORWARD chain,
+            // whose policy may be DROP (as Docker sets it): let the lab's own bridge through.
+            await RunAsync("iptables", $"-I FORWARD -i {lab.Bridge} -o {lab.Bridge} -j ACCEPT", ignoreFailure: true);
             for (var i = 0; i < count; i++)
             {
                 await IpAsync($"netns add {lab.Namespace(i)}");
@@ -88,6 +92,39 @@ internal sealed class NetworkLab : IAsyncDisposable
         await RunAsync("ip", $"netns exec {Namespace(node)} tc qdisc del dev {NodeSide(node)} root", ignoreFailure: true);
     }
 
+    /// <summary>
+    /// For a failure message: whether each node's namespace opens a TCP connection to every other
+    /// node's <paramref name="targets"/> endpoint (bash's /dev/tcp, 2 s each).
+    /// </summary>
+    public async Task<string> ProbeAsync(IReadOnlyList<(string Host, int Port)> targets)
+    {
+        var lines = new List<string>();
+        for (var from = 0; from < count; from++)
+        {
+            for (var to = 0; to < targets.Count; to++)
+            {
+                if (from == to)
+                    continue;
+                var (host, port) = targets[to];
+                var reached = await TryRunAsync("ip", ["netns", "exec", Namespace(from), "timeout", "2", "bash", "-c", $"exec 3<>/dev/tcp/{host}/{port}"]);
+                lines.Add($"namespace of node {from} -> {host}:{port}: {(reached ? "connects" : "NO connection")}");
+            }
+        }
+
+        return "reachability of the Raft ports between namespaces: " + string.Join("; ", lines);
+    }
+
+    private static async Task<bool> TryRunAsync(string tool, IReadOnlyList<string> args)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode == 0;
+    }
+
     private Task InNodeAsync(int node, string tool, string args) => RunAsync("ip", $"netns exec {Namespace(node)} {tool} {args}");
 
     private static Task IpAsync(string args) => RunAsync("ip", args);
@@ -97,7 +134,17 @@ internal sealed class NetworkLab : IAsyncDisposable
         var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var part in args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             start.ArgumentList.Add(part);
-        using var process = Process.Start(start)!;
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception) when (ignoreFailure)
+        {
+            return; // the tool is not installed
+        }
+
+        using var owned = process;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var error = await process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
@@ -110,5 +157,6 @@ internal sealed class NetworkLab : IAsyncDisposable
         for (var i = 0; i < count; i++)
             await RunAsync("ip", $"netns del {Namespace(i)}", ignoreFailure: true);
         await RunAsync("ip", $"link del {Bridge}", ignoreFailure: true);
+        await RunAsync("iptables", $"-D FORWARD -i {Bridge} -o {Bridge} -j ACCEPT", ignoreFailure: true);
     }
 }

@@ -21,13 +21,16 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public NodeProcess this[int index] => nodes[index];
 
+    /// <summary>The network namespaces the nodes run in, if any.</summary>
+    public NetworkLab? Lab { get; private set; }
+
     public string Members => string.Join(',', nodes.Select(static n => n.RaftEndPoint));
 
     /// <summary>Starts <paramref name="count"/> nodes and waits until they agree on a leader.</summary>
     public static async Task<TestCluster> StartAsync(int count = 3, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null, NetworkLab? lab = null,
         Func<int, IReadOnlyList<string>>? perNodeArguments = null, bool waitForLeader = true)
     {
-        var cluster = new TestCluster();
+        var cluster = new TestCluster { Lab = lab };
         try
         {
             for (var i = 0; i < count; i++)
@@ -95,21 +98,34 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task<int> WaitForLeaderAsync(TimeSpan timeout)
     {
         var leader = -1;
-        await Eventually.WaitAsync(async () =>
+        var seen = "";
+        try
         {
-            string? agreed = null;
-            foreach (var node in nodes.Where(static n => n.IsRunning))
+            await Eventually.WaitAsync(async () =>
             {
-                var status = await StatusAsync(node);
-                var id = status["leaderId"]?.GetValue<string>();
-                if (id is null || (agreed is not null && agreed != id))
-                    return false;
-                agreed = id;
-            }
+                string? agreed = null;
+                var views = new List<string>();
+                var agree = true;
+                foreach (var node in nodes.Where(static n => n.IsRunning))
+                {
+                    var status = await StatusAsync(node);
+                    var id = status["leaderId"]?.GetValue<string>();
+                    views.Add($"{node.NodeId}: role {status["role"]}, term {status["term"]}, leader {id ?? "none"}");
+                    agree &= id is not null && (agreed is null || agreed == id);
+                    agreed ??= id;
+                }
 
-            leader = nodes.FindIndex(n => n.NodeId == agreed && n.IsRunning);
-            return leader >= 0;
-        }, timeout, "a leader all running nodes agree on");
+                seen = string.Join("; ", views);
+                leader = agree ? nodes.FindIndex(n => n.NodeId == agreed && n.IsRunning) : -1;
+                return leader >= 0;
+            }, timeout, "a leader all running nodes agree on");
+        }
+        catch (TimeoutException e)
+        {
+            var reachability = Lab is null ? "" : "\n" + await Lab.ProbeAsync(nodes.Select(static n => (n.Host, n.RaftPort)).ToList());
+            throw new TimeoutException($"{e.Message}; last seen: {seen}{reachability}\n{Logs()}", e);
+        }
+
         return leader;
     }
 
