@@ -13,6 +13,9 @@ root.Add(EnvironmentCommands.Diff());
 root.Add(EnvironmentCommands.Promote());
 root.Add(AclCommands.Token());
 root.Add(AclCommands.Policy());
+root.Add(OperationsCommands.Snapshot());
+root.Add(OperationsCommands.Leader());
+root.Add(OperationsCommands.Keys());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

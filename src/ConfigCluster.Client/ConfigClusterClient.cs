@@ -47,6 +47,7 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
         Cluster = new Cluster.ClusterClient(transport.Invoker);
         EnvironmentsClient = new Environments.EnvironmentsClient(transport.Invoker);
         AclClient = new Contracts.V1.Acl.AclClient(transport.Invoker);
+        AdminClient = new Contracts.V1.Admin.AdminClient(transport.Invoker);
     }
 
     private static ConfigClusterClientOptions Validated(ConfigClusterClientOptions options)
@@ -68,6 +69,8 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
     private Environments.EnvironmentsClient EnvironmentsClient { get; }
 
     private Contracts.V1.Acl.AclClient AclClient { get; }
+
+    private Contracts.V1.Admin.AdminClient AdminClient { get; }
 
     /// <summary>The answering node's Raft view (any node; needs no token).</summary>
     /// <exception cref="ConfigUnavailableException">No node answered within the operation timeout.</exception>

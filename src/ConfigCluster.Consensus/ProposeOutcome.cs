@@ -35,7 +35,8 @@ public sealed record RaftStatus(
     long Revision,
     long SnapshotIndex,
     long SnapshotsInstalled,
-    IReadOnlyList<MemberStatus> Members);
+    IReadOnlyList<MemberStatus> Members,
+    long LastLogIndex);
 
 /// <summary>One member as this node sees it.</summary>
 public sealed record MemberStatus(string? NodeId, string Raft, string? HttpUrl, string? GrpcUrl, bool Healthy, bool IsLeader, bool IsLocal);

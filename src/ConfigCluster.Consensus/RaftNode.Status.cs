@@ -13,7 +13,7 @@ public sealed partial class RaftNode
     /// <summary>This node's Raft view, with members' announced names and URLs.</summary>
     public async Task<RaftStatus> GetStatusAsync(CancellationToken token)
     {
-        var role = IsLeader ? "leader" : cluster.Leader is null ? "candidate" : "follower";
+        var role = IsLeader ? "leader" : cluster.Standby ? "standby" : cluster.Leader is null ? "candidate" : "follower";
         var members = new List<MemberStatus>();
         foreach (var member in cluster.Members)
         {
@@ -37,7 +37,8 @@ public sealed partial class RaftNode
             store.Revision,
             stateMachine.NewestCheckpointIndex,
             stateMachine.SnapshotsInstalled,
-            members);
+            members,
+            wal.LastEntryIndex);
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ public sealed partial class RaftNode : IAsyncDisposable
     private readonly WriteAheadLog wal;
     private readonly RaftCluster cluster;
 
+    // The last term in which the read barrier saw an entry of that term committed (see ReadBarrierAsync).
+    private long termWithCommittedEntry = -1;
+
     public RaftNode(ConsensusOptions options, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -190,8 +193,6 @@ public sealed partial class RaftNode : IAsyncDisposable
         Volatile.Write(ref termWithCommittedEntry, term);
         await cluster.ApplyReadBarrierAsync(token).ConfigureAwait(false);
     }
-
-    private long termWithCommittedEntry = -1;
 
     private async ValueTask<long> TermOfCommittedAsync(CancellationToken token)
     {

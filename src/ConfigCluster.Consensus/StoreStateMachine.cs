@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using ConfigCluster.Core.Commands;
 using ConfigCluster.Storage;
 using DotNext.IO;
@@ -23,6 +24,8 @@ public sealed partial class StoreStateMachine : IStateMachine
     private volatile StoreSnapshot? offered;
     private StoreSnapshot? newest;
     private long snapshotsInstalled;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<StoreCheckpoint>> checkpointWaiters = new(StringComparer.Ordinal);
+    private string? checkpointCommandId;
 
     public StoreStateMachine(IVersionedStore store, long snapshotInterval, string tempDirectory, ILogger<StoreStateMachine> logger)
     {
@@ -48,6 +51,17 @@ public sealed partial class StoreStateMachine : IStateMachine
     /// <summary>Snapshots received from a leader and installed since start.</summary>
     public long SnapshotsInstalled => Interlocked.Read(ref snapshotsInstalled);
 
+    /// <summary>
+    /// A task completed with the checkpoint this node takes after applying the
+    /// <see cref="CheckpointOp"/> command with request id <paramref name="requestId"/>.
+    /// Register before proposing the command; <see cref="ForgetCheckpoint"/> when no longer waiting.
+    /// </summary>
+    public Task<StoreCheckpoint> ExpectCheckpoint(string requestId)
+        => checkpointWaiters.GetOrAdd(requestId, static _ => new TaskCompletionSource<StoreCheckpoint>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Drops the waiter registered by <see cref="ExpectCheckpoint"/>.</summary>
+    public void ForgetCheckpoint(string requestId) => checkpointWaiters.TryRemove(requestId, out _);
+
     /// <summary>Registers an observer of applied changes. Call before the node starts.</summary>
     public void AddObserver(IApplyObserver observer) => observers.Add(observer);
 
@@ -69,8 +83,17 @@ public sealed partial class StoreStateMachine : IStateMachine
             else
                 ApplyCommand(entry);
 
-            if (store.AppliedIndex - NewestCheckpointIndex >= snapshotInterval)
+            if (checkpointCommandId is { } requestId)
+            {
+                checkpointCommandId = null;
                 await CheckpointAsync(token).ConfigureAwait(false);
+                if (checkpointWaiters.TryRemove(requestId, out var waiter))
+                    waiter.TrySetResult(newest!.Checkpoint);
+            }
+            else if (store.AppliedIndex - NewestCheckpointIndex >= snapshotInterval)
+            {
+                await CheckpointAsync(token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -107,6 +130,8 @@ public sealed partial class StoreStateMachine : IStateMachine
         }
 
         var result = store.Apply(command, entry.Index, entry.Term);
+        if (command.OpCase == Command.OpOneofCase.Checkpoint)
+            checkpointCommandId = command.RequestId;
         if (entry.Context is ProposalContext context)
             context.Result = result;
         foreach (var observer in observers)

@@ -38,6 +38,7 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.RevokeToken => ApplyRevokeToken(command.RevokeToken),
                 Command.OpOneofCase.PutPolicy => ApplyPutPolicy(command.PutPolicy),
                 Command.OpOneofCase.DeletePolicy => ApplyDeletePolicy(command.DeletePolicy),
+                Command.OpOneofCase.Checkpoint => new CommandResult { Code = ResultCode.ResultOk, Revision = revision },
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)

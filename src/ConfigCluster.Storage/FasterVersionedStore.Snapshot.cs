@@ -29,9 +29,33 @@ public sealed partial class FasterVersionedStore
     }
 
     /// <inheritdoc/>
-    public async ValueTask<StoreCheckpoint> InstallSnapshotAsync(string snapshotFile, CancellationToken token)
+    public ValueTask<StoreCheckpoint> InstallSnapshotAsync(string snapshotFile, CancellationToken token)
+        => InstallSnapshotAsync(snapshotFile, keepTerm: true, token);
+
+    /// <summary>
+    /// Prepares the empty store directory <see cref="StoreOptions.Directory"/> from a backup
+    /// (<c>ccctl snapshot restore</c>) for a new cluster: every key, version, token, policy and
+    /// keyring entry of the snapshot, checkpointed. The snapshot's Raft index is kept but its term
+    /// becomes 0: the new cluster's Raft terms start again from 1, and a log entry must never
+    /// carry a lower term than the snapshot before it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a snapshot or is damaged (checksum).</exception>
+    /// <exception cref="IOException">The directory already holds data.</exception>
+    public static async Task<(long Index, long Revision, int Keys)> RestoreAsync(string snapshotFile, StoreOptions options, CancellationToken token)
     {
-        var (snapshotIndex, snapshotTerm) = SnapshotFormat.Verify(snapshotFile);
+        ArgumentNullException.ThrowIfNull(options);
+        SnapshotFormat.Verify(snapshotFile);
+        if (Directory.Exists(options.Directory) && Directory.EnumerateFileSystemEntries(options.Directory).Any())
+            throw new IOException($"'{options.Directory}' already holds data; restore needs an empty directory");
+        using var store = Open(options);
+        var checkpoint = await store.InstallSnapshotAsync(snapshotFile, keepTerm: false, token).ConfigureAwait(false);
+        return (checkpoint.Index, store.Revision, store.KeyCount);
+    }
+
+    private async ValueTask<StoreCheckpoint> InstallSnapshotAsync(string snapshotFile, bool keepTerm, CancellationToken token)
+    {
+        var (snapshotIndex, fileTerm) = SnapshotFormat.Verify(snapshotFile);
+        var snapshotTerm = keepTerm ? fileTerm : 0;
 
         var nextGeneration = generation + 1;
         var directory = InstanceDirectory(nextGeneration);

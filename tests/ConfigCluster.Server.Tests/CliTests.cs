@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ConfigCluster.Server.Tests.Harness;
 
 namespace ConfigCluster.Server.Tests;
@@ -6,21 +5,7 @@ namespace ConfigCluster.Server.Tests;
 /// <summary>ccctl against a real cluster: commands, JSON output and exit codes scripts rely on.</summary>
 public sealed class CliTests
 {
-    private static async Task<(int Code, string Out, string Err)> CcctlAsync(TestCluster cluster, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(ServerBinary.Cli);
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment["CONFIGCLUSTER_ENDPOINTS"] = string.Join(',', cluster.Nodes.Select(static n => n.GrpcUrl));
-        start.Environment["CONFIGCLUSTER_TOKEN"] = NodeProcess.AdminToken;
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Out, string Err)> CcctlAsync(TestCluster cluster, params string[] args) => Ccctl.RunAsync(cluster, args);
 
     [Fact]
     public async Task Ccctl_PutGetListHistoryRollback_WithTrustworthyExitCodes()

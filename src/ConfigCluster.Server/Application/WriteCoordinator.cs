@@ -1,11 +1,9 @@
-using System.Collections.Concurrent;
 using System.Net.Sockets;
 using ConfigCluster.Consensus;
 using ConfigCluster.Contracts.Internal.V1;
 using ConfigCluster.Core.Commands;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace ConfigCluster.Server.Application;
 
@@ -15,7 +13,7 @@ namespace ConfigCluster.Server.Application;
 /// have been appended (no leader yet, leader moved before appending, leader unreachable);
 /// anything else is reported as ambiguous, never as failed.
 /// </summary>
-public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, Acl.PeerAuthenticator peers, ILogger<WriteCoordinator> logger) : IDisposable
+public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, Acl.PeerAuthenticator peers, PeerChannels peerChannels, ILogger<WriteCoordinator> logger)
 {
     /// <summary>Trailer a leader sets when it refused a forwarded command because it no longer leads.</summary>
     public const string NotLeaderTrailer = "cc-not-leader";
@@ -25,8 +23,6 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
     /// so a client stuck on a partitioned minority node moves on to another node quickly.
     /// </summary>
     public static readonly TimeSpan NoLeaderGrace = TimeSpan.FromSeconds(1);
-
-    private readonly ConcurrentDictionary<string, GrpcChannel> channels = new(StringComparer.Ordinal);
 
     /// <summary>Commits <paramref name="command"/> and returns its apply result.</summary>
     public async Task<Outcome<CommandResult>> SubmitAsync(Command command, CancellationToken token)
@@ -83,7 +79,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         if (leader is null || !leader.TryGetValue(MemberMetadataKeys.GrpcUrl, out var url))
             return ProposeOutcome.NotLeader;
 
-        var client = new Peer.PeerClient(channels.GetOrAdd(url, CreateChannel));
+        var client = peerChannels.For(url);
         try
         {
             var encoded = CommandCodec.Encode(command);
@@ -106,16 +102,6 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         }
     }
 
-    // Forwarding to an https leader trusts the cluster's CA (the peer TLS roots) when one is configured.
-    private GrpcChannel CreateChannel(string url)
-    {
-        if (!url.StartsWith("https:", StringComparison.Ordinal) || settings.PeerTls is not { } tls)
-            return GrpcChannel.ForAddress(url);
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = tls.Validate;
-        return GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = handler });
-    }
-
     // A refused connection means the request never reached the leader: safe to retry.
     private static bool IsConnectionRefused(RpcException e)
     {
@@ -126,13 +112,6 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         }
 
         return false;
-    }
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        foreach (var channel in channels.Values)
-            channel.Dispose();
     }
 
     private static partial class Log

@@ -1,12 +1,51 @@
 using ConfigCluster.Contracts.V1;
+using ConfigCluster.Server.Operations;
 using ConfigCluster.Server.Secrets;
+using Google.Protobuf;
 using Grpc.Core;
 
 namespace ConfigCluster.Server.Grpc;
 
 /// <summary>The public Admin service (proto/configcluster/v1/admin.proto).</summary>
-public sealed class AdminGrpcService(KeyRotation rotation) : Admin.AdminBase
+public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup, LeadershipTransfer leadership) : Admin.AdminBase
 {
+    private const int ChunkBytes = 256 << 10;
+
+    public override async Task SaveSnapshot(SaveSnapshotRequest request, IServerStreamWriter<SnapshotChunk> responseStream, ServerCallContext context)
+    {
+        using var file = (await backup.TakeAsync(context.CancellationToken)).OrThrow();
+        await using var input = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var buffer = new byte[ChunkBytes];
+        var first = true;
+        int read;
+        while ((read = await input.ReadAsync(buffer, context.CancellationToken)) > 0 || first)
+        {
+            var chunk = new SnapshotChunk { Data = ByteString.CopyFrom(buffer, 0, read) };
+            if (first)
+            {
+                chunk.Revision = file.Revision;
+                chunk.Size = file.Size;
+                chunk.Sha256 = file.Sha256;
+                first = false;
+            }
+
+            await responseStream.WriteAsync(chunk, context.CancellationToken);
+        }
+    }
+
+    public override async Task<TransferLeadershipResponse> TransferLeadership(TransferLeadershipRequest request, ServerCallContext context)
+    {
+        var transfer = await leadership.TransferAsync(string.IsNullOrEmpty(request.To) ? null : request.To, context.CancellationToken);
+        if (transfer.Error is { } error)
+            throw new RpcException(new Status(transfer.UnknownTarget ? StatusCode.InvalidArgument : StatusCode.FailedPrecondition, error));
+        return new TransferLeadershipResponse
+        {
+            PreviousLeader = transfer.PreviousLeader ?? "",
+            Leader = transfer.Leader ?? "",
+            Term = transfer.Term,
+        };
+    }
+
     public override async Task<KeyringStatus> RotateDataKey(RotateDataKeyRequest request, ServerCallContext context)
         => ToStatus((await rotation.RotateAsync(context.CancellationToken)).OrThrow());
 

@@ -17,6 +17,7 @@ public sealed class ClusterGrpcService(RaftNode node) : Cluster.ClusterBase
             LeaderId = status.Members.FirstOrDefault(static m => m.IsLeader)?.NodeId ?? "",
             Term = status.Term,
             CommitIndex = status.CommitIndex,
+            LastLogIndex = status.LastLogIndex,
             AppliedIndex = status.AppliedIndex,
             Revision = status.Revision,
             SnapshotIndex = status.SnapshotIndex,

@@ -41,4 +41,25 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
             _ => throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.Ambiguous, "leadership changed while the write was in flight")),
         };
     }
+
+    public override async Task<HoldResponse> Hold(HoldRequest request, ServerCallContext context)
+    {
+        Authenticate(request, context);
+        var lease = TimeSpan.FromMilliseconds(Math.Clamp(request.HoldMs, 100, 30_000));
+        return new HoldResponse { Done = await node.HoldAsync(request.Resign, lease, context.CancellationToken) };
+    }
+
+    public override async Task<HoldResponse> Release(HoldRequest request, ServerCallContext context)
+    {
+        Authenticate(request, context);
+        return new HoldResponse { Done = await node.ReleaseAsync(context.CancellationToken) };
+    }
+
+    private void Authenticate(HoldRequest request, ServerCallContext context)
+    {
+        if (!peers.Verify(request.ToByteArray(), context.RequestHeaders.GetValue(Acl.PeerAuthenticator.Header)))
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "peer calls must be signed by a member of this cluster"));
+        if (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > request.NotAfterUnixMs)
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the request arrived after its deadline"));
+    }
 }

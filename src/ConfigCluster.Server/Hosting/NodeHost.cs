@@ -78,6 +78,7 @@ internal static class NodeHost
             provider.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(provider => new ChangeFeed(provider.GetRequiredService<RaftNode>().Store));
         builder.Services.AddSingleton(provider => new WatchReader(provider.GetRequiredService<ChangeFeed>(), provider.GetRequiredService<RaftNode>().Store));
+        builder.Services.AddSingleton<PeerChannels>();
         builder.Services.AddSingleton<WriteCoordinator>();
         builder.Services.AddSingleton(provider =>
         {
@@ -89,6 +90,8 @@ internal static class NodeHost
         });
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddSingleton<KeyRotation>();
+        builder.Services.AddSingleton<ConfigCluster.Server.Operations.SnapshotBackup>();
+        builder.Services.AddSingleton<ConfigCluster.Server.Operations.LeadershipTransfer>();
         builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddSingleton(provider => new TokenAuthenticator(provider.GetRequiredService<RaftNode>().Store, provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(provider => new PolicyEvaluator(provider.GetRequiredService<RaftNode>().Store));

@@ -1,10 +1,12 @@
+using ConfigCluster.Server.Operations;
 using ConfigCluster.Server.Secrets;
 
 namespace ConfigCluster.Server.Http;
 
 /// <summary>
-/// Keyring administration: <c>GET /admin/keys</c>, <c>POST /admin/keys/rotate</c>,
-/// <c>POST /admin/keys/rewrap?batch=N</c>.
+/// Administration: keyring (<c>GET /admin/keys</c>, <c>POST /admin/keys/rotate</c>,
+/// <c>POST /admin/keys/rewrap?batch=N</c>), backup (<c>GET /admin/snapshot</c>) and leadership
+/// (<c>POST /cluster/leader/transfer?to=NODE</c>).
 /// </summary>
 internal static class AdminEndpoints
 {
@@ -13,6 +15,30 @@ internal static class AdminEndpoints
         routes.MapGet("/admin/keys", static (KeyRotation rotation) => Report(rotation.Report()));
         routes.MapPost("/admin/keys/rotate", RotateAsync);
         routes.MapPost("/admin/keys/rewrap", RewrapAsync);
+        routes.MapGet("/admin/snapshot", SnapshotAsync);
+        routes.MapPost("/cluster/leader/transfer", TransferAsync);
+    }
+
+    private static async Task<IResult> SnapshotAsync(HttpResponse response, SnapshotBackup backup, CancellationToken token)
+    {
+        var outcome = await backup.TakeAsync(token);
+        if (outcome.Error is { } error)
+            return HttpErrors.ToResult(error);
+        var file = outcome.Value!;
+        response.Headers["X-Config-Revision"] = file.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers["X-Snapshot-Sha256"] = file.Sha256;
+        // Unlinked when the response is done with it.
+        var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+        return Results.File(stream, "application/octet-stream", $"configcluster-r{file.Revision}.snap");
+    }
+
+    private static async Task<IResult> TransferAsync(HttpRequest request, LeadershipTransfer leadership, CancellationToken token)
+    {
+        var to = request.Query["to"].ToString();
+        var transfer = await leadership.TransferAsync(to.Length == 0 ? null : to, token);
+        return transfer.Error is { } error
+            ? Results.Json(new { error }, statusCode: transfer.UnknownTarget ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict)
+            : Results.Ok(new { previousLeader = transfer.PreviousLeader, leader = transfer.Leader, transfer.Term });
     }
 
     private static async Task<IResult> RotateAsync(KeyRotation rotation, CancellationToken token)

@@ -28,6 +28,7 @@ internal static class ClusterEndpoints
                 writer.WriteNull("leaderId");
             writer.WriteNumber("term", status.Term);
             writer.WriteNumber("commitIndex", status.CommitIndex);
+            writer.WriteNumber("lastLogIndex", status.LastLogIndex);
             writer.WriteNumber("appliedIndex", status.AppliedIndex);
             writer.WriteNumber("revision", status.Revision);
             writer.WriteNumber("snapshotIndex", status.SnapshotIndex);

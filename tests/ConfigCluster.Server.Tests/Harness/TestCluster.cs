@@ -28,7 +28,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     /// <summary>Starts <paramref name="count"/> nodes and waits until they agree on a leader.</summary>
     public static async Task<TestCluster> StartAsync(int count = 3, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null, NetworkLab? lab = null,
-        Func<int, IReadOnlyList<string>>? perNodeArguments = null, bool waitForLeader = true)
+        Func<int, IReadOnlyList<string>>? perNodeArguments = null, bool waitForLeader = true, Func<NodeProcess, Task>? beforeFirstStart = null)
     {
         var cluster = new TestCluster { Lab = lab };
         try
@@ -43,7 +43,11 @@ internal sealed class TestCluster : IAsyncDisposable
             }
 
             foreach (var node in cluster.nodes)
+            {
+                if (beforeFirstStart is not null)
+                    await beforeFirstStart(node);
                 node.Start(cluster.Members);
+            }
             foreach (var node in cluster.nodes)
                 await node.WaitUntilLiveAsync(StartTimeout);
             if (waitForLeader)

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using ConfigCluster.Storage;
+
+namespace ConfigCluster.Cli;
+
+/// <summary>
+/// Operator commands: <c>snapshot save|restore</c>, <c>leader transfer</c>,
+/// <c>keys list|rotate|rewrap</c>.
+/// </summary>
+internal static class OperationsCommands
+{
+    public static Command Snapshot()
+    {
+        var saveFile = new Argument<string>("file") { Description = "where to write the snapshot" };
+        var save = new Command("save", "stream a consistent point-in-time snapshot of the cluster into FILE (secrets stay ciphertext)") { saveFile };
+        save.SetAction(Run.With(async (parse, client, token) =>
+        {
+            var path = parse.GetValue(saveFile)!;
+            var partial = path + ".part";
+            SavedSnapshot info;
+            await using (var output = new FileStream(partial, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                var saved = await client.SaveSnapshotAsync(output, token);
+                info = new SavedSnapshot(path, saved.Revision, saved.Size, saved.Sha256);
+            }
+
+            File.Move(partial, path, overwrite: true);
+            if (GlobalOptions.Json(parse))
+                Output.Json(new { file = info.File, revision = info.Revision, size = info.Size, sha256 = info.Sha256 });
+            else
+                Console.WriteLine($"saved {info.File}: revision {info.Revision}, {info.Size} bytes, sha256 {info.Sha256}");
+        }));
+
+        var restoreFile = new Argument<string>("file") { Description = "a snapshot written by 'ccctl snapshot save'" };
+        var dataDir = new Option<string>("--data-dir") { Description = "an empty data directory for one node of the new cluster", Required = true };
+        var restore = new Command("restore", "prepare a node's data directory from a snapshot; restore every node of the new cluster from the same file") { restoreFile, dataDir };
+        restore.SetAction(async (parse, token) =>
+        {
+            var file = parse.GetValue(restoreFile)!;
+            var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
+            if (!File.Exists(file))
+            {
+                Console.Error.WriteLine($"ccctl: {file} does not exist");
+                return ExitCodes.Usage;
+            }
+
+            if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                Console.Error.WriteLine($"ccctl: {directory} is not empty; restore needs an empty data directory");
+                return ExitCodes.Conflict;
+            }
+
+            try
+            {
+                // The node's layout: <data-dir>/store holds the FASTER store (see RaftNode).
+                var (index, revision, keys) = await FasterVersionedStore.RestoreAsync(file, new StoreOptions { Directory = Path.Combine(directory, "store") }, token);
+                Console.WriteLine($"restored {file} into {directory}: revision {revision}, {keys} keys (Raft index {index}); start the node with --data-dir {directory}");
+                return ExitCodes.Ok;
+            }
+            catch (InvalidDataException e)
+            {
+                Console.Error.WriteLine($"ccctl: {file}: {e.Message}");
+                TryDelete(Path.Combine(directory, "store"));
+                return ExitCodes.Failed;
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"ccctl: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        });
+
+        return new Command("snapshot", "backup and restore") { save, restore };
+    }
+
+    public static Command Leader()
+    {
+        var to = new Option<string?>("--to") { Description = "node id of the member that should lead (default: any other member)" };
+        var transfer = new Command("transfer", "hand leadership over for maintenance: the leader steps down and another member is elected") { to };
+        transfer.SetAction(Run.With(async (parse, client, token) =>
+        {
+            var answer = await client.TransferLeadershipAsync(parse.GetValue(to), token);
+            if (GlobalOptions.Json(parse))
+                Output.Json(new { previousLeader = answer.PreviousLeader, leader = answer.Leader, term = answer.Term });
+            else
+                Console.WriteLine($"leader is now {answer.Leader} (was {answer.PreviousLeader}; term {answer.Term})");
+        }));
+        return new Command("leader", "leadership") { transfer };
+    }
+
+    public static Command Keys()
+    {
+        var list = new Command("list", "data keys and how many secret versions each seals");
+        list.SetAction(Run.With(async (parse, client, token) => Print(parse, await client.GetKeyringAsync(token))));
+        var rotate = new Command("rotate", "add a new data key; new secret writes use it");
+        rotate.SetAction(Run.With(async (parse, client, token) => Print(parse, await client.RotateDataKeyAsync(token))));
+        var batch = new Option<int>("--batch") { Description = "versions per log entry (default 100, at most 1000)" };
+        var rewrap = new Command("rewrap", "re-seal stored secret versions under the newest data key") { batch };
+        rewrap.SetAction(Run.With(async (parse, client, token) =>
+        {
+            var answer = await client.RewrapAsync(parse.GetValue(batch), token);
+            if (!GlobalOptions.Json(parse))
+                Console.WriteLine($"rewrapped {answer.Rewrapped} versions in {answer.Batches} log entries");
+            Print(parse, answer.Status);
+        }));
+        return new Command("keys", "the secrets keyring") { list, rotate, rewrap };
+    }
+
+    private static void Print(ParseResult parse, Contracts.V1.KeyringStatus status)
+    {
+        if (GlobalOptions.Json(parse))
+        {
+            Output.Json(new { keys = status.Keys.Select(static k => new { k.Sequence, k.Id, k.SealedVersions, k.Newest }), pendingRewrap = status.PendingRewrap });
+            return;
+        }
+
+        Output.Table(["seq", "id", "sealed", "newest"], status.Keys.Select(static k => (IReadOnlyList<string>)[k.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), k.Id, k.SealedVersions.ToString(System.Globalization.CultureInfo.InvariantCulture), k.Newest ? "*" : ""]));
+        Console.WriteLine($"pending rewrap: {status.PendingRewrap}");
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Leave it; the message above says what failed.
+        }
+    }
+
+    private sealed record SavedSnapshot(string File, long Revision, long Size, string Sha256);
+}

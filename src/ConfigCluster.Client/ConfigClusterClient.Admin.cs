@@ -1,0 +1,72 @@
+using ConfigCluster.Contracts.V1;
+using Grpc.Core;
+
+namespace ConfigCluster.Client;
+
+/// <summary>What a saved snapshot holds.</summary>
+/// <param name="Revision">The store revision the snapshot is a copy of.</param>
+/// <param name="Size">Bytes written.</param>
+/// <param name="Sha256">Hex SHA-256 of the bytes written, as the server computed it.</param>
+public sealed record SnapshotInfo(long Revision, long Size, string Sha256);
+
+public sealed partial class ConfigClusterClient
+{
+    /// <summary>The keyring: data keys and how many secret versions each seals (admin).</summary>
+    public Task<KeyringStatus> GetKeyringAsync(CancellationToken token = default)
+        => ReadAsync("GetKeyring", deadline => AdminClient.GetKeyringAsync(new GetKeyringRequest(), deadline: deadline, cancellationToken: token).ResponseAsync, token);
+
+    /// <summary>Adds a data key; new secret writes use it (admin). Not re-sent after an unknown outcome.</summary>
+    public Task<KeyringStatus> RotateDataKeyAsync(CancellationToken token = default)
+        => WriteAsync("RotateDataKey", CallKind.OnceWrite, deadline => AdminClient.RotateDataKeyAsync(new RotateDataKeyRequest(), deadline: deadline, cancellationToken: token).ResponseAsync, token);
+
+    /// <summary>Re-seals stored secret versions under the newest data key, in batches (admin; harmless to repeat).</summary>
+    public Task<RewrapResponse> RewrapAsync(int batchSize = 0, CancellationToken token = default)
+        => WriteAsync("Rewrap", CallKind.IdempotentWrite, deadline => AdminClient.RewrapAsync(new RewrapRequest { BatchSize = batchSize }, deadline: deadline, cancellationToken: token).ResponseAsync, token);
+
+    /// <summary>
+    /// Writes a consistent point-in-time snapshot of the whole store to <paramref name="destination"/>
+    /// (admin). Secrets stay ciphertext. The stream must be seekable: a failed attempt is
+    /// truncated before the next node is tried.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes received do not match the server's checksum.</exception>
+    public Task<SnapshotInfo> SaveSnapshotAsync(Stream destination, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!destination.CanSeek || !destination.CanWrite)
+            throw new ArgumentException("the destination must be a writable, seekable stream (a file)", nameof(destination));
+        return ReadAsync("SaveSnapshot", async deadline =>
+        {
+            destination.SetLength(0);
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var call = AdminClient.SaveSnapshot(new SaveSnapshotRequest(), deadline: deadline, cancellationToken: token);
+            SnapshotChunk? first = null;
+            long size = 0;
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                first ??= chunk;
+                await destination.WriteAsync(chunk.Data.Memory, token).ConfigureAwait(false);
+                hash.AppendData(chunk.Data.Span);
+                size += chunk.Data.Length;
+            }
+
+            await destination.FlushAsync(token).ConfigureAwait(false);
+            if (first is null)
+                throw new InvalidDataException("the server sent no snapshot");
+            var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (size != first.Size || sha256 != first.Sha256)
+                throw new InvalidDataException($"the snapshot arrived damaged: {size} bytes with SHA-256 {sha256}, the server sent {first.Size} bytes with {first.Sha256}");
+            return new SnapshotInfo(first.Revision, size, sha256);
+        }, token);
+    }
+
+    /// <summary>
+    /// Asks the leader to step down so another member leads; with <paramref name="toNodeId"/>,
+    /// until that member leads (admin). Not re-sent after an unknown outcome.
+    /// </summary>
+    public Task<TransferLeadershipResponse> TransferLeadershipAsync(string? toNodeId = null, CancellationToken token = default)
+        => WriteAsync(
+            "TransferLeadership",
+            CallKind.OnceWrite,
+            deadline => AdminClient.TransferLeadershipAsync(new TransferLeadershipRequest { To = toNodeId ?? "" }, deadline: deadline, cancellationToken: token).ResponseAsync,
+            token);
+}

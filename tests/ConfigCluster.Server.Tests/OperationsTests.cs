@@ -1,0 +1,147 @@
+using System.Net;
+using System.Security.Cryptography;
+using ConfigCluster.Server.Tests.Harness;
+
+namespace ConfigCluster.Server.Tests;
+
+/// <summary>Operator tasks through ccctl: backup and restore, leadership transfer, keyring.</summary>
+public sealed class OperationsTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task SnapshotSave_ThenRestoreEveryNode_NewClusterServesTheSameContentAndContinues()
+    {
+        var masterKey = new Dictionary<string, string> { ["CONFIGCLUSTER_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
+        var backup = Path.Combine(Path.GetTempPath(), $"cc-backup-{Guid.NewGuid():N}.snap");
+        const string marker = "restored-secret-7f3a91";
+        try
+        {
+            long savedRevision;
+            string digest;
+            await using (var source = await TestCluster.StartAsync(environment: masterKey))
+            {
+                var follower = source[await source.FollowerAsync()];
+                await follower.Http.MustPutAsync("app.name", "first");
+                await follower.Http.MustPutAsync("app.name", "second");
+                await follower.Http.MustPutAsync("app.gone", 1);
+                Assert.Equal(HttpStatusCode.OK, (await follower.Http.SendAsync(HttpMethod.Delete, "/config/app.gone")).Status);
+                await follower.Http.PutJsonAsync("/config/db.password", $"{{\"value\": \"{marker}\", \"secret\": true}}");
+
+                var saved = await Ccctl.RunAsync(source, "snapshot", "save", backup, "-o", "json");
+                Assert.True(saved.Code == 0, saved.Err);
+                savedRevision = System.Text.Json.Nodes.JsonNode.Parse(saved.Out)!["revision"]!.GetValue<long>();
+                Assert.Equal(5, savedRevision);
+                await source.WaitForConvergenceAsync(Timeout);
+                digest = (await TestCluster.StatusAsync(source[0], digest: true))["digest"]!.GetValue<string>();
+            }
+
+            // Secrets stay ciphertext in the backup.
+            Assert.DoesNotContain(marker, System.Text.Encoding.UTF8.GetString(await File.ReadAllBytesAsync(backup)), StringComparison.Ordinal);
+
+            await using var restored = await TestCluster.StartAsync(environment: masterKey, beforeFirstStart: async node =>
+            {
+                var result = await Ccctl.RunAsync(null, "snapshot", "restore", backup, "--data-dir", node.DataDirectory);
+                Assert.True(result.Code == 0, result.Err);
+                Assert.Contains($"revision {savedRevision}", result.Out, StringComparison.Ordinal);
+            });
+
+            Assert.Equal(digest, (await TestCluster.StatusAsync(restored[0], digest: true))["digest"]!.GetValue<string>());
+            var node = restored[await restored.FollowerAsync()];
+            var (_, name) = await node.Http.GetJsonAsync("/config/app.name");
+            Assert.Equal("second", name!["value"]!.GetValue<string>());
+            Assert.Equal(2, name["version"]!.GetValue<long>());
+            Assert.Equal(HttpStatusCode.NotFound, (await node.Http.GetJsonAsync("/config/app.gone")).Status);
+            Assert.Equal(marker, (await node.Http.GetJsonAsync("/config/db.password")).Body!["value"]!.GetValue<string>());
+
+            var next = await node.Http.MustPutAsync("app.name", "third");
+            Assert.Equal(3, next["version"]!.GetValue<long>());
+            Assert.Equal(savedRevision + 1, next["revision"]!.GetValue<long>());
+            await restored.WaitForConvergenceAsync(Timeout);
+        }
+        finally
+        {
+            File.Delete(backup);
+        }
+    }
+
+    [Fact]
+    public async Task SnapshotRestore_DamagedFileOrUsedDirectory_IsRefusedAndWritesNothing()
+    {
+        var backup = Path.Combine(Path.GetTempPath(), $"cc-backup-{Guid.NewGuid():N}.snap");
+        var target = Path.Combine(Path.GetTempPath(), $"cc-restore-{Guid.NewGuid():N}");
+        try
+        {
+            await using (var cluster = await TestCluster.StartAsync(count: 1))
+            {
+                await cluster[0].Http.MustPutAsync("k", "v");
+                Assert.Equal(0, (await Ccctl.RunAsync(cluster, "snapshot", "save", backup)).Code);
+            }
+
+            var bytes = await File.ReadAllBytesAsync(backup);
+            bytes[bytes.Length / 2] ^= 0x5a;
+            var damaged = backup + ".damaged";
+            await File.WriteAllBytesAsync(damaged, bytes);
+
+            var refused = await Ccctl.RunAsync(null, "snapshot", "restore", damaged, "--data-dir", target);
+            Assert.NotEqual(0, refused.Code);
+            Assert.Contains("checksum", refused.Err, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(target, "store")));
+            File.Delete(damaged);
+
+            Directory.CreateDirectory(target);
+            await File.WriteAllTextAsync(Path.Combine(target, "something"), "x");
+            var used = await Ccctl.RunAsync(null, "snapshot", "restore", backup, "--data-dir", target);
+            Assert.NotEqual(0, used.Code);
+            Assert.Contains("not empty", used.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(backup);
+            if (Directory.Exists(target))
+                Directory.Delete(target, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task LeaderTransfer_ToANamedFollower_MakesItLeader_AndWritesGoOn()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var target = cluster[(leader + 1) % 3].NodeId;
+
+        var moved = await Ccctl.RunAsync(cluster, "leader", "transfer", "--to", target);
+
+        Assert.True(moved.Code == 0, moved.Err);
+        Assert.Contains($"leader is now {target}", moved.Out, StringComparison.Ordinal);
+        Assert.Equal(target, cluster[await cluster.WaitForLeaderAsync(Timeout)].NodeId);
+        await cluster[leader].Http.MustPutAsync("after.transfer", 1);
+
+        var unknown = await Ccctl.RunAsync(cluster, "leader", "transfer", "--to", "no-such-node");
+        Assert.Equal(1, unknown.Code);
+        Assert.Contains("no-such-node", unknown.Err, StringComparison.Ordinal);
+
+        var (status, body) = await cluster[0].Http.SendAsync(HttpMethod.Post, "/cluster/leader/transfer");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.NotEqual(body!["previousLeader"]!.GetValue<string>(), body["leader"]!.GetValue<string>());
+        using var anonymous = await cluster[0].Anonymous.PostAsync("/cluster/leader/transfer", null);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task KeysRotateAndRewrap_ThroughCcctl_MoveEverySecretToTheNewKey()
+    {
+        var masterKey = new Dictionary<string, string> { ["CONFIGCLUSTER_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
+        await using var cluster = await TestCluster.StartAsync(environment: masterKey);
+        await cluster[0].Http.PutJsonAsync("/config/s1", "{\"value\": \"one\", \"secret\": true}");
+
+        Assert.Equal(0, (await Ccctl.RunAsync(cluster, "keys", "rotate")).Code);
+        var rewrap = await Ccctl.RunAsync(cluster, "keys", "rewrap", "--batch", "10");
+        var list = await Ccctl.RunAsync(cluster, "keys", "list", "-o", "json");
+
+        Assert.True(rewrap.Code == 0, rewrap.Err);
+        Assert.Contains("rewrapped 1 versions", rewrap.Out, StringComparison.Ordinal);
+        Assert.Equal(0, System.Text.Json.Nodes.JsonNode.Parse(list.Out)!["pendingRewrap"]!.GetValue<long>());
+        Assert.Equal("one", (await cluster[1].Http.GetJsonAsync("/config/s1")).Body!["value"]!.GetValue<string>());
+    }
+}
