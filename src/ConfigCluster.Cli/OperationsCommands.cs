@@ -5,7 +5,7 @@ namespace ConfigCluster.Cli;
 
 /// <summary>
 /// Operator commands: <c>snapshot save|restore</c>, <c>leader transfer</c>,
-/// <c>keys list|rotate|rewrap</c>.
+/// <c>retention get|set|compact</c>, <c>keys list|rotate|rewrap</c>.
 /// </summary>
 internal static class OperationsCommands
 {
@@ -86,6 +86,54 @@ internal static class OperationsCommands
                 Console.WriteLine($"leader is now {answer.Leader} (was {answer.PreviousLeader}; term {answer.Term})");
         }));
         return new Command("leader", "leadership") { transfer };
+    }
+
+    public static Command Retention()
+    {
+        var get = new Command("get", "the namespace's history retention (--ns)");
+        get.SetAction(Run.With(async (parse, client, token) => Print(parse, await client.GetRetentionAsync(token: token))));
+        var maxVersions = new Option<long>("--max-versions") { Description = "keep at most N versions per key (0 = no limit; the newest is always kept)" };
+        var maxAge = new Option<string?>("--max-age") { Description = "keep versions younger than this, e.g. 720h or 30d (0 = no limit)" };
+        var set = new Command("set", "set the namespace's history retention (--ns); compaction applies it") { maxVersions, maxAge };
+        set.SetAction(Run.With(async (parse, client, token) =>
+        {
+            var age = parse.GetValue(maxAge) is { } text && text != "0" ? ParseAge(text) : TimeSpan.Zero;
+            Print(parse, await client.SetRetentionAsync(parse.GetValue(maxVersions), age, token: token));
+        }));
+        var compact = new Command("compact", "apply the namespace's retention now (--ns)");
+        compact.SetAction(Run.With(async (parse, client, token) =>
+        {
+            var answer = await client.CompactAsync(token: token);
+            if (GlobalOptions.Json(parse))
+                Output.Json(new { removed = answer.Removed, oldestRevision = answer.OldestRevision });
+            else
+                Console.WriteLine($"removed {answer.Removed} versions; oldest kept revision {answer.OldestRevision}");
+        }));
+        return new Command("retention", "history retention per namespace") { get, set, compact };
+    }
+
+    // 30d, 720h, 90m, 3600s.
+    private static TimeSpan ParseAge(string text)
+    {
+        var unit = text[^1];
+        if (!long.TryParse(text[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var amount) || amount < 0)
+            throw new FormatException($"--max-age: '{text}' is not a duration like 720h or 30d");
+        return unit switch
+        {
+            'd' => TimeSpan.FromDays(amount),
+            'h' => TimeSpan.FromHours(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            's' => TimeSpan.FromSeconds(amount),
+            _ => throw new FormatException($"--max-age: '{text}' is not a duration like 720h or 30d"),
+        };
+    }
+
+    private static void Print(ParseResult parse, Contracts.V1.Retention retention)
+    {
+        if (GlobalOptions.Json(parse))
+            Output.Json(new { @namespace = retention.Namespace, maxVersions = retention.MaxVersions, maxAgeSeconds = retention.MaxAgeSeconds, oldestRevision = retention.OldestRevision });
+        else
+            Console.WriteLine($"namespace {retention.Namespace}: max versions {(retention.MaxVersions == 0 ? "unlimited" : retention.MaxVersions)}, max age {(retention.MaxAgeSeconds == 0 ? "unlimited" : TimeSpan.FromSeconds(retention.MaxAgeSeconds).ToString())}; oldest kept revision {retention.OldestRevision}");
     }
 
     public static Command Keys()

@@ -15,6 +15,7 @@ root.Add(AclCommands.Token());
 root.Add(AclCommands.Policy());
 root.Add(OperationsCommands.Snapshot());
 root.Add(OperationsCommands.Leader());
+root.Add(OperationsCommands.Retention());
 root.Add(OperationsCommands.Keys());
 
 var parse = root.Parse(args);

@@ -69,4 +69,22 @@ public sealed partial class ConfigClusterClient
             CallKind.OnceWrite,
             deadline => AdminClient.TransferLeadershipAsync(new TransferLeadershipRequest { To = toNodeId ?? "" }, deadline: deadline, cancellationToken: token).ResponseAsync,
             token);
+
+    /// <summary>The history retention of <paramref name="ns"/> (default: the client's namespace); 0 = no limit (admin).</summary>
+    public Task<Retention> GetRetentionAsync(string? ns = null, CancellationToken token = default)
+        => ReadAsync("GetRetention", deadline => AdminClient.GetRetentionAsync(new GetRetentionRequest { Namespace = ns ?? options.Namespace }, deadline: deadline, cancellationToken: token).ResponseAsync, token);
+
+    /// <summary>
+    /// Keeps at most <paramref name="maxVersions"/> versions per key and/or versions younger than
+    /// <paramref name="maxAge"/> in <paramref name="ns"/> (0 / zero = no limit; the newest version is always kept) (admin).
+    /// </summary>
+    public Task<Retention> SetRetentionAsync(long maxVersions, TimeSpan maxAge, string? ns = null, CancellationToken token = default)
+    {
+        var request = new Retention { Namespace = ns ?? options.Namespace, MaxVersions = maxVersions, MaxAgeSeconds = (long)maxAge.TotalSeconds };
+        return WriteAsync("SetRetention", CallKind.IdempotentWrite, deadline => AdminClient.SetRetentionAsync(request, deadline: deadline, cancellationToken: token).ResponseAsync, token);
+    }
+
+    /// <summary>Applies the retention of <paramref name="ns"/> now (admin; harmless to repeat).</summary>
+    public Task<CompactResponse> CompactAsync(string? ns = null, CancellationToken token = default)
+        => WriteAsync("Compact", CallKind.IdempotentWrite, deadline => AdminClient.CompactAsync(new CompactRequest { Namespace = ns ?? options.Namespace }, deadline: deadline, cancellationToken: token).ResponseAsync, token);
 }

@@ -39,6 +39,8 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.PutPolicy => ApplyPutPolicy(command.PutPolicy),
                 Command.OpOneofCase.DeletePolicy => ApplyDeletePolicy(command.DeletePolicy),
                 Command.OpOneofCase.Checkpoint => new CommandResult { Code = ResultCode.ResultOk, Revision = revision },
+                Command.OpOneofCase.SetRetention => ApplySetRetention(command.SetRetention),
+                Command.OpOneofCase.Compact => ApplyCompact(command, command.Compact),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)
@@ -124,6 +126,7 @@ public sealed partial class FasterVersionedStore
                 Masked = plan.Operation == VersionOperation.Mask,
                 Secret = plan.Secret,
                 CreateRevision = head is null or { Deleted: true } ? newRevision : head.CreateRevision,
+                FirstVersion = head?.FirstVersion ?? 0,
             };
             instance.Upsert(RecordKeys.Version(plan.Path, plan.NewVersion), record.ToByteArray());
             instance.Upsert(RecordKeys.Head(plan.Path), newHead.ToByteArray());

@@ -63,7 +63,7 @@ public sealed partial class FasterVersionedStore
             if (ReadHead(path, forWrite: false) is not { } head)
                 return [];
             var versions = new List<StoredVersion>((int)Math.Min(head.LatestVersion, 1024));
-            for (var v = 1L; v <= head.LatestVersion; v++)
+            for (var v = Math.Max(1, head.FirstVersion); v <= head.LatestVersion; v++)
             {
                 if (ReadVersion(path, v, forWrite: false) is { } record)
                     versions.Add(ToStored(path, record));
@@ -132,7 +132,8 @@ public sealed partial class FasterVersionedStore
     {
         var key = RecordKeys.Version(path, version);
         var bytes = forWrite ? instance.ReadForWrite(key) : instance.Read(key);
-        return bytes is null ? null : VersionRecord.Parser.ParseFrom(bytes);
+        // An empty record is a version removed by compaction.
+        return bytes is null || bytes.Length == 0 ? null : VersionRecord.Parser.ParseFrom(bytes);
     }
 
     private static StoredVersion ToStored(KeyPath path, VersionRecord record) => new(

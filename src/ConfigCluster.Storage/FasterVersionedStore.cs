@@ -58,7 +58,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     public long AppliedIndex => Volatile.Read(ref appliedIndex);
 
     /// <inheritdoc/>
-    public long OldestRevision => 1;
+    public long OldestRevision => Volatile.Read(ref compactedRevision) + 1;
 
     /// <inheritdoc/>
     public StoreCheckpoint? RecoveredCheckpoint { get; private set; }
@@ -103,10 +103,13 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     private void LoadFromInstance()
     {
         index.Clear();
-        instance.Scan(instance.TailAddress, (key, _) =>
+        retention.Clear();
+        instance.Scan(instance.TailAddress, (key, value) =>
         {
             if (RecordKeys.TryParseHead(key, out var composite))
                 index.Add(composite);
+            else
+                LoadRetention(key, value);
         });
 
         var meta = instance.ReadForWrite(RecordKeys.Meta) is { } bytes ? StoreMeta.Parser.ParseFrom(bytes) : new StoreMeta();
@@ -115,6 +118,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
         appliedTerm = meta.AppliedTerm;
         dataKeyCount = meta.DataKeyCount;
         tokenCount = meta.TokenCount;
+        compactedRevision = meta.CompactedRevision;
         RecoveredCheckpoint = null;
         if (instance.RecoveredCookie is { Length: 16 } cookie)
         {
@@ -143,7 +147,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     }
 
     private void WriteMeta()
-        => instance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount, TokenCount = tokenCount }.ToByteArray());
+        => instance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount, TokenCount = tokenCount, CompactedRevision = compactedRevision }.ToByteArray());
 
     /// <inheritdoc/>
     public void Dispose()

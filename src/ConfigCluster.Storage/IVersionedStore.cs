@@ -43,6 +43,12 @@ public interface IVersionedStore : IDisposable
     /// <summary>The oldest revision whose change is still kept (1 until history is compacted).</summary>
     long OldestRevision { get; }
 
+    /// <summary>A namespace's history retention, or null when it keeps every version.</summary>
+    RetentionPolicy? GetRetention(string ns);
+
+    /// <summary>Every namespace with a history retention.</summary>
+    IReadOnlyDictionary<string, RetentionPolicy> Retention();
+
     /// <summary>The replicated keyring, oldest first (the last is the key for new secrets).</summary>
     IReadOnlyList<WrappedDataKey> DataKeys();
 

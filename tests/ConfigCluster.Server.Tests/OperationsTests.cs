@@ -144,4 +144,48 @@ public sealed class OperationsTests
         Assert.Equal(0, System.Text.Json.Nodes.JsonNode.Parse(list.Out)!["pendingRewrap"]!.GetValue<long>());
         Assert.Equal("one", (await cluster[1].Http.GetJsonAsync("/config/s1")).Body!["value"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Retention_LeaderCompactsOnEveryNode_AndAWatchBeforeTheOldestRevisionIsRefused()
+    {
+        await using var cluster = await TestCluster.StartAsync(arguments: ["--compaction-interval", "1s"]);
+        var node = cluster[await cluster.FollowerAsync()];
+        for (var i = 1; i <= 5; i++)
+            await node.Http.MustPutAsync("ret.k", i);
+        await node.Http.MustPutAsync("ret.once", 1);
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await node.Http.PutJsonAsync("/namespaces/default/retention", "{\"maxVersions\": -1}")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await node.Http.PutJsonAsync("/namespaces/default/retention", "{\"maxAge\": \"soon\"}")).Status);
+        Assert.Equal(0, (await node.Http.GetJsonAsync("/namespaces/default/retention")).Body!["maxVersions"]!.GetValue<long>());
+        var (status, set) = await node.Http.PutJsonAsync("/namespaces/default/retention", "{\"maxVersions\": 2}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(2, set!["maxVersions"]!.GetValue<long>());
+
+        // No request compacts: the leader's periodic compaction does, through the log.
+        foreach (var member in cluster.Nodes)
+        {
+            await Eventually.WaitAsync(
+                async () => (await member.Http.GetJsonAsync("/config/history/ret.k?consistency=serializable")).Body!["versions"]!.AsArray().Count == 2,
+                Timeout,
+                $"{member.NodeId} to keep two versions of ret.k");
+        }
+
+        var (_, history) = await node.Http.GetJsonAsync("/config/history/ret.k");
+        Assert.Equal([4L, 5L], history!["versions"]!.AsArray().Select(static v => v!["version"]!.GetValue<long>()));
+        Assert.Single((await node.Http.GetJsonAsync("/config/history/ret.once")).Body!["versions"]!.AsArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await node.Http.GetJsonAsync("/config/ret.k?version=1")).Status);
+        await cluster.WaitForConvergenceAsync(Timeout);
+
+        var options = new ConfigCluster.Client.ConfigClusterClientOptions { Token = NodeProcess.AdminToken };
+        options.Endpoints.Add(new Uri(node.GrpcUrl));
+        using var client = new ConfigCluster.Client.ConfigClusterClient(options);
+        var compacted = await Assert.ThrowsAsync<ConfigCluster.Client.ConfigCompactedException>(
+            () => client.WatchAsync("ret.k", _ => { }, startRevision: 1, token: new CancellationTokenSource(Timeout).Token));
+        Assert.Equal(4, compacted.OldestRevision);
+
+        var manual = await Ccctl.RunAsync(cluster, "retention", "compact", "-o", "json");
+        Assert.True(manual.Code == 0, manual.Err);
+        Assert.Equal(0, System.Text.Json.Nodes.JsonNode.Parse(manual.Out)!["removed"]!.GetValue<long>());
+        Assert.Contains("max versions 2", (await Ccctl.RunAsync(cluster, "retention", "get")).Out, StringComparison.Ordinal);
+    }
 }

@@ -7,8 +7,34 @@ using Grpc.Core;
 namespace ConfigCluster.Server.Grpc;
 
 /// <summary>The public Admin service (proto/configcluster/v1/admin.proto).</summary>
-public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup, LeadershipTransfer leadership) : Admin.AdminBase
+public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup, LeadershipTransfer leadership, HistoryRetention retention) : Admin.AdminBase
 {
+    public override Task<Retention> GetRetention(GetRetentionRequest request, ServerCallContext context)
+        => Task.FromResult(Describe(Scope(request.Namespace), retention.Get(Scope(request.Namespace))));
+
+    public override async Task<Retention> SetRetention(Retention request, ServerCallContext context)
+    {
+        var ns = Scope(request.Namespace);
+        var policy = (await retention.SetAsync(ns, request.MaxVersions, TimeSpan.FromSeconds(request.MaxAgeSeconds), context.CancellationToken)).OrThrow();
+        return Describe(ns, policy);
+    }
+
+    public override async Task<CompactResponse> Compact(CompactRequest request, ServerCallContext context)
+    {
+        var report = (await retention.CompactAsync(Scope(request.Namespace), author: null, context.CancellationToken)).OrThrow();
+        return new CompactResponse { Removed = report.Removed, OldestRevision = report.OldestRevision };
+    }
+
+    private static string Scope(string ns) => ns.Length == 0 ? "default" : ns;
+
+    private Retention Describe(string ns, Storage.RetentionPolicy? policy) => new()
+    {
+        Namespace = ns,
+        MaxVersions = policy?.MaxVersions ?? 0,
+        MaxAgeSeconds = (long)(policy?.MaxAge.TotalSeconds ?? 0),
+        OldestRevision = retention.OldestRevision,
+    };
+
     private const int ChunkBytes = 256 << 10;
 
     public override async Task SaveSnapshot(SaveSnapshotRequest request, IServerStreamWriter<SnapshotChunk> responseStream, ServerCallContext context)

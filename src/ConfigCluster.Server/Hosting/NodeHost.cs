@@ -92,6 +92,8 @@ internal static class NodeHost
         builder.Services.AddSingleton<KeyRotation>();
         builder.Services.AddSingleton<ConfigCluster.Server.Operations.SnapshotBackup>();
         builder.Services.AddSingleton<ConfigCluster.Server.Operations.LeadershipTransfer>();
+        builder.Services.AddSingleton<ConfigCluster.Server.Operations.HistoryRetention>();
+        builder.Services.AddHostedService<ConfigCluster.Server.Operations.CompactionService>();
         builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddSingleton(provider => new TokenAuthenticator(provider.GetRequiredService<RaftNode>().Store, provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(provider => new PolicyEvaluator(provider.GetRequiredService<RaftNode>().Store));
@@ -129,6 +131,7 @@ internal static class NodeHost
         app.MapConfigEndpoints();
         app.MapClusterEndpoints();
         app.MapAdminEndpoints();
+        app.MapRetentionEndpoints();
         app.MapEnvironmentEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);

@@ -56,4 +56,7 @@ public sealed class NodeSettings
 
     /// <summary><c>--log-format json</c>: one JSON object per log line, with the node id. Default text.</summary>
     public bool JsonLogs { get; init; }
+
+    /// <summary><c>--compaction-interval</c>: how often the leader applies namespaces' history retention. Default 5 min.</summary>
+    public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
 }

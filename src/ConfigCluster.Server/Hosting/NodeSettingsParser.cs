@@ -16,7 +16,7 @@ public static class NodeSettingsParser
     [
         "node-id", "http", "grpc", "raft", "members", "data-dir", "seed-file",
         "snapshot-interval", "max-value-bytes", "write-timeout", "read-timeout", "master-key-file", "urls",
-        "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "tls-cert", "tls-key", "log-format",
+        "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "tls-cert", "tls-key", "log-format", "compaction-interval",
     ];
 
     private static readonly string[] FlagOptions = ["dev"];
@@ -81,7 +81,8 @@ public static class NodeSettingsParser
         if (!TryParseLong("snapshot-interval", Get("snapshot-interval"), 10_000, 2, long.MaxValue, out var snapshotInterval, out error)
             || !TryParseLong("max-value-bytes", Get("max-value-bytes"), 1 << 20, 16, 4 << 20, out var maxValueBytes, out error)
             || !TryParseDuration("write-timeout", Get("write-timeout"), TimeSpan.FromSeconds(10), out var writeTimeout, out error)
-            || !TryParseDuration("read-timeout", Get("read-timeout"), TimeSpan.FromSeconds(5), out var readTimeout, out error))
+            || !TryParseDuration("read-timeout", Get("read-timeout"), TimeSpan.FromSeconds(5), out var readTimeout, out error)
+            || !TryParseDuration("compaction-interval", Get("compaction-interval"), TimeSpan.FromMinutes(5), out var compactionInterval, out error))
             return false;
 
         var logFormat = Get("log-format") ?? "text";
@@ -148,6 +149,7 @@ public static class NodeSettingsParser
             WriteTimeout = writeTimeout,
             ReadTimeout = readTimeout,
             JsonLogs = logFormat == "json",
+            CompactionInterval = compactionInterval,
         };
         return true;
     }

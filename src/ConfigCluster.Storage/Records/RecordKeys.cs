@@ -21,6 +21,10 @@ internal static class RecordKeys
     public const byte AccessorTag = (byte)'a';
     public const byte TokenSequenceTag = (byte)'s';
     public const byte PolicyTag = (byte)'p';
+    public const byte RetentionTag = (byte)'q';
+
+    /// <summary>A namespace's history retention.</summary>
+    public static byte[] Retention(string ns) => Text(RetentionTag, ns);
 
     public static byte[] Token(ReadOnlySpan<byte> tokenHash) => [TokenTag, .. tokenHash];
 
