@@ -4,7 +4,7 @@ using ConfigCluster.Storage;
 namespace ConfigCluster.Cli;
 
 /// <summary>
-/// Operator commands: <c>snapshot save|restore</c>, <c>leader transfer</c>,
+/// Operator commands: <c>snapshot save|restore</c>, <c>member list|add|remove</c>, <c>leader transfer</c>,
 /// <c>retention get|set|compact</c>, <c>keys list|rotate|rewrap</c>.
 /// </summary>
 internal static class OperationsCommands
@@ -71,6 +71,30 @@ internal static class OperationsCommands
         });
 
         return new Command("snapshot", "backup and restore") { save, restore };
+    }
+
+    public static Command Member()
+    {
+        var list = new Command("list", "the members, their client URLs and who leads");
+        list.SetAction(Run.With(async (parse, client, token) => Print(parse, await client.ListMembersAsync(token))));
+        var raft = new Argument<string>("raft") { Description = "the new node's Raft endpoint, HOST:PORT (its --raft; start it with --join)" };
+        var add = new Command("add", "add a node started with --join; it is caught up before it votes") { raft };
+        add.SetAction(Run.With(async (parse, client, token) => Print(parse, await client.AddMemberAsync(parse.GetValue(raft)!, token))));
+        var nodeId = new Argument<string>("node-id");
+        var remove = new Command("remove", "remove a member (refused if the rest could not form a majority)") { nodeId };
+        remove.SetAction(Run.With(async (parse, client, token) => Print(parse, await client.RemoveMemberAsync(parse.GetValue(nodeId)!, token))));
+        return new Command("member", "cluster membership") { list, add, remove };
+    }
+
+    private static void Print(ParseResult parse, IReadOnlyList<Contracts.V1.Member> members)
+    {
+        if (GlobalOptions.Json(parse))
+        {
+            Output.Json(members.Select(static m => new { nodeId = m.NodeId, raft = m.Raft, http = m.Http, grpc = m.Grpc, healthy = m.Healthy, leader = m.IsLeader }));
+            return;
+        }
+
+        Output.Table(["node", "raft", "grpc", "healthy", "leader"], members.Select(static m => (IReadOnlyList<string>)[m.NodeId, m.Raft, m.Grpc, m.Healthy ? "yes" : "no", m.IsLeader ? "*" : ""]));
     }
 
     public static Command Leader()

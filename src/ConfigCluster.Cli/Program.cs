@@ -14,6 +14,7 @@ root.Add(EnvironmentCommands.Promote());
 root.Add(AclCommands.Token());
 root.Add(AclCommands.Policy());
 root.Add(OperationsCommands.Snapshot());
+root.Add(OperationsCommands.Member());
 root.Add(OperationsCommands.Leader());
 root.Add(OperationsCommands.Retention());
 root.Add(OperationsCommands.Keys());

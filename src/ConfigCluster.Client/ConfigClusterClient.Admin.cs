@@ -87,4 +87,19 @@ public sealed partial class ConfigClusterClient
     /// <summary>Applies the retention of <paramref name="ns"/> now (admin; harmless to repeat).</summary>
     public Task<CompactResponse> CompactAsync(string? ns = null, CancellationToken token = default)
         => WriteAsync("Compact", CallKind.IdempotentWrite, deadline => AdminClient.CompactAsync(new CompactRequest { Namespace = ns ?? options.Namespace }, deadline: deadline, cancellationToken: token).ResponseAsync, token);
+
+    /// <summary>The members as the answering node sees them (admin).</summary>
+    public async Task<IReadOnlyList<Member>> ListMembersAsync(CancellationToken token = default)
+        => (await ReadAsync("ListMembers", deadline => AdminClient.ListMembersAsync(new ListMembersRequest(), deadline: deadline, cancellationToken: token).ResponseAsync, token).ConfigureAwait(false)).Members;
+
+    /// <summary>
+    /// Adds the node whose Raft endpoint is <paramref name="raft"/> (started with <c>--join</c>);
+    /// it is caught up before it votes (admin; harmless to repeat).
+    /// </summary>
+    public async Task<IReadOnlyList<Member>> AddMemberAsync(string raft, CancellationToken token = default)
+        => (await WriteAsync("AddMember", CallKind.IdempotentWrite, deadline => AdminClient.AddMemberAsync(new AddMemberRequest { Raft = raft }, deadline: deadline, cancellationToken: token).ResponseAsync, token).ConfigureAwait(false)).Members;
+
+    /// <summary>Removes the member named <paramref name="nodeId"/> (admin; refused when it would cost the majority).</summary>
+    public async Task<IReadOnlyList<Member>> RemoveMemberAsync(string nodeId, CancellationToken token = default)
+        => (await WriteAsync("RemoveMember", CallKind.OnceWrite, deadline => AdminClient.RemoveMemberAsync(new RemoveMemberRequest { NodeId = nodeId }, deadline: deadline, cancellationToken: token).ResponseAsync, token).ConfigureAwait(false)).Members;
 }

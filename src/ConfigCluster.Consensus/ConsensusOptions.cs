@@ -11,8 +11,18 @@ public sealed class ConsensusOptions
     /// <summary>This node's Raft peer endpoint. A DNS name binds all interfaces on its port and is announced as given.</summary>
     public required EndPoint RaftEndPoint { get; init; }
 
-    /// <summary>Raft endpoints of the initial members, this node included.</summary>
+    /// <summary>
+    /// Raft endpoints of the initial members, this node included. Used on a node's first start
+    /// only: afterwards the member list saved in the data directory (kept current by membership
+    /// changes) wins. Ignored with <see cref="Join"/>.
+    /// </summary>
     public required IReadOnlyList<EndPoint> Members { get; init; }
+
+    /// <summary>
+    /// Start as a new member of a running cluster: no initial member list, no elections; the
+    /// node waits until a member adds it (<c>POST /cluster/members</c>), which catches it up first.
+    /// </summary>
+    public bool Join { get; init; }
 
     /// <summary>Directory for the WAL (<c>wal/</c>) and the store (<c>store/</c>).</summary>
     public required string DataDirectory { get; init; }

@@ -68,10 +68,5 @@ public sealed partial class RaftNode
         }
     }
 
-    private static string Format(EndPoint endPoint) => endPoint switch
-    {
-        IPEndPoint ip => ip.ToString(),
-        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
-        _ => endPoint.ToString() ?? "",
-    };
+    private static string Format(EndPoint endPoint) => MemberListFile.Format(endPoint);
 }

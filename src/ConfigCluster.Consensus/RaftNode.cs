@@ -22,6 +22,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     private readonly StoreStateMachine stateMachine;
     private readonly WriteAheadLog wal;
     private readonly RaftCluster cluster;
+    private readonly MemberListFile memberList;
 
     // The last term in which the read barrier saw an entry of that term committed (see ReadBarrierAsync).
     private long termWithCommittedEntry = -1;
@@ -56,8 +57,15 @@ public sealed partial class RaftNode : IAsyncDisposable
             DnsEndPoint dns => (new IPEndPoint(IPAddress.Any, dns.Port), dns),
             var other => throw new ArgumentException($"unsupported Raft endpoint {other}", nameof(options)),
         };
+        // The member list saved by the last membership change wins over --members.
+        memberList = new MemberListFile(Path.Combine(options.DataDirectory, MemberListFile.FileName));
+        var saved = memberList.Load();
+        var joining = saved is null && options.Join;
         var configuration = new RaftCluster.TcpConfiguration(bind)
         {
+            // A joining node holds no member list and never starts an election: it waits for the
+            // leader to catch it up and then send it the configuration that includes it.
+            ColdStart = !joining,
             PublicEndPoint = announced,
             SslOptions = options.PeerTls?.ToSslOptions(),
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
@@ -73,11 +81,15 @@ public sealed partial class RaftNode : IAsyncDisposable
         configuration.Metadata[MemberMetadataKeys.NodeId] = options.NodeId;
 
         var members = (InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage;
-        var builder = members.CreateInitialConfigurationBuilder();
-        foreach (var member in options.Members)
-            builder.Add(member);
-        builder.Build();
+        if (!joining)
+        {
+            var builder = members.CreateInitialConfigurationBuilder();
+            foreach (var member in saved ?? options.Members)
+                builder.Add(member);
+            builder.Build();
+        }
 
+        members.ConfigurationChanged += OnMembershipChangedAsync;
         cluster = new RaftCluster(configuration) { AuditTrail = wal };
         cluster.LeaderChanged += OnLeaderChanged;
     }

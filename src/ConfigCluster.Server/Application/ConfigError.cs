@@ -27,6 +27,9 @@ public enum ConfigErrorCode
     /// <summary>The write was built from a stale view and should be rebuilt (internal; after retries: 409).</summary>
     Retry,
 
+    /// <summary>The cluster is not in a state that allows the operation (409, FailedPrecondition). Nothing changed.</summary>
+    FailedPrecondition,
+
     /// <summary>An internal failure (500, Internal).</summary>
     Internal,
 }

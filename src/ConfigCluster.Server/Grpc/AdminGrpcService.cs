@@ -7,8 +7,24 @@ using Grpc.Core;
 namespace ConfigCluster.Server.Grpc;
 
 /// <summary>The public Admin service (proto/configcluster/v1/admin.proto).</summary>
-public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup, LeadershipTransfer leadership, HistoryRetention retention) : Admin.AdminBase
+public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup, LeadershipTransfer leadership, HistoryRetention retention, Membership membership) : Admin.AdminBase
 {
+    public override async Task<MembersResponse> ListMembers(ListMembersRequest request, ServerCallContext context)
+        => Members(await membership.ListAsync(context.CancellationToken));
+
+    public override async Task<MembersResponse> AddMember(AddMemberRequest request, ServerCallContext context)
+        => Members((await membership.AddAsync(request.Raft, context.CancellationToken)).OrThrow());
+
+    public override async Task<MembersResponse> RemoveMember(RemoveMemberRequest request, ServerCallContext context)
+        => Members((await membership.RemoveAsync(request.NodeId, context.CancellationToken)).OrThrow());
+
+    private static MembersResponse Members(IReadOnlyList<Consensus.MemberStatus> members)
+    {
+        var response = new MembersResponse();
+        response.Members.AddRange(members.Select(ClusterGrpcService.ToMember));
+        return response;
+    }
+
     public override Task<Retention> GetRetention(GetRetentionRequest request, ServerCallContext context)
         => Task.FromResult(Describe(Scope(request.Namespace), retention.Get(Scope(request.Namespace))));
 

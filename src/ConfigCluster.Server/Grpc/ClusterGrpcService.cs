@@ -24,19 +24,18 @@ public sealed class ClusterGrpcService(RaftNode node) : Cluster.ClusterBase
             SnapshotsInstalled = status.SnapshotsInstalled,
             Digest = request.IncludeDigest ? node.Store.ComputeDigest() : "",
         };
-        foreach (var member in status.Members)
-        {
-            response.Members.Add(new Member
-            {
-                NodeId = member.NodeId ?? "",
-                Raft = member.Raft,
-                Http = member.HttpUrl ?? "",
-                Grpc = member.GrpcUrl ?? "",
-                Healthy = member.Healthy,
-                IsLeader = member.IsLeader,
-            });
-        }
-
+        response.Members.AddRange(status.Members.Select(ToMember));
         return response;
     }
+
+    /// <summary>A member as the public contract describes it.</summary>
+    public static Member ToMember(MemberStatus member) => new()
+    {
+        NodeId = member.NodeId ?? "",
+        Raft = member.Raft,
+        Http = member.HttpUrl ?? "",
+        Grpc = member.GrpcUrl ?? "",
+        Healthy = member.Healthy,
+        IsLeader = member.IsLeader,
+    };
 }

@@ -18,7 +18,7 @@ internal static class GrpcErrors
         {
             ConfigErrorCode.InvalidArgument => StatusCode.InvalidArgument,
             ConfigErrorCode.NotFound => StatusCode.NotFound,
-            ConfigErrorCode.VersionMismatch => StatusCode.FailedPrecondition,
+            ConfigErrorCode.VersionMismatch or ConfigErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
             ConfigErrorCode.Retry => StatusCode.Aborted,
             ConfigErrorCode.TooLarge => StatusCode.ResourceExhausted,
             ConfigErrorCode.Unavailable or ConfigErrorCode.Sealed => StatusCode.Unavailable,

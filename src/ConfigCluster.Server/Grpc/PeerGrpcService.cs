@@ -55,11 +55,31 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
         return new HoldResponse { Done = await node.ReleaseAsync(context.CancellationToken) };
     }
 
-    private void Authenticate(HoldRequest request, ServerCallContext context)
+    public override async Task<MembershipResponse> ChangeMembership(MembershipRequest request, ServerCallContext context)
     {
-        if (!peers.Verify(request.ToByteArray(), context.RequestHeaders.GetValue(Acl.PeerAuthenticator.Header)))
+        Authenticate(request.ToByteArray(), request.NotAfterUnixMs, context);
+        if (!Hosting.NodeSettingsParser.TryParseEndPoint(request.Raft, out var raft))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{request.Raft}' is not HOST:PORT"));
+        var outcome = request.Add
+            ? await node.AddMemberAsync(raft, context.CancellationToken)
+            : await node.RemoveMemberAsync(raft, context.CancellationToken);
+        if (outcome == MembershipChange.NotLeader)
+        {
+            throw new RpcException(
+                new Status(StatusCode.FailedPrecondition, "this node is not the leader"),
+                new Metadata { { WriteCoordinator.NotLeaderTrailer, "1" } });
+        }
+
+        return new MembershipResponse { Outcome = outcome.ToString() };
+    }
+
+    private void Authenticate(HoldRequest request, ServerCallContext context) => Authenticate(request.ToByteArray(), request.NotAfterUnixMs, context);
+
+    private void Authenticate(byte[] signed, long notAfterUnixMs, ServerCallContext context)
+    {
+        if (!peers.Verify(signed, context.RequestHeaders.GetValue(Acl.PeerAuthenticator.Header)))
             throw new RpcException(new Status(StatusCode.Unauthenticated, "peer calls must be signed by a member of this cluster"));
-        if (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > request.NotAfterUnixMs)
+        if (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > notAfterUnixMs)
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the request arrived after its deadline"));
     }
 }

@@ -66,6 +66,7 @@ internal static class NodeHost
                 NodeId = settings.NodeId,
                 RaftEndPoint = settings.RaftEndPoint,
                 Members = settings.Members,
+                Join = settings.Join,
                 DataDirectory = settings.DataDirectory,
                 SnapshotInterval = settings.SnapshotInterval,
                 PeerTls = settings.PeerTls,
@@ -93,6 +94,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<ConfigCluster.Server.Operations.SnapshotBackup>();
         builder.Services.AddSingleton<ConfigCluster.Server.Operations.LeadershipTransfer>();
         builder.Services.AddSingleton<ConfigCluster.Server.Operations.HistoryRetention>();
+        builder.Services.AddSingleton<ConfigCluster.Server.Operations.Membership>();
         builder.Services.AddHostedService<ConfigCluster.Server.Operations.CompactionService>();
         builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddSingleton(provider => new TokenAuthenticator(provider.GetRequiredService<RaftNode>().Store, provider.GetRequiredService<TimeProvider>()));

@@ -59,4 +59,7 @@ public sealed class NodeSettings
 
     /// <summary><c>--compaction-interval</c>: how often the leader applies namespaces' history retention. Default 5 min.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>--join</c>: start as a new member of a running cluster and wait to be added (<c>POST /cluster/members</c>).</summary>
+    public bool Join { get; init; }
 }

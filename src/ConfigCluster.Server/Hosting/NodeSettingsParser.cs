@@ -19,7 +19,7 @@ public static class NodeSettingsParser
         "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "tls-cert", "tls-key", "log-format", "compaction-interval",
     ];
 
-    private static readonly string[] FlagOptions = ["dev"];
+    private static readonly string[] FlagOptions = ["dev", "join"];
 
     /// <summary>Parses and validates; on failure <paramref name="error"/> is a one-line message.</summary>
     public static bool TryParse(
@@ -60,11 +60,15 @@ public static class NodeSettingsParser
         if (!TryParseEndPoint(raft!, out var raftEndPoint))
             return Fail($"--raft: '{raft}' is not HOST:PORT (e.g. 127.0.0.1:7003 or node1:7003)", out error);
 
+        // --join: a new member of a running cluster; it learns the members when it is added.
+        var join = Get("join") is { } joinText && (joinText.Length == 0 || bool.TryParse(joinText, out var j) && j);
+        if (join && dev)
+            return Fail("--join and --dev do not go together", out error);
         var members = new List<EndPoint>();
         var membersText = Get("members") ?? (dev ? raft : null);
-        if (!Require("members", membersText, out error))
+        if (!join && !Require("members", membersText, out error))
             return false;
-        foreach (var part in membersText!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in (membersText ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!TryParseEndPoint(part, out var member))
                 return Fail($"--members: '{part}' is not HOST:PORT", out error);
@@ -73,7 +77,7 @@ public static class NodeSettingsParser
             members.Add(member);
         }
 
-        if (!members.Contains(raftEndPoint))
+        if (!join && !members.Contains(raftEndPoint))
             return Fail($"--members must include this node's --raft endpoint {raftEndPoint}", out error);
         if (dev && members.Count != 1)
             return Fail("--dev runs one node: --members must name only this node", out error);
@@ -150,6 +154,7 @@ public static class NodeSettingsParser
             ReadTimeout = readTimeout,
             JsonLogs = logFormat == "json",
             CompactionInterval = compactionInterval,
+            Join = join,
         };
         return true;
     }
@@ -207,7 +212,8 @@ public static class NodeSettingsParser
     }
 
     // HOST:PORT where HOST is an IP address or a DNS name (containers address peers by name).
-    private static bool TryParseEndPoint(string text, [NotNullWhen(true)] out EndPoint? endPoint)
+    /// <summary>Parses <c>HOST:PORT</c> (an IP address or a DNS name).</summary>
+    public static bool TryParseEndPoint(string text, [NotNullWhen(true)] out EndPoint? endPoint)
     {
         endPoint = null;
         if (IPEndPoint.TryParse(text, out var ip) && ip.Port > 0 && text.Contains(':', StringComparison.Ordinal))

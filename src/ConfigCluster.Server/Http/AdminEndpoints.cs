@@ -6,7 +6,8 @@ namespace ConfigCluster.Server.Http;
 /// <summary>
 /// Administration: keyring (<c>GET /admin/keys</c>, <c>POST /admin/keys/rotate</c>,
 /// <c>POST /admin/keys/rewrap?batch=N</c>), backup (<c>GET /admin/snapshot</c>) and leadership
-/// (<c>POST /cluster/leader/transfer?to=NODE</c>).
+/// (<c>POST /cluster/leader/transfer?to=NODE</c>) and membership (<c>GET/POST /cluster/members</c>,
+/// <c>DELETE /cluster/members/{nodeId}</c>).
 /// </summary>
 internal static class AdminEndpoints
 {
@@ -17,7 +18,36 @@ internal static class AdminEndpoints
         routes.MapPost("/admin/keys/rewrap", RewrapAsync);
         routes.MapGet("/admin/snapshot", SnapshotAsync);
         routes.MapPost("/cluster/leader/transfer", TransferAsync);
+        routes.MapGet("/cluster/members", async (Membership membership, CancellationToken token) => Members(await membership.ListAsync(token)));
+        routes.MapPost("/cluster/members", AddMemberAsync);
+        routes.MapDelete("/cluster/members/{nodeId}", async (string nodeId, Membership membership, CancellationToken token)
+            => Answer(await membership.RemoveAsync(nodeId, token)));
     }
+
+    private static async Task<IResult> AddMemberAsync(HttpRequest request, Membership membership, CancellationToken token)
+    {
+        string? raft = null;
+        try
+        {
+            using var body = await System.Text.Json.JsonDocument.ParseAsync(request.Body, cancellationToken: token);
+            if (body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && body.RootElement.TryGetProperty("raft", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String)
+                raft = value.GetString();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Reported below.
+        }
+
+        return raft is null
+            ? HttpErrors.BadRequest("body must be a JSON object like {\"raft\": \"HOST:PORT\"}")
+            : Answer(await membership.AddAsync(raft, token));
+    }
+
+    private static IResult Answer(Application.Outcome<IReadOnlyList<Consensus.MemberStatus>> outcome)
+        => outcome.Error is { } error ? HttpErrors.ToResult(error) : Members(outcome.Value!);
+
+    private static IResult Members(IReadOnlyList<Consensus.MemberStatus> members)
+        => Results.Ok(new { members = members.Select(static m => new { nodeId = m.NodeId, raft = m.Raft, http = m.HttpUrl, grpc = m.GrpcUrl, m.Healthy, isLeader = m.IsLeader }) });
 
     private static async Task<IResult> SnapshotAsync(HttpResponse response, SnapshotBackup backup, CancellationToken token)
     {

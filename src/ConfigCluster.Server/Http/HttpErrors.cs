@@ -11,7 +11,7 @@ internal static class HttpErrors
         {
             ConfigErrorCode.InvalidArgument => StatusCodes.Status400BadRequest,
             ConfigErrorCode.NotFound => StatusCodes.Status404NotFound,
-            ConfigErrorCode.VersionMismatch or ConfigErrorCode.Retry => StatusCodes.Status409Conflict,
+            ConfigErrorCode.VersionMismatch or ConfigErrorCode.Retry or ConfigErrorCode.FailedPrecondition => StatusCodes.Status409Conflict,
             ConfigErrorCode.TooLarge => StatusCodes.Status413PayloadTooLarge,
             ConfigErrorCode.Unavailable or ConfigErrorCode.Sealed => StatusCodes.Status503ServiceUnavailable,
             ConfigErrorCode.Ambiguous => StatusCodes.Status504GatewayTimeout,

@@ -78,6 +78,20 @@ internal sealed class TestCluster : IAsyncDisposable
         return true;
     }, StartTimeout, "the bootstrap admin token to work on every node");
 
+    /// <summary>Starts one more node with <c>--join</c> (not yet a member); returns its index.</summary>
+    public async Task<int> StartJoiningNodeAsync()
+    {
+        var index = nodes.Count;
+        var node = new NodeProcess($"n{index + 1}", Path.Combine(root, $"n{index + 1}"), nodes[0].Host == "127.0.0.1" ? "127.0.0.1" : throw new InvalidOperationException("joining nodes run on loopback clusters only"))
+        {
+            ExtraArguments = ["--join"],
+        };
+        nodes.Add(node);
+        node.Start(Members);
+        await node.WaitUntilLiveAsync(StartTimeout);
+        return index;
+    }
+
     public Task StartNodeAsync(int index)
     {
         nodes[index].Start(Members);

@@ -1,0 +1,120 @@
+using System.Net;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using Microsoft.Extensions.Logging;
+
+namespace ConfigCluster.Consensus;
+
+/// <summary>The outcome of a membership change on the leader.</summary>
+public enum MembershipChange
+{
+    /// <summary>Committed: every member now uses the new member list.</summary>
+    Done,
+
+    /// <summary>Nothing to do: the member was already in (add) or already out (remove).</summary>
+    Unchanged,
+
+    /// <summary>This node is not the leader; nothing changed.</summary>
+    NotLeader,
+
+    /// <summary>Another membership change is in progress; nothing changed.</summary>
+    Busy,
+
+    /// <summary>The new member could not be caught up (unreachable, or not started with --join).</summary>
+    CatchUpFailed,
+
+    /// <summary>Without the member, too few reachable members would remain for a majority; nothing changed.</summary>
+    WouldLoseQuorum,
+}
+
+public sealed partial class RaftNode
+{
+    // One membership change at a time (DotNext refuses a second one too, with an internal exception).
+    private readonly SemaphoreSlim membershipGate = new(1, 1);
+
+    /// <summary>Raft endpoints of the current members.</summary>
+    public IReadOnlyList<EndPoint> MemberEndPoints => [.. cluster.Members.Select(static m => m.EndPoint)];
+
+    /// <summary>
+    /// On the leader: catches the node at <paramref name="raft"/> up with the log (or a snapshot)
+    /// while it does not vote, then commits a member list that includes it.
+    /// </summary>
+    public async Task<MembershipChange> AddMemberAsync(EndPoint raft, CancellationToken token)
+    {
+        if (!IsLeader)
+            return MembershipChange.NotLeader;
+        if (cluster.Members.Any(m => SameEndPoint(m.EndPoint, raft)))
+            return MembershipChange.Unchanged;
+        if (!await membershipGate.WaitAsync(0, token).ConfigureAwait(false))
+            return MembershipChange.Busy;
+        try
+        {
+            return await cluster.AddMemberAsync(raft, token).ConfigureAwait(false) ? MembershipChange.Done : MembershipChange.CatchUpFailed;
+        }
+        catch (NotLeaderException)
+        {
+            return MembershipChange.NotLeader;
+        }
+        catch (InvalidOperationException)
+        {
+            // DotNext's (internal) concurrent-modification error.
+            return MembershipChange.Busy;
+        }
+        finally
+        {
+            membershipGate.Release();
+        }
+    }
+
+    /// <summary>On the leader: commits a member list without the node at <paramref name="raft"/>.</summary>
+    public async Task<MembershipChange> RemoveMemberAsync(EndPoint raft, CancellationToken token)
+    {
+        if (!IsLeader)
+            return MembershipChange.NotLeader;
+        if (cluster.Members.FirstOrDefault(m => SameEndPoint(m.EndPoint, raft)) is not { } member)
+            return MembershipChange.Unchanged;
+
+        // The leader sees which members answer; the rest must still form a majority of the new list.
+        var remaining = cluster.Members.Where(m => m != member).ToList();
+        var reachable = remaining.Count(static m => !m.IsRemote || m.Status == DotNext.Net.Cluster.ClusterMemberStatus.Available);
+        if (remaining.Count == 0 || reachable < remaining.Count / 2 + 1)
+            return MembershipChange.WouldLoseQuorum;
+        if (!await membershipGate.WaitAsync(0, token).ConfigureAwait(false))
+            return MembershipChange.Busy;
+        try
+        {
+            return await cluster.RemoveMemberAsync(member.EndPoint, token).ConfigureAwait(false) ? MembershipChange.Done : MembershipChange.Unchanged;
+        }
+        catch (NotLeaderException)
+        {
+            return MembershipChange.NotLeader;
+        }
+        catch (InvalidOperationException)
+        {
+            // DotNext's (internal) concurrent-modification error.
+            return MembershipChange.Busy;
+        }
+        finally
+        {
+            membershipGate.Release();
+        }
+    }
+
+    /// <summary><c>HOST:PORT</c> of an endpoint, as members are named in status and in <c>members.json</c>.</summary>
+    public static string FormatEndPoint(EndPoint endPoint) => MemberListFile.Format(endPoint);
+
+    private static bool SameEndPoint(EndPoint a, EndPoint b) => MemberListFile.Format(a) == MemberListFile.Format(b);
+
+    private async ValueTask OnMembershipChangedAsync(IClusterConfiguration<EndPoint> configuration, CancellationToken token)
+    {
+        await memberList.SaveAsync(configuration.Members, token).ConfigureAwait(false);
+        metadataCache.Clear();
+        Log.MembersChanged(logger, string.Join(',', configuration.Members.Select(MemberListFile.Format)));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Members are now {Members}")]
+        public static partial void MembersChanged(ILogger logger, string members);
+    }
+}
