@@ -3,19 +3,25 @@
 # side by side, and prints a markdown table and one line of ratios:
 #   ratios: put=X get=Y watch_p99=Z   (ConfigCluster over etcd for throughput, etcd over
 #                                      ConfigCluster for latency: above 1.0 = we are ahead)
-#   benchmarks/compare-etcd.sh [--seconds S] [--clients N] [--workloads "put get ..."] [--watchers W]
+#   benchmarks/compare-etcd.sh [--seconds S] [--clients N] [--workloads "put get ..."] [--watchers W] [--fill-keys K]
+# Workloads: put1 put16 put64 put256 get get-serializable mix watch fill restart leader-kill
+#   fill: K keys (default 100000) once each, then resident memory per node; restart: kill -9 of
+#   node 3 and time until it is ready again (with the filled data); leader-kill: puts under load,
+#   the leader is killed a third of the way in, the longest stretch without an acknowledged write
+#   is reported. Every row also reports server CPU seconds per 1,000 operations.
 # Durability: etcd fsyncs its WAL before acknowledging; ConfigCluster acknowledges once a
 # majority has the entry in its memory-mapped WAL (survives process crashes; fsync is DotNext's
 # background flusher). The table says so.
 set -euo pipefail
-seconds=5; clients=64; watchers=100
-workloads="put1 put16 put64 put256 get get-serializable mix watch"
+seconds=5; clients=64; watchers=1000; fill_keys=100000
+workloads="put1 put16 put64 put256 get get-serializable mix watch fill restart leader-kill"
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --clients) clients="$2"; shift 2 ;;
     --workloads) workloads="$2"; shift 2 ;;
     --watchers) watchers="$2"; shift 2 ;;
+    --fill-keys) fill_keys="$2"; shift 2 ;;
     *) echo "compare-etcd: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -49,39 +55,71 @@ done
 etcd_eps=http://127.0.0.1:23791,http://127.0.0.1:23792,http://127.0.0.1:23793
 cc_eps=http://127.0.0.1:7412,http://127.0.0.1:7422,http://127.0.0.1:7432
 results="$work/results.jsonl"
-run() { # target endpoints workload clients
-  local extra=()
-  [ "$1" = configcluster ] && extra=(--token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN")
-  $loadgen --target "$1" --endpoints "$2" --workload "$3" --clients "$4" --seconds "$seconds" --watchers "$watchers" "${extra[@]}" >>"$results"
+etcd_pids() { local out=(); for i in 1 2 3; do out+=("$(pgrep -f -- "etcd --name e$i " | head -1)"); done; (IFS=,; echo "${out[*]}"); }
+cc_pids() { local out=(); for i in 1 2 3; do out+=("$(pgrep -f -- "--data-dir $work/cc/node$i" | head -1)"); done; (IFS=,; echo "${out[*]}"); }
+run() { # target endpoints workload clients [extra args]
+  local target="$1" eps="$2" workload="$3" n="$4"; shift 4
+  local extra=(--pids "$([ "$target" = etcd ] && etcd_pids || cc_pids)")
+  [ "$target" = configcluster ] && extra+=(--token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN")
+  $loadgen --target "$target" --endpoints "$eps" --workload "$workload" --clients "$n" --seconds "$seconds" --watchers "$watchers" "${extra[@]}" "$@" >>"$results"
+}
+# kill -9 of a server, then the same command line again; prints seconds until URL answers 200.
+restart() { # pid url
+  local pid="$1" url="$2" cmd=() env=()
+  mapfile -d '' cmd < "/proc/$pid/cmdline"; mapfile -d '' env < "/proc/$pid/environ"
+  kill -9 "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+  local start; start=$(date +%s.%N)
+  env -i "${env[@]}" "${cmd[@]}" >>"$work/restarted.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 3000); do curl -sf -o /dev/null "$url" && break; sleep 0.02; done
+  python3 -c "import sys; print(round($(date +%s.%N) - $start, 2))"
 }
 for w in $workloads; do
   case "$w" in
     put*) n="${w#put}"; run etcd "$etcd_eps" put "$n"; run configcluster "$cc_eps" put "$n" ;;
     watch) run etcd "http://127.0.0.1:23791" watch 1; run configcluster "http://127.0.0.1:7412" watch 1 ;;
+    fill) run etcd "$etcd_eps" fill "$clients" --keys "$fill_keys"; run configcluster "$cc_eps" fill "$clients" --keys "$fill_keys" ;;
+    restart)
+      e=$(restart "$(pgrep -f -- "etcd --name e3 " | head -1)" http://127.0.0.1:23793/health)
+      c=$(restart "$(pgrep -f -- "--data-dir $work/cc/node3" | head -1)" http://127.0.0.1:7431/health/ready)
+      echo "{\"target\":\"etcd\",\"workload\":\"restart\",\"clients\":0,\"seconds\":$e}" >>"$results"
+      echo "{\"target\":\"configcluster\",\"workload\":\"restart\",\"clients\":0,\"seconds\":$c}" >>"$results" ;;
+    leader-kill) run etcd "$etcd_eps" leader-kill "$clients"; run configcluster "$cc_eps" leader-kill "$clients" ;;
     *) run etcd "$etcd_eps" "$w" "$clients"; run configcluster "$cc_eps" "$w" "$clients" ;;
   esac
 done
 
-rss() { ps -o rss= -p "$(pgrep -d, -f "$1")" 2>/dev/null | awk '{s+=$1} END {printf "%.0f", s/1024/3}'; }
-etcd_rss=$(rss "etcd --name"); cc_rss=$(rss "ConfigCluster.Server.dll")
-
-python3 - "$results" "$etcd_rss" "$cc_rss" "$seconds" <<'PY'
+python3 - "$results" "$seconds" "$fill_keys" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-etcd_rss, cc_rss, seconds = sys.argv[2], sys.argv[3], sys.argv[4]
+seconds, fill_keys = sys.argv[2], sys.argv[3]
 by = {}
 for r in rows:
     by.setdefault((r["workload"], r["clients"]), {})[r["target"]] = r
-print(f"| workload | clients | etcd ops/s | ConfigCluster ops/s | ratio | etcd p50/p99/p99.9/max ms | ConfigCluster p50/p99/p99.9/max ms | errors (etcd/cc) |")
-print("|---|---|---|---|---|---|---|---|")
+print(f"| workload | clients | etcd ops/s | ConfigCluster ops/s | ratio | etcd p50/p99/p99.9/max ms | ConfigCluster p50/p99/p99.9/max ms | errors (etcd/cc) | CPU s per 1k ops (etcd/cc) |")
+print("|---|---|---|---|---|---|---|---|---|")
 def lat(r): return f'{r["p50"]}/{r["p99"]}/{r["p999"]}/{r["max"]}'
+special = []
 for (w, c), t in by.items():
     e, cc = t.get("etcd"), t.get("configcluster")
     if not e or not cc: continue
+    if w in ("restart",) or w.startswith("leader-kill"):
+        special.append((w, e, cc)); continue
     ratio = cc["opsPerSec"] / e["opsPerSec"] if e["opsPerSec"] else 0
     extra = f' lost {e["lost"]}/{cc["lost"]}' if w.startswith("watch") else ""
-    print(f'| {w} | {c} | {e["opsPerSec"]} | {cc["opsPerSec"]} | {ratio:.2f} | {lat(e)} | {lat(cc)} | {e["errors"]}/{cc["errors"]}{extra} |')
-print(f"\nRSS per node after the run: etcd {etcd_rss} MiB, ConfigCluster {cc_rss} MiB. {seconds} s per workload.")
+    print(f'| {w} | {c} | {e["opsPerSec"]} | {cc["opsPerSec"]} | {ratio:.2f} | {lat(e)} | {lat(cc)} | {e["errors"]}/{cc["errors"]}{extra} | {e.get("cpuPer1k", 0)}/{cc.get("cpuPer1k", 0)} |')
+fill = by.get(("fill", next((c for (w, c) in by if w == "fill"), 0)), {})
+print()
+if "etcd" in fill and "configcluster" in fill:
+    print(f'Resident memory after writing {fill_keys} keys (3 nodes together): etcd {fill["etcd"]["rssMiB"]} MiB, ConfigCluster {fill["configcluster"]["rssMiB"]} MiB '
+          f'(ratio etcd/ConfigCluster {fill["etcd"]["rssMiB"] / max(fill["configcluster"]["rssMiB"], 0.1):.2f}).')
+for w, e, cc in special:
+    if w == "restart":
+        print(f'Restart of one node holding those keys, kill -9 to ready: etcd {e["seconds"]} s, ConfigCluster {cc["seconds"]} s.')
+    else:
+        print(f'Leader killed under {cc["clients"]} writers, longest stretch without an acknowledged write: etcd {e["unavailableMs"]} ms, ConfigCluster {cc["unavailableMs"]} ms '
+              f'(errors during the run: {e["errors"]}/{cc["errors"]}).')
+print(f"{seconds} s per timed workload.")
 print("Durability: etcd fsync before acknowledge; ConfigCluster majority in memory-mapped WAL (crash-safe, background fsync).")
 def get(w, c=None):
     for (ww, cc), t in by.items():

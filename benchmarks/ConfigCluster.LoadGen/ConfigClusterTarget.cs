@@ -7,6 +7,7 @@ namespace ConfigCluster.LoadGen;
 internal sealed class ConfigClusterTarget(IReadOnlyList<string> endpoints, int connections, string? token) : ITarget
 {
     private readonly GrpcChannel[] channels = Channels.Create(endpoints, connections);
+    private readonly GrpcChannel[] statusChannels = Channels.Create(endpoints, endpoints.Count);
     private readonly Metadata headers = token is null ? [] : new Metadata { { "authorization", $"Bearer {token}" } };
 
     public string Name => "configcluster";
@@ -30,9 +31,28 @@ internal sealed class ConfigClusterTarget(IReadOnlyList<string> endpoints, int c
         }
     }
 
+    public async Task<int> LeaderIndexAsync(CancellationToken token)
+    {
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            try
+            {
+                var status = await new Cluster.ClusterClient(statusChannels[i]).StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: token);
+                if (status.Role == "leader")
+                    return i;
+            }
+            catch (RpcException)
+            {
+                // Down or unreachable: not the leader we can kill.
+            }
+        }
+
+        return -1;
+    }
+
     public void Dispose()
     {
-        foreach (var channel in channels)
+        foreach (var channel in channels.Concat(statusChannels))
             channel.Dispose();
     }
 }

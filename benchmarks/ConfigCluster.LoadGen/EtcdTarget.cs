@@ -9,6 +9,7 @@ namespace ConfigCluster.LoadGen;
 internal sealed class EtcdTarget(IReadOnlyList<string> endpoints, int connections) : ITarget
 {
     private readonly GrpcChannel[] channels = Channels.Create(endpoints, connections);
+    private readonly GrpcChannel[] statusChannels = Channels.Create(endpoints, endpoints.Count);
 
     public string Name => "etcd";
 
@@ -33,9 +34,28 @@ internal sealed class EtcdTarget(IReadOnlyList<string> endpoints, int connection
         }
     }
 
+    public async Task<int> LeaderIndexAsync(CancellationToken token)
+    {
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            try
+            {
+                var status = await new Maintenance.MaintenanceClient(statusChannels[i]).StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: token);
+                if (status.Leader == status.Header.MemberId)
+                    return i;
+            }
+            catch (RpcException)
+            {
+                // Down or unreachable.
+            }
+        }
+
+        return -1;
+    }
+
     public void Dispose()
     {
-        foreach (var channel in channels)
+        foreach (var channel in channels.Concat(statusChannels))
             channel.Dispose();
     }
 }

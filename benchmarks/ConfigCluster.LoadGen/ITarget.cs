@@ -11,4 +11,7 @@ internal interface ITarget : IDisposable
 
     /// <summary>Opens a watch on <paramref name="key"/>; <paramref name="onEvent"/> gets each new value.</summary>
     Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token);
+
+    /// <summary>Index (in endpoint order) of the endpoint whose server currently leads, or -1.</summary>
+    Task<int> LeaderIndexAsync(CancellationToken token);
 }

@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using ConfigCluster.LoadGen;
 
-// loadgen --target configcluster|etcd --endpoints URL,URL --workload put|get|get-serializable|mix|watch
+// loadgen --target configcluster|etcd --endpoints URL,URL --workload put|get|get-serializable|mix|watch|fill|leader-kill
 //         [--clients N] [--seconds S] [--connections C] [--keys K] [--token T] [--watchers W] [--puts P]
+//         [--pids PID,PID,...]   server processes in endpoint order: CPU per 1k ops, RSS; leader-kill kills one
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
     options[args[i].TrimStart('-')] = args[i + 1];
@@ -19,10 +20,20 @@ using ITarget target = Opt("target", "configcluster") switch
 };
 var workload = Opt("workload", "put");
 var keys = Int("keys", 1000);
+var servers = new ServerProcesses([.. Opt("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(static p => int.Parse(p, CultureInfo.InvariantCulture))]);
+var cpuBefore = servers.CpuSeconds();
 Result result;
 if (workload == "watch")
 {
     result = await Workloads.WatchFanOutAsync(target, Int("watchers", 100), Int("puts", 200));
+}
+else if (workload == "fill")
+{
+    result = await Workloads.FillAsync(target, keys, Int("clients", 64));
+}
+else if (workload == "leader-kill")
+{
+    result = await Workloads.LeaderKillAsync(target, servers, Int("clients", 16), TimeSpan.FromSeconds(Int("seconds", 10)));
 }
 else
 {
@@ -44,4 +55,8 @@ Console.WriteLine(JsonSerializer.Serialize(new
     p99 = Math.Round(result.Percentile(99), 3),
     p999 = Math.Round(result.Percentile(99.9), 3),
     max = Math.Round(result.MaxMs, 3),
+    unavailableMs = Math.Round(result.UnavailableMs, 1),
+    // Server-side cost: CPU seconds per 1,000 operations (all server processes) and resident memory after the run.
+    cpuPer1k = servers.Pids.Count == 0 || result.Operations == 0 || workload == "leader-kill" ? 0 : Math.Round((servers.CpuSeconds() - cpuBefore) / (result.Operations / 1000.0), 3),
+    rssMiB = Math.Round(servers.RssMiB(), 1),
 }));

@@ -7,6 +7,9 @@ namespace ConfigCluster.LoadGen;
 /// <summary>One workload's figures.</summary>
 internal sealed record Result(string Target, string Workload, int Clients, long Operations, long Errors, double Seconds, LongHistogram Latency, long Lost = 0)
 {
+    /// <summary>leader-kill: the longest time without any acknowledged write around the kill, in ms.</summary>
+    public double UnavailableMs { get; init; }
+
     public double OpsPerSecond => Operations / Seconds;
 
     public double Percentile(double p) => Latency.TotalCount == 0 ? 0 : Latency.GetValueAtPercentile(p) / 1000.0;
@@ -71,6 +74,84 @@ internal static class Workloads
         })).ToList();
         await Task.WhenAll(loops);
         return new Result(target.Name, workload, clients, operations, errors, clock.Elapsed.TotalSeconds, latency);
+    }
+
+    /// <summary>
+    /// Puts keys <c>bench.f0</c> .. <c>bench.f{keys-1}</c> once each, <paramref name="clients"/> at a
+    /// time (with 100k keys: the memory and restart workload).
+    /// </summary>
+    public static async Task<Result> FillAsync(ITarget target, int keys, int clients)
+    {
+        var latency = NewHistogram();
+        long errors = 0;
+        var value = $"\"{new string('v', 64)}\"";
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, keys), new ParallelOptions { MaxDegreeOfParallelism = clients }, async (i, token) =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await target.PutAsync(i, $"bench.f{i}", value, token);
+                lock (latency)
+                    latency.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds));
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                Interlocked.Increment(ref errors);
+            }
+        });
+        return new Result(target.Name, "fill", clients, keys - errors, errors, clock.Elapsed.TotalSeconds, latency);
+    }
+
+    /// <summary>
+    /// Puts under load; a third of the way in, the leader's process is killed (kill -9). Reports
+    /// the longest stretch without any acknowledged write: the unavailability window as clients see it.
+    /// </summary>
+    public static async Task<Result> LeaderKillAsync(ITarget target, ServerProcesses servers, int clients, TimeSpan duration)
+    {
+        var latency = NewHistogram();
+        long errors = 0;
+        var completions = new ConcurrentBag<long>();
+        var value = $"\"{new string('v', 64)}\"";
+        using var stop = new CancellationTokenSource(duration);
+        var clock = Stopwatch.StartNew();
+        var loops = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            var random = new Random(client);
+            while (!stop.IsCancellationRequested)
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await target.PutAsync(client, $"bench.k{random.Next(1000)}", value, attempt.Token);
+                    completions.Add(Stopwatch.GetTimestamp());
+                    lock (latency)
+                        latency.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds));
+                }
+                catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException)
+                {
+                    Interlocked.Increment(ref errors);
+                    await Task.Delay(5); // a dead node refuses at once: do not spin
+                }
+            }
+        })).ToList();
+
+        await Task.Delay(duration / 3);
+        var leader = await target.LeaderIndexAsync(CancellationToken.None);
+        var killedAt = Stopwatch.GetTimestamp();
+        if (leader >= 0)
+            servers.Kill(leader);
+        await Task.WhenAll(loops);
+
+        // The gap that spans the kill: from the last acknowledgement before it to the first after it.
+        var times = completions.Order().ToArray();
+        var before = times.LastOrDefault(t => t <= killedAt, killedAt);
+        var after = times.FirstOrDefault(t => t > killedAt, Stopwatch.GetTimestamp());
+        return new Result(target.Name, leader >= 0 ? "leader-kill" : "leader-kill (no leader found)", clients, times.Length, errors, clock.Elapsed.TotalSeconds, latency)
+        {
+            UnavailableMs = Stopwatch.GetElapsedTime(before, after).TotalMilliseconds,
+        };
     }
 
     /// <summary>Fills <paramref name="keys"/> keys so reads find values.</summary>
