@@ -5,6 +5,7 @@ using ConfigCluster.LoadGen;
 // loadgen --target configcluster|etcd --endpoints URL,URL --workload put|get|get-serializable|mix|watch|fill|leader-kill
 //         [--clients N] [--seconds S] [--connections C] [--keys K] [--token T] [--watchers W] [--puts P]
 //         [--pids PID,PID,...]   server processes in endpoint order: CPU per 1k ops, RSS; leader-kill kills one
+//         [--warmup S]           timed workloads first run S seconds unmeasured (JIT tiering, connections); default 3
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
     options[args[i].TrimStart('-')] = args[i + 1];
@@ -39,6 +40,9 @@ else
 {
     if (workload.StartsWith("get", StringComparison.Ordinal) || workload == "mix")
         await Workloads.PreloadAsync(target, keys);
+    if (Int("warmup", 3) is > 0 and var warmup)
+        await Workloads.RunAsync(target, workload, Int("clients", 16), TimeSpan.FromSeconds(warmup), keys);
+    cpuBefore = servers.CpuSeconds();
     result = await Workloads.RunAsync(target, workload, Int("clients", 16), TimeSpan.FromSeconds(Int("seconds", 10)), keys);
 }
 

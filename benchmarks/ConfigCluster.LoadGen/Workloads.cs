@@ -144,13 +144,15 @@ internal static class Workloads
             servers.Kill(leader);
         await Task.WhenAll(loops);
 
-        // The gap that spans the kill: from the last acknowledgement before it to the first after it.
-        var times = completions.Order().ToArray();
-        var before = times.LastOrDefault(t => t <= killedAt, killedAt);
-        var after = times.FirstOrDefault(t => t > killedAt, Stopwatch.GetTimestamp());
-        return new Result(target.Name, leader >= 0 ? "leader-kill" : "leader-kill (no leader found)", clients, times.Length, errors, clock.Elapsed.TotalSeconds, latency)
+        // Acknowledgements of writes committed just before the kill can still arrive right after
+        // it, so the outage is the longest gap between consecutive acknowledgements from the kill on.
+        var times = completions.Order().Prepend(killedAt).Where(t => t >= killedAt).Append(Stopwatch.GetTimestamp()).ToArray();
+        var longest = 0L;
+        for (var i = 1; i < times.Length; i++)
+            longest = Math.Max(longest, times[i] - times[i - 1]);
+        return new Result(target.Name, leader >= 0 ? "leader-kill" : "leader-kill (no leader found)", clients, completions.Count, errors, clock.Elapsed.TotalSeconds, latency)
         {
-            UnavailableMs = Stopwatch.GetElapsedTime(before, after).TotalMilliseconds,
+            UnavailableMs = longest * 1000.0 / Stopwatch.Frequency,
         };
     }
 
