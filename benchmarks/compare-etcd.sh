@@ -33,7 +33,7 @@ dotnet build "$repo/benchmarks/ConfigCluster.LoadGen" -c Release -v quiet -nolog
 loadgen="dotnet $repo/benchmarks/ConfigCluster.LoadGen/bin/Release/net10.0/ConfigCluster.LoadGen.dll"
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; if [ -n "${KEEP_WORK:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 
 cluster=e1=http://127.0.0.1:23801,e2=http://127.0.0.1:23802,e3=http://127.0.0.1:23803
@@ -63,7 +63,8 @@ run() { # target endpoints workload clients [extra args]
   [ "$target" = configcluster ] && extra+=(--token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN")
   $loadgen --target "$target" --endpoints "$eps" --workload "$workload" --clients "$n" --seconds "$seconds" --watchers "$watchers" "${extra[@]}" "$@" >>"$results"
 }
-# kill -9 of a server, then the same command line again; prints seconds until URL answers 200.
+# kill -9 of a server, then the same command line again; sets $took to the seconds until URL
+# answers 200. Not run in $(...): the relaunched server must join $pids so cleanup stops it.
 restart() { # pid url
   local pid="$1" url="$2" cmd=() env=()
   mapfile -d '' cmd < "/proc/$pid/cmdline"; mapfile -d '' env < "/proc/$pid/environ"
@@ -72,7 +73,7 @@ restart() { # pid url
   env -i "${env[@]}" "${cmd[@]}" >>"$work/restarted.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 3000); do curl -sf -o /dev/null "$url" && break; sleep 0.02; done
-  python3 -c "import sys; print(round($(date +%s.%N) - $start, 2))"
+  took=$(python3 -c "print(round($(date +%s.%N) - $start, 2))")
 }
 for w in $workloads; do
   case "$w" in
@@ -80,8 +81,8 @@ for w in $workloads; do
     watch) run etcd "http://127.0.0.1:23791" watch 1; run configcluster "http://127.0.0.1:7412" watch 1 ;;
     fill) run etcd "$etcd_eps" fill "$clients" --keys "$fill_keys"; run configcluster "$cc_eps" fill "$clients" --keys "$fill_keys" ;;
     restart)
-      e=$(restart "$(pgrep -f -- "etcd --name e3 " | head -1)" http://127.0.0.1:23793/health)
-      c=$(restart "$(pgrep -f -- "--data-dir $work/cc/node3" | head -1)" http://127.0.0.1:7431/health/ready)
+      restart "$(pgrep -f -- "etcd --name e3 " | head -1)" http://127.0.0.1:23793/health; e=$took
+      restart "$(pgrep -f -- "--data-dir $work/cc/node3" | head -1)" http://127.0.0.1:7431/health/ready; c=$took
       echo "{\"target\":\"etcd\",\"workload\":\"restart\",\"clients\":0,\"seconds\":$e}" >>"$results"
       echo "{\"target\":\"configcluster\",\"workload\":\"restart\",\"clients\":0,\"seconds\":$c}" >>"$results" ;;
     leader-kill) run etcd "$etcd_eps" leader-kill "$clients"; run configcluster "$cc_eps" leader-kill "$clients" ;;

@@ -8,9 +8,64 @@ using Grpc.Core;
 namespace ConfigCluster.Server.Tests;
 
 /// <summary>Live reload: gRPC watch, WebSocket watch and long-poll, all fed by each node's change feed.</summary>
-public sealed class WatchTests
+public sealed class WatchTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task ThousandIdleWatchers_OnOneNode_CostBoundedMemory_AndEachGetsTheNextChange()
+    {
+        const int watchers = 1000;
+        await using var cluster = await TestCluster.StartAsync(count: 1);
+        var node = cluster[0];
+        await node.Http.MustPutAsync("idle.key", 0);
+        // Several HTTP/2 connections: Kestrel allows 100 concurrent streams on one.
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(node.GrpcUrl, new Grpc.Net.Client.GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", $"Bearer {NodeProcess.AdminToken}");
+                return Task.CompletedTask;
+            })),
+            UnsafeUseInsecureChannelCallCredentials = true,
+        });
+        var client = new Watch.WatchClient(channel);
+        var before = node.ResidentKiB();
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var opened = 0;
+        var delivered = 0;
+        var streams = Enumerable.Range(0, watchers).Select(_ => Task.Run(async () =>
+        {
+            using var call = client.Watch(new WatchRequest { Key = "idle.key", ProgressIntervalMs = 60_000 }, cancellationToken: cts.Token);
+            Interlocked.Increment(ref opened);
+            while (await call.ResponseStream.MoveNext(cts.Token))
+            {
+                if (call.ResponseStream.Current.Events.Any(static e => e.ValueJson == "1"))
+                {
+                    Interlocked.Increment(ref delivered);
+                    return;
+                }
+            }
+        })).ToList();
+
+        await Eventually.WaitAsync(async () =>
+        {
+            var metrics = await node.Http.GetStringAsync("/metrics");
+            var line = metrics.Split('\n').FirstOrDefault(static l => l.StartsWith("configcluster_watch_active", StringComparison.Ordinal));
+            return line is not null && double.Parse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture) >= watchers;
+        }, TimeSpan.FromSeconds(60), $"{watchers} watchers to be registered on the node");
+        var idle = node.ResidentKiB();
+        await node.Http.MustPutAsync("idle.key", 1);
+        await Eventually.WaitAsync(() => Volatile.Read(ref delivered) == watchers, TimeSpan.FromSeconds(60), "every watcher to receive the change");
+        await Task.WhenAll(streams);
+
+        var perWatcherKiB = (idle - before) / (double)watchers;
+        output.WriteLine($"{watchers} idle watchers: node RSS {before / 1024.0:0.0} MiB before, {idle / 1024.0:0.0} MiB with them open ({perWatcherKiB:0.0} KiB per watcher)");
+        Assert.Equal(watchers, opened);
+        Assert.True(perWatcherKiB < 256, $"{perWatcherKiB:0.0} KiB per idle watcher");
+    }
 
     [Fact]
     public async Task GrpcWatch_OnFollower_ReplaysThenStreamsLiveWithoutGapOrDuplicate()

@@ -68,6 +68,15 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public bool IsRunning => process is { HasExited: false };
 
+    /// <summary>Resident memory of the node process in KiB (from /proc), or 0 when it is not running.</summary>
+    public long ResidentKiB()
+    {
+        if (process is not { HasExited: false } running)
+            return 0;
+        var line = File.ReadLines($"/proc/{running.Id}/status").FirstOrDefault(static l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Everything the node wrote to stdout and stderr (bounded).</summary>
     public string Log => string.Join('\n', log);
 
