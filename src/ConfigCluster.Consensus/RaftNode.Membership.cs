@@ -45,25 +45,7 @@ public sealed partial class RaftNode
             return MembershipChange.NotLeader;
         if (cluster.Members.Any(m => SameEndPoint(m.EndPoint, raft)))
             return MembershipChange.Unchanged;
-        if (!await membershipGate.WaitAsync(0, token).ConfigureAwait(false))
-            return MembershipChange.Busy;
-        try
-        {
-            return await cluster.AddMemberAsync(raft, token).ConfigureAwait(false) ? MembershipChange.Done : MembershipChange.CatchUpFailed;
-        }
-        catch (NotLeaderException)
-        {
-            return MembershipChange.NotLeader;
-        }
-        catch (InvalidOperationException)
-        {
-            // DotNext's (internal) concurrent-modification error.
-            return MembershipChange.Busy;
-        }
-        finally
-        {
-            membershipGate.Release();
-        }
+        return await ChangeAsync(() => cluster.AddMemberAsync(raft, token), MembershipChange.CatchUpFailed, token).ConfigureAwait(false);
     }
 
     /// <summary>On the leader: commits a member list without the node at <paramref name="raft"/>.</summary>
@@ -79,11 +61,17 @@ public sealed partial class RaftNode
         var reachable = remaining.Count(static m => !m.IsRemote || m.Status == DotNext.Net.Cluster.ClusterMemberStatus.Available);
         if (remaining.Count == 0 || reachable < remaining.Count / 2 + 1)
             return MembershipChange.WouldLoseQuorum;
+        return await ChangeAsync(() => cluster.RemoveMemberAsync(member.EndPoint, token), MembershipChange.Unchanged, token).ConfigureAwait(false);
+    }
+
+    // One change at a time; when DotNext answers false the outcome is whenRefused.
+    private async Task<MembershipChange> ChangeAsync(Func<Task<bool>> change, MembershipChange whenRefused, CancellationToken token)
+    {
         if (!await membershipGate.WaitAsync(0, token).ConfigureAwait(false))
             return MembershipChange.Busy;
         try
         {
-            return await cluster.RemoveMemberAsync(member.EndPoint, token).ConfigureAwait(false) ? MembershipChange.Done : MembershipChange.Unchanged;
+            return await change().ConfigureAwait(false) ? MembershipChange.Done : whenRefused;
         }
         catch (NotLeaderException)
         {
