@@ -27,6 +27,9 @@ public sealed partial class RaftNode : IAsyncDisposable
     // The last term in which the read barrier saw an entry of that term committed (see ReadBarrierAsync).
     private long termWithCommittedEntry = -1;
 
+    // Replaced (and the old one cancelled) whenever the leader this node knows changes.
+    private CancellationTokenSource leaderEpoch = new();
+
     public RaftNode(ConsensusOptions options, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -117,6 +120,13 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     /// <summary>The WAL's applied index (no-op entries included).</summary>
     public long AppliedIndex => wal.LastAppliedIndex;
+
+    /// <summary>
+    /// Cancelled as soon as the leader this node knows changes or is lost. Work that waits on the
+    /// current leader (a forwarded write, a read barrier) links to it, so a node cut off from the
+    /// leader stops waiting when it notices, instead of at its timeout, and the client moves on.
+    /// </summary>
+    public CancellationToken LeaderEpoch => Volatile.Read(ref leaderEpoch).Token;
 
     /// <summary>Raised when the leader changes (null argument: no leader).</summary>
     public event Action<string?>? LeaderChanged;
@@ -217,6 +227,8 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
     {
+        // Callbacks run off this (DotNext's) thread.
+        _ = Interlocked.Exchange(ref leaderEpoch, new CancellationTokenSource()).CancelAsync();
         if (leader is null)
             Log.NoLeader(logger);
         else

@@ -279,7 +279,8 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
     {
         if (consistency == ReadConsistency.Serializable)
             return null;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        // A leader change (or loss) ends the wait at once: the client tries another node.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token, node.LeaderEpoch);
         // Without a leader in sight, answer soon so the client tries another node.
         deadline.CancelAfter(node.HasLeader ? settings.ReadTimeout : WriteCoordinator.NoLeaderGrace);
         try

@@ -75,6 +75,10 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
 
     private async Task<ProposeOutcome> ForwardAsync(Command command, DateTimeOffset notAfter, CancellationToken token)
     {
+        // Stop waiting when this node's view of the leader changes (it was cut off, or the
+        // leader moved): the write may have reached the leader, so the answer is "ambiguous",
+        // and the client retries elsewhere with the same request id instead of waiting out the timeout.
+        using var inFlight = CancellationTokenSource.CreateLinkedTokenSource(token, node.LeaderEpoch);
         var leader = await node.GetLeaderMetadataAsync(token);
         if (leader is null || !leader.TryGetValue(MemberMetadataKeys.GrpcUrl, out var url))
             return ProposeOutcome.NotLeader;
@@ -86,7 +90,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
             if (peers.Sign(encoded) is not { } signature)
                 return ProposeOutcome.NotLeader; // not bootstrapped yet: nothing can be forwarded
             var request = new ProposeRequest { Command = ByteString.CopyFrom(encoded), NotAfterUnixMs = notAfter.ToUnixTimeMilliseconds() };
-            var reply = await client.ProposeAsync(request, new Metadata { { Acl.PeerAuthenticator.Header, signature } }, cancellationToken: token);
+            var reply = await client.ProposeAsync(request, new Metadata { { Acl.PeerAuthenticator.Header, signature } }, cancellationToken: inFlight.Token);
             Log.Forwarded(logger, url);
             Observability.ServerMeters.ForwardedWrites.Add(1);
             return new ProposeOutcome(ProposeStatus.Applied, CommandResult.Parser.ParseFrom(reply.Result));
