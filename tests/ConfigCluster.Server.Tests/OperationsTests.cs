@@ -10,7 +10,7 @@ public sealed class OperationsTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task SnapshotSave_ThenRestoreEveryNode_NewClusterServesTheSameContentAndContinues()
+    public async Task SnapshotSavedUnderLoad_RestoresEveryNode_ToTheContentAtTheSavedRevision_AndContinues()
     {
         var masterKey = new Dictionary<string, string> { ["CONFIGCLUSTER_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
         var backup = Path.Combine(Path.GetTempPath(), $"cc-backup-{Guid.NewGuid():N}.snap");
@@ -18,7 +18,7 @@ public sealed class OperationsTests
         try
         {
             long savedRevision;
-            string digest;
+            var expected = new Dictionary<string, long>(); // load key -> its latest version at the saved revision
             await using (var source = await TestCluster.StartAsync(environment: masterKey))
             {
                 var follower = source[await source.FollowerAsync()];
@@ -28,12 +28,29 @@ public sealed class OperationsTests
                 Assert.Equal(HttpStatusCode.OK, (await follower.Http.SendAsync(HttpMethod.Delete, "/config/app.gone")).Status);
                 await follower.Http.PutJsonAsync("/config/db.password", $"{{\"value\": \"{marker}\", \"secret\": true}}");
 
+                // Writers keep going while the snapshot is taken.
+                using var stop = new CancellationTokenSource();
+                var writers = Enumerable.Range(0, 2).Select(w => Task.Run(async () =>
+                {
+                    for (var i = 0; !stop.IsCancellationRequested; i++)
+                        await source[w].Http.PutValueAsync($"load.k{(i * 2 + w) % 10}", i);
+                })).ToList();
+                await Eventually.WaitAsync(async () => (await TestCluster.StatusAsync(source[0]))["revision"]!.GetValue<long>() > 40, Timeout, "some load before the snapshot");
                 var saved = await Ccctl.RunAsync(source, "snapshot", "save", backup, "-o", "json");
+                await Eventually.WaitAsync(async () => (await TestCluster.StatusAsync(source[0]))["revision"]!.GetValue<long>() > 80, Timeout, "load after the snapshot");
+                await stop.CancelAsync();
+                await Task.WhenAll(writers);
                 Assert.True(saved.Code == 0, saved.Err);
                 savedRevision = System.Text.Json.Nodes.JsonNode.Parse(saved.Out)!["revision"]!.GetValue<long>();
-                Assert.Equal(5, savedRevision);
+
                 await source.WaitForConvergenceAsync(Timeout);
-                digest = (await TestCluster.StatusAsync(source[0], digest: true))["digest"]!.GetValue<string>();
+                for (var k = 0; k < 10; k++)
+                {
+                    var (_, history) = await source[0].Http.GetJsonAsync($"/config/history/load.k{k}");
+                    expected[$"load.k{k}"] = history!["versions"]!.AsArray()
+                        .Where(v => v!["revision"]!.GetValue<long>() <= savedRevision)
+                        .Select(static v => v!["version"]!.GetValue<long>()).DefaultIfEmpty(0).Max();
+                }
             }
 
             // Secrets stay ciphertext in the backup.
@@ -46,7 +63,17 @@ public sealed class OperationsTests
                 Assert.Contains($"revision {savedRevision}", result.Out, StringComparison.Ordinal);
             });
 
-            Assert.Equal(digest, (await TestCluster.StatusAsync(restored[0], digest: true))["digest"]!.GetValue<string>());
+            // Every restored node holds exactly the state at the saved revision.
+            await restored.WaitForConvergenceAsync(Timeout);
+            Assert.Equal(savedRevision, (await TestCluster.StatusAsync(restored[0]))["revision"]!.GetValue<long>());
+            foreach (var (key, version) in expected)
+            {
+                var (found, latest) = await restored[1].Http.GetJsonAsync($"/config/{key}");
+                Assert.Equal(version == 0 ? HttpStatusCode.NotFound : HttpStatusCode.OK, found);
+                if (version > 0)
+                    Assert.Equal(version, latest!["version"]!.GetValue<long>());
+            }
+
             var node = restored[await restored.FollowerAsync()];
             var (_, name) = await node.Http.GetJsonAsync("/config/app.name");
             Assert.Equal("second", name!["value"]!.GetValue<string>());
@@ -150,28 +177,30 @@ public sealed class OperationsTests
     {
         await using var cluster = await TestCluster.StartAsync(arguments: ["--compaction-interval", "1s"]);
         var node = cluster[await cluster.FollowerAsync()];
-        for (var i = 1; i <= 5; i++)
+        for (var i = 1; i <= 20; i++)
             await node.Http.MustPutAsync("ret.k", i);
         await node.Http.MustPutAsync("ret.once", 1);
 
         Assert.Equal(HttpStatusCode.BadRequest, (await node.Http.PutJsonAsync("/namespaces/default/retention", "{\"maxVersions\": -1}")).Status);
         Assert.Equal(HttpStatusCode.BadRequest, (await node.Http.PutJsonAsync("/namespaces/default/retention", "{\"maxAge\": \"soon\"}")).Status);
         Assert.Equal(0, (await node.Http.GetJsonAsync("/namespaces/default/retention")).Body!["maxVersions"]!.GetValue<long>());
-        var (status, set) = await node.Http.PutJsonAsync("/namespaces/default/retention", "{\"maxVersions\": 2}");
+        var (status, set) = await node.Http.PutJsonAsync("/namespaces/default/retention", "{\"maxVersions\": 5}");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(2, set!["maxVersions"]!.GetValue<long>());
+        Assert.Equal(5, set!["maxVersions"]!.GetValue<long>());
 
         // No request compacts: the leader's periodic compaction does, through the log.
         foreach (var member in cluster.Nodes)
         {
             await Eventually.WaitAsync(
-                async () => (await member.Http.GetJsonAsync("/config/history/ret.k?consistency=serializable")).Body!["versions"]!.AsArray().Count == 2,
+                async () => (await member.Http.GetJsonAsync("/config/history/ret.k?consistency=serializable")).Body!["versions"]!.AsArray().Count == 5,
                 Timeout,
-                $"{member.NodeId} to keep two versions of ret.k");
+                $"{member.NodeId} to keep five versions of ret.k");
+            var (_, kept) = await member.Http.GetJsonAsync("/config/history/ret.k?consistency=serializable");
+            Assert.Equal([16L, 17, 18, 19, 20], kept!["versions"]!.AsArray().Select(static v => v!["version"]!.GetValue<long>()));
         }
 
         var (_, history) = await node.Http.GetJsonAsync("/config/history/ret.k");
-        Assert.Equal([4L, 5L], history!["versions"]!.AsArray().Select(static v => v!["version"]!.GetValue<long>()));
+        Assert.Equal([16L, 17, 18, 19, 20], history!["versions"]!.AsArray().Select(static v => v!["version"]!.GetValue<long>()));
         Assert.Single((await node.Http.GetJsonAsync("/config/history/ret.once")).Body!["versions"]!.AsArray());
         Assert.Equal(HttpStatusCode.NotFound, (await node.Http.GetJsonAsync("/config/ret.k?version=1")).Status);
         await cluster.WaitForConvergenceAsync(Timeout);
@@ -181,11 +210,11 @@ public sealed class OperationsTests
         using var client = new ConfigCluster.Client.ConfigClusterClient(options);
         var compacted = await Assert.ThrowsAsync<ConfigCluster.Client.ConfigCompactedException>(
             () => client.WatchAsync("ret.k", _ => { }, startRevision: 1, token: new CancellationTokenSource(Timeout).Token));
-        Assert.Equal(4, compacted.OldestRevision);
+        Assert.Equal(16, compacted.OldestRevision);
 
         var manual = await Ccctl.RunAsync(cluster, "retention", "compact", "-o", "json");
         Assert.True(manual.Code == 0, manual.Err);
         Assert.Equal(0, System.Text.Json.Nodes.JsonNode.Parse(manual.Out)!["removed"]!.GetValue<long>());
-        Assert.Contains("max versions 2", (await Ccctl.RunAsync(cluster, "retention", "get")).Out, StringComparison.Ordinal);
+        Assert.Contains("max versions 5", (await Ccctl.RunAsync(cluster, "retention", "get")).Out, StringComparison.Ordinal);
     }
 }
