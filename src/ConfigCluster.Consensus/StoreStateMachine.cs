@@ -145,11 +145,14 @@ public sealed partial class StoreStateMachine : IStateMachine
         var previous = newest;
         newest = new StoreSnapshot(store, checkpoint, tempDirectory);
         offered = previous ?? newest;
-        Log.CheckpointTaken(logger, checkpoint.Index, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        ConsensusMeters.CheckpointDuration.Record(elapsed);
+        Log.CheckpointTaken(logger, checkpoint.Index, elapsed);
     }
 
     private async ValueTask InstallSnapshotAsync(LogEntry entry, CancellationToken token)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var file = Path.Combine(tempDirectory, $"incoming-{entry.Index}-{Guid.NewGuid():N}.snap");
         try
         {
@@ -164,6 +167,7 @@ public sealed partial class StoreStateMachine : IStateMachine
                 Log.SnapshotIndexMismatch(logger, entry.Index, checkpoint.Index);
             offered = newest = new StoreSnapshot(store, checkpoint, tempDirectory);
             Interlocked.Increment(ref snapshotsInstalled);
+            ConsensusMeters.SnapshotInstallDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             Log.SnapshotInstalled(logger, checkpoint.Index, store.Revision);
             foreach (var observer in observers)
                 observer.OnSnapshotInstalled(checkpoint.Index, store.Revision);

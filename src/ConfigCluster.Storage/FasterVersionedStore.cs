@@ -63,6 +63,9 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     /// <inheritdoc/>
     public StoreCheckpoint? RecoveredCheckpoint { get; private set; }
 
+    /// <summary>Size of the FASTER log in bytes (its tail address): every record version written, superseded ones included.</summary>
+    public long LogBytes => instance.TailAddress;
+
     /// <summary>Number of keys (live or deleted) the store holds.</summary>
     public int KeyCount => index.Count;
 

@@ -10,7 +10,8 @@ public sealed partial class MetricsTests
     [Fact]
     public async Task Metrics_AfterTraffic_ShowRaftStoreAndRequestFigures()
     {
-        await using var cluster = await TestCluster.StartAsync();
+        // A checkpoint every 3 entries, so snapshot durations are recorded too.
+        await using var cluster = await TestCluster.StartAsync(arguments: ["--snapshot-interval", "3"]);
         var follower = cluster[await cluster.FollowerAsync()];
         for (var i = 0; i < 5; i++)
             await follower.Http.MustPutAsync($"m.k{i}", i);
@@ -32,6 +33,12 @@ public sealed partial class MetricsTests
         Assert.Equal(0, Sum(text, "configcluster_raft_is_leader"));
         Assert.True(Sum(text, "http_server_request_duration_seconds_count") >= 6, text);
         Assert.True(Sum(text, "configcluster_access_decisions") >= 6);
+        Assert.True(Sum(text, "configcluster_store_log_size") > 0, "store log size");
+        Assert.Contains("configcluster_raft_apply_lag", text);
+        Assert.True(Sum(text, "configcluster_store_checkpoint_duration_milliseconds_count") >= 1, "checkpoint durations");
+        // DotNext's own meters: WAL flush latency, and per-peer request times (replication lag per member).
+        Assert.True(Sum(text, "entries_flush_duration_milliseconds_count") >= 1, "WAL flush durations");
+        Assert.True(Sum(text, "response_time_milliseconds_count") >= 1, "Raft request times per member");
     }
 
     [Fact]

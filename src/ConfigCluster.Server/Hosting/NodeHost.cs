@@ -109,7 +109,7 @@ internal static class NodeHost
             builder.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<SeedImportService>(provider, seed));
         builder.Services.AddSingleton<NodeGauges>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(ServerMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
+            .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
         builder.Services.AddGrpc(options =>
         {

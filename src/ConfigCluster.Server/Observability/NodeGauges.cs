@@ -20,6 +20,8 @@ public sealed class NodeGauges
         meter.CreateObservableGauge("configcluster.raft.snapshots_installed", () => node.StateMachine.SnapshotsInstalled, description: "Snapshots installed from a leader since start");
         meter.CreateObservableGauge("configcluster.store.revision", () => node.Store.Revision, description: "Global store revision");
         meter.CreateObservableGauge("configcluster.store.keys", () => (node.Store as FasterVersionedStore)?.KeyCount ?? 0, description: "Keys held (live or deleted)");
+        meter.CreateObservableGauge("configcluster.store.log_size", () => (node.Store as FasterVersionedStore)?.LogBytes ?? 0, unit: "By", description: "Size of the store's FASTER log");
+        meter.CreateObservableGauge("configcluster.raft.apply_lag", () => Math.Max(0, node.CommitIndex - node.AppliedIndex), description: "Committed entries not yet applied here");
         meter.CreateObservableGauge("configcluster.watch.active", () => feed.SubscriberCount, description: "Active watchers and waiting long-polls");
     }
 }

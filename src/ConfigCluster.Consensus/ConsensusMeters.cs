@@ -1,0 +1,19 @@
+using System.Diagnostics.Metrics;
+
+namespace ConfigCluster.Consensus;
+
+/// <summary>Metrics of the consensus layer (meter <c>ConfigCluster.Consensus</c>).</summary>
+public static class ConsensusMeters
+{
+    public const string MeterName = "ConfigCluster.Consensus";
+
+    public static readonly Meter Meter = new(MeterName);
+
+    /// <summary>Time to take a store checkpoint (a Raft snapshot), in milliseconds.</summary>
+    public static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>(
+        "configcluster.store.checkpoint.duration", "ms", "Time to take a store checkpoint (Raft snapshot)");
+
+    /// <summary>Time to receive and install a snapshot from the leader, in milliseconds.</summary>
+    public static readonly Histogram<double> SnapshotInstallDuration = Meter.CreateHistogram<double>(
+        "configcluster.store.snapshot_install.duration", "ms", "Time to receive and install a snapshot from the leader");
+}
