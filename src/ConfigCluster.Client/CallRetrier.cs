@@ -31,36 +31,45 @@ internal sealed class CallRetrier(ConfigClusterClientOptions options, ILogger lo
             token.ThrowIfCancellationRequested();
             var now = time.GetUtcNow();
             var attemptDeadline = Min(now + options.CallTimeout, overall);
+            RpcException e;
             try
             {
                 return await attempt(attemptDeadline.UtcDateTime).ConfigureAwait(false);
             }
-            catch (RpcException e) when (!token.IsCancellationRequested)
+            catch (RpcException rpc) when (!token.IsCancellationRequested)
             {
-                var failure = FailureClassifier.Classify(e, isWrite);
-                if (failure == FailureKind.Ambiguous && kind == CallKind.OnceWrite)
-                    throw new ConfigAmbiguousWriteException($"{operation}: the outcome is unknown (it may or may not have been applied); not re-sent because it is not idempotent", null, e);
-                if (failure == FailureKind.Fatal)
-                {
-                    // A retried write that now fails for good (say NOT_FOUND on a delete) was not
-                    // applied by an earlier attempt: the cluster would have answered that one's result.
-                    throw FailureClassifier.Translate(e);
-                }
-
-                ambiguous |= failure == FailureKind.Ambiguous;
-                var delay = Jitter(backoff);
-                if (time.GetUtcNow() + delay >= overall)
-                {
-                    ClientLog.GaveUp(logger, operation, number, e.StatusCode);
-                    throw ambiguous
-                        ? new ConfigAmbiguousWriteException($"{operation}: the outcome is unknown (it may or may not have been applied) after {number} attempts; last status {e.StatusCode}", requestId, e)
-                        : FailureClassifier.Translate(e);
-                }
-
-                ClientLog.Retrying(logger, operation, number, e.StatusCode, failure, (long)delay.TotalMilliseconds);
-                await Task.Delay(delay, time, token).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxRetryBackoff.Ticks));
+                e = rpc;
             }
+            catch (OperationCanceledException cancelled) when (!token.IsCancellationRequested)
+            {
+                // grpc-dotnet can surface an attempt's deadline as a cancelled HTTP request
+                // rather than DEADLINE_EXCEEDED (seen with its retry policy): the same thing.
+                e = new RpcException(new Status(StatusCode.DeadlineExceeded, "the attempt's deadline passed before the node answered", cancelled));
+            }
+
+            var failure = FailureClassifier.Classify(e, isWrite);
+            if (failure == FailureKind.Ambiguous && kind == CallKind.OnceWrite)
+                throw new ConfigAmbiguousWriteException($"{operation}: the outcome is unknown (it may or may not have been applied); not re-sent because it is not idempotent", null, e);
+            if (failure == FailureKind.Fatal)
+            {
+                // A retried write that now fails for good (say NOT_FOUND on a delete) was not
+                // applied by an earlier attempt: the cluster would have answered that one's result.
+                throw FailureClassifier.Translate(e);
+            }
+
+            ambiguous |= failure == FailureKind.Ambiguous;
+            var delay = Jitter(backoff);
+            if (time.GetUtcNow() + delay >= overall)
+            {
+                ClientLog.GaveUp(logger, operation, number, e.StatusCode);
+                throw ambiguous
+                    ? new ConfigAmbiguousWriteException($"{operation}: the outcome is unknown (it may or may not have been applied) after {number} attempts; last status {e.StatusCode}", requestId, e)
+                    : FailureClassifier.Translate(e);
+            }
+
+            ClientLog.Retrying(logger, operation, number, e.StatusCode, failure, (long)delay.TotalMilliseconds);
+            await Task.Delay(delay, time, token).ConfigureAwait(false);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxRetryBackoff.Ticks));
         }
     }
 
