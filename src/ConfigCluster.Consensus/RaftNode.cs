@@ -128,6 +128,13 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// </summary>
     public CancellationToken LeaderEpoch => Volatile.Read(ref leaderEpoch).Token;
 
+    /// <summary>
+    /// On a follower, also cancelled when it stops hearing from the leader (DotNext's consensus
+    /// token): a follower cut off by a partition keeps its leader's name until it wins or loses an
+    /// election, which a pre-vote that reaches nobody never decides. On the leader: never.
+    /// </summary>
+    public CancellationToken LeaderContact => IsLeader ? CancellationToken.None : cluster.ConsensusToken;
+
     /// <summary>Raised when the leader changes (null argument: no leader).</summary>
     public event Action<string?>? LeaderChanged;
 

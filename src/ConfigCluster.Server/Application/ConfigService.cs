@@ -280,7 +280,7 @@ public sealed class ConfigService(RaftNode node, WriteCoordinator writes, Secret
         if (consistency == ReadConsistency.Serializable)
             return null;
         // A leader change (or loss) ends the wait at once: the client tries another node.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token, node.LeaderEpoch);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token, node.LeaderEpoch, node.LeaderContact);
         // Without a leader in sight, answer soon so the client tries another node.
         deadline.CancelAfter(node.HasLeader ? settings.ReadTimeout : WriteCoordinator.NoLeaderGrace);
         try

@@ -78,7 +78,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         // Stop waiting when this node's view of the leader changes (it was cut off, or the
         // leader moved): the write may have reached the leader, so the answer is "ambiguous",
         // and the client retries elsewhere with the same request id instead of waiting out the timeout.
-        using var inFlight = CancellationTokenSource.CreateLinkedTokenSource(token, node.LeaderEpoch);
+        using var inFlight = CancellationTokenSource.CreateLinkedTokenSource(token, node.LeaderEpoch, node.LeaderContact);
         var leader = await node.GetLeaderMetadataAsync(token);
         if (leader is null || !leader.TryGetValue(MemberMetadataKeys.GrpcUrl, out var url))
             return ProposeOutcome.NotLeader;

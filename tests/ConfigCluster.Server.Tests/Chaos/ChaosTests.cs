@@ -15,6 +15,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(10);
 
+    // A cut-off or slowed follower still holds the operations clients sent it before the fault;
+    // it gives them up when it stops hearing from the leader, at the latest at the write timeout
+    // (10 s), and the client then retries elsewhere.
+    private static readonly TimeSpan DegradedFollowerBound = TimeSpan.FromSeconds(15);
+
     private static int Rounds => int.TryParse(Environment.GetEnvironmentVariable("CHAOS_ROUNDS"), CultureInfo.InvariantCulture, out var r) ? r : 1;
 
     [Fact]
@@ -95,7 +100,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
         foreach (var (fault, recovery) in recoveries)
             output.WriteLine($"{fault}: first acknowledged write {recovery.TotalMilliseconds:0} ms after the fault");
         output.WriteLine($"{history.Count} operations: {history.Count(static o => o.Outcome == Outcome.Ok)} ok, {history.Count(static o => o.Outcome == Outcome.Failed)} failed, {history.Count(static o => o.IsAmbiguous)} ambiguous");
-        Assert.All(recoveries, r => Assert.True(r.Recovery < RecoveryBound, $"{r.Fault}: service came back after {r.Recovery.TotalSeconds:0.0} s"));
+        Assert.All(recoveries, r =>
+        {
+            var bound = r.Fault.Contains("follower", StringComparison.Ordinal) && !r.Fault.Contains("kill", StringComparison.Ordinal) ? DegradedFollowerBound : RecoveryBound;
+            Assert.True(r.Recovery < bound, $"{r.Fault}: service came back after {r.Recovery.TotalSeconds:0.0} s (bound {bound.TotalSeconds:0} s)");
+        });
         Assert.Equal(HttpStatusCode.NotFound, (await cluster[0].Http.GetJsonAsync("/config/minority.write")).Status);
 
         // Every acknowledged write is in every node's history, with its value at its version.
