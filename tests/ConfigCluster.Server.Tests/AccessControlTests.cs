@@ -21,7 +21,16 @@ public sealed class AccessControlTests
         Assert.Equal(HttpStatusCode.OK, policyStatus);
         var (status, created) = await admin.SendAsync(HttpMethod.Post, "/acl/tokens", "{\"name\": \"auth-svc\", \"policies\": [\"auth-read\"], \"ttl\": \"1h\"}");
         Assert.Equal(HttpStatusCode.OK, status);
-        return created!["token"]!.GetValue<string>();
+        var token = created!["token"]!.GetValue<string>();
+
+        // The creating node answers once it has applied the token; the others follow the log.
+        foreach (var node in cluster.Nodes.Where(static n => n.IsRunning))
+        {
+            using var client = ClientFor(node, token);
+            await Eventually.WaitAsync(async () => (await client.GetJsonAsync("/config?limit=1&consistency=serializable")).Status != HttpStatusCode.Unauthorized, Timeout, $"the new token to reach {node.NodeId}");
+        }
+
+        return token;
     }
 
     private static HttpClient ClientFor(NodeProcess node, string token)

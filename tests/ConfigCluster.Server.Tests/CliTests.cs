@@ -50,7 +50,8 @@ public sealed class CliTests
 
             using var service = new HttpClient { BaseAddress = new Uri(cluster[1].HttpUrl) };
             service.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            Assert.Equal(System.Net.HttpStatusCode.OK, (await service.GetJsonAsync("/config/auth.url")).Status);
+            // Node 2 knows the token once it has applied its creation (the log, not the call, carries it there).
+            await Eventually.WaitAsync(async () => (await service.GetJsonAsync("/config/auth.url")).Status == System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the new token to work on another node");
 
             var list = await CcctlAsync(cluster, "token", "list");
             Assert.Contains("auth-svc", list.Out);
