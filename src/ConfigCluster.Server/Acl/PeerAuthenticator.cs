@@ -19,6 +19,10 @@ public sealed class PeerAuthenticator(IVersionedStore store)
 
     public string? Sign(ReadOnlySpan<byte> command) => Key() is { } k ? Convert.ToHexStringLower(HMACSHA256.HashData(k, command)) : null;
 
+    /// <summary>The call headers carrying the signature of <paramref name="payload"/>; null before the cluster is bootstrapped.</summary>
+    public global::Grpc.Core.Metadata? SignedHeaders(ReadOnlySpan<byte> payload)
+        => Sign(payload) is { } signature ? new global::Grpc.Core.Metadata { { Header, signature } } : null;
+
     public bool Verify(ReadOnlySpan<byte> command, string? signature)
     {
         if (signature is null || Sign(command) is not { } expected)

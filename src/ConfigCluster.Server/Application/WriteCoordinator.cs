@@ -87,10 +87,10 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         try
         {
             var encoded = CommandCodec.Encode(command);
-            if (peers.Sign(encoded) is not { } signature)
+            if (peers.SignedHeaders(encoded) is not { } headers)
                 return ProposeOutcome.NotLeader; // not bootstrapped yet: nothing can be forwarded
             var request = new ProposeRequest { Command = ByteString.CopyFrom(encoded), NotAfterUnixMs = notAfter.ToUnixTimeMilliseconds() };
-            var reply = await client.ProposeAsync(request, new Metadata { { Acl.PeerAuthenticator.Header, signature } }, cancellationToken: inFlight.Token);
+            var reply = await client.ProposeAsync(request, headers, cancellationToken: inFlight.Token);
             Log.Forwarded(logger, url);
             Observability.ServerMeters.ForwardedWrites.Add(1);
             return new ProposeOutcome(ProposeStatus.Applied, CommandResult.Parser.ParseFrom(reply.Result));

@@ -188,5 +188,5 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
     };
 
     private Metadata Signed(HoldRequest request)
-        => new() { { Acl.PeerAuthenticator.Header, peers.Sign(request.ToByteArray()) ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is not bootstrapped yet")) } };
+        => peers.SignedHeaders(request.ToByteArray()) ?? throw new RpcException(new Status(StatusCode.Unavailable, "the cluster is not bootstrapped yet"));
 }

@@ -117,11 +117,11 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
             NotAfterUnixMs = DateTimeOffset.UtcNow.Add(Timeout).ToUnixTimeMilliseconds(),
             Nonce = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)),
         };
-        if (peers.Sign(request.ToByteArray()) is not { } signature)
+        if (peers.SignedHeaders(request.ToByteArray()) is not { } headers)
             return MembershipChange.NotLeader;
         try
         {
-            var reply = await channels.For(url).ChangeMembershipAsync(request, new Metadata { { Acl.PeerAuthenticator.Header, signature } }, cancellationToken: token);
+            var reply = await channels.For(url).ChangeMembershipAsync(request, headers, cancellationToken: token);
             return Enum.TryParse<MembershipChange>(reply.Outcome, out var change) ? change : MembershipChange.NotLeader;
         }
         catch (RpcException e) when (e.Trailers.GetValue(WriteCoordinator.NotLeaderTrailer) is not null || e.StatusCode == StatusCode.Unavailable)
