@@ -34,6 +34,21 @@ public interface IVersionedStore : IDisposable
     /// <summary>The versions made at global revision <paramref name="atRevision"/> (several for a change-set); empty when none is kept.</summary>
     IReadOnlyList<StoredVersion> GetChanges(long atRevision);
 
+    /// <summary>
+    /// <see cref="Get"/> for request paths: a record evicted from memory is read from disk
+    /// without blocking a thread-pool thread.
+    /// </summary>
+    ValueTask<StoredVersion?> GetAsync(KeyPath path, long version, CancellationToken token);
+
+    /// <summary><see cref="GetChanges"/> for request paths (never blocks on disk).</summary>
+    ValueTask<IReadOnlyList<StoredVersion>> GetChangesAsync(long atRevision, CancellationToken token);
+
+    /// <summary><see cref="History"/> for request paths (never blocks on disk).</summary>
+    ValueTask<IReadOnlyList<StoredVersion>> HistoryAsync(KeyPath path, CancellationToken token);
+
+    /// <summary><see cref="List"/> for request paths (never blocks on disk).</summary>
+    ValueTask<ListPage> ListAsync(string ns, string env, string prefix, string? after, int limit, bool includeDeleted, CancellationToken token);
+
     /// <summary>The environment <paramref name="env"/> inherits from, or null.</summary>
     string? ParentOf(string ns, string env);
 

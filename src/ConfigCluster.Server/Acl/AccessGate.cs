@@ -18,7 +18,11 @@ public sealed record AccessRequest(string Operation, Capability Capability, stri
 /// </summary>
 public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyEvaluator policies, AuditLog audit, NodeSettings settings, TimeProvider clock, ILogger<AccessGate> logger)
 {
-    public (AccessDecision Decision, CallerIdentity? Caller, string Message) Check(string? bearer, AccessRequest request)
+    /// <summary>
+    /// Decides and audits one request; the answer comes once the audit record is durable
+    /// (or with <see cref="AccessDecision.AuditFailed"/> when it could not be written).
+    /// </summary>
+    public async ValueTask<(AccessDecision Decision, CallerIdentity? Caller, string Message)> CheckAsync(string? bearer, AccessRequest request, CancellationToken token)
     {
         var (caller, failure) = authenticator.Authenticate(bearer);
         AccessDecision decision;
@@ -49,8 +53,8 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
 
         try
         {
-            audit.Write(new AuditRecord(clock.GetUtcNow(), settings.NodeId, caller?.Name, caller?.Accessor, request.Operation, request.Key,
-                request.Namespace, request.Environment, decision == AccessDecision.Allowed ? "allow" : decision == AccessDecision.Forbidden ? "deny" : "unauthenticated", request.Version));
+            await audit.WriteAsync(new AuditRecord(clock.GetUtcNow(), settings.NodeId, caller?.Name, caller?.Accessor, request.Operation, request.Key,
+                request.Namespace, request.Environment, decision == AccessDecision.Allowed ? "allow" : decision == AccessDecision.Forbidden ? "deny" : "unauthenticated", request.Version), token);
         }
         catch (IOException e)
         {

@@ -19,7 +19,7 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
         }
 
         var bearer = TokenAuthenticator.FromAuthorizationHeader(context.Request.Headers.Authorization);
-        var (decision, caller, message) = gate.Check(bearer, HttpAccessRules.Describe(context.Request));
+        var (decision, caller, message) = await gate.CheckAsync(bearer, HttpAccessRules.Describe(context.Request), context.RequestAborted);
         if (decision != AccessDecision.Allowed)
         {
             var status = decision switch

@@ -39,8 +39,15 @@ public sealed class AuditLog : IDisposable
 
     public string Path { get; }
 
+    /// <summary>Appends <paramref name="record"/>; completes once it is written.</summary>
     /// <exception cref="IOException">The record could not be written.</exception>
-    public void Write(AuditRecord record)
+    public ValueTask WriteAsync(AuditRecord record, CancellationToken token)
+    {
+        Write(record);
+        return ValueTask.CompletedTask;
+    }
+
+    private void Write(AuditRecord record)
     {
         lock (gate)
         {

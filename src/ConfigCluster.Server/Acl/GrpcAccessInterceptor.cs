@@ -12,20 +12,20 @@ public sealed class GrpcAccessInterceptor(AccessGate gate) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (Authorize(request, context) is { } caller)
+        if (await AuthorizeAsync(request, context) is { } caller)
             CallerIdentity.Current = caller;
         return await continuation(request, context);
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        if (Authorize(request, context) is { } caller)
+        if (await AuthorizeAsync(request, context) is { } caller)
             CallerIdentity.Current = caller;
         await continuation(request, responseStream, context);
     }
 
     // Null for open methods; throws for refused calls.
-    private CallerIdentity? Authorize(object request, ServerCallContext context)
+    private async ValueTask<CallerIdentity?> AuthorizeAsync(object request, ServerCallContext context)
     {
         var method = context.Method;
         if (method.StartsWith("/configcluster.v1.Cluster/", StringComparison.Ordinal) || method.StartsWith("/configcluster.internal.v1.Peer/", StringComparison.Ordinal)
@@ -33,7 +33,7 @@ public sealed class GrpcAccessInterceptor(AccessGate gate) : Interceptor
             return null;
 
         var bearer = TokenAuthenticator.FromAuthorizationHeader(context.RequestHeaders.GetValue("authorization"));
-        var (decision, caller, message) = gate.Check(bearer, Describe(method, request));
+        var (decision, caller, message) = await gate.CheckAsync(bearer, Describe(method, request), context.CancellationToken);
         context.UserState[AccessMiddleware.BearerItem] = bearer ?? "";
         return decision switch
         {
