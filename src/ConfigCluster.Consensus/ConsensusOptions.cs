@@ -39,6 +39,9 @@ public sealed class ConsensusOptions
     /// <summary>Upper bound of the randomized election timeout in milliseconds. Default 300.</summary>
     public int UpperElectionTimeoutMs { get; init; } = 300;
 
+    /// <summary>When a write is acknowledged: synced on a majority (default) or held by a majority.</summary>
+    public DurabilityMode Durability { get; init; } = DurabilityMode.Fsync;
+
     /// <summary>Mutual TLS for peer traffic; null = plain TCP (development and loopback demos).</summary>
     public PeerTls? PeerTls { get; init; }
 

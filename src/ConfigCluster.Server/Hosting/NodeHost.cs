@@ -70,6 +70,10 @@ internal static class NodeHost
                 DataDirectory = settings.DataDirectory,
                 SnapshotInterval = settings.SnapshotInterval,
                 PeerTls = settings.PeerTls,
+                Durability = settings.Durability,
+                LowerElectionTimeoutMs = (int)settings.ElectionTimeout.TotalMilliseconds,
+                UpperElectionTimeoutMs = 2 * (int)settings.ElectionTimeout.TotalMilliseconds,
+                Store = new ConfigCluster.Storage.StoreOptions { LogMemoryBytes = settings.StoreMemoryBytes },
                 Metadata = new Dictionary<string, string>
                 {
                     [MemberMetadataKeys.HttpUrl] = settings.HttpUrl.ToString().TrimEnd('/'),

@@ -62,4 +62,13 @@ public sealed class NodeSettings
 
     /// <summary><c>--join</c>: start as a new member of a running cluster and wait to be added (<c>POST /cluster/members</c>).</summary>
     public bool Join { get; init; }
+
+    /// <summary><c>--store-memory</c>: FASTER's in-memory log budget in bytes; colder records are read from disk. Default 64 MiB.</summary>
+    public long StoreMemoryBytes { get; init; } = 64L << 20;
+
+    /// <summary><c>--durability fsync|replicated</c>: when a write is acknowledged. Default <see cref="Consensus.DurabilityMode.Fsync"/>.</summary>
+    public Consensus.DurabilityMode Durability { get; init; } = Consensus.DurabilityMode.Fsync;
+
+    /// <summary><c>--election-timeout</c>: lower bound of the randomized Raft election timeout (the upper bound is twice it). Default 150 ms.</summary>
+    public TimeSpan ElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(150);
 }

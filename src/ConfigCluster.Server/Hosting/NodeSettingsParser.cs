@@ -17,6 +17,7 @@ public static class NodeSettingsParser
         "node-id", "http", "grpc", "raft", "members", "data-dir", "seed-file",
         "snapshot-interval", "max-value-bytes", "write-timeout", "read-timeout", "master-key-file", "urls",
         "peer-tls-cert", "peer-tls-key", "peer-tls-ca", "tls-cert", "tls-key", "log-format", "compaction-interval",
+        "store-memory", "durability", "election-timeout",
     ];
 
     private static readonly string[] FlagOptions = ["dev", "join"];
@@ -89,6 +90,15 @@ public static class NodeSettingsParser
             || !TryParseDuration("compaction-interval", Get("compaction-interval"), TimeSpan.FromMinutes(5), out var compactionInterval, out error))
             return false;
 
+        long storeMemory = 64L << 20;
+        if (Get("store-memory") is { } storeMemoryText && (!SizeParser.TryParse(storeMemoryText, out storeMemory) || storeMemory < (16L << 20)))
+            return Fail($"--store-memory: '{storeMemoryText}' is not a size of at least 16MiB (e.g. 64MiB, 1GiB)", out error);
+        var durabilityText = Get("durability") ?? "fsync";
+        if (durabilityText is not ("fsync" or "replicated"))
+            return Fail($"--durability: '{durabilityText}' is not fsync or replicated", out error);
+        if (!TryParseDuration("election-timeout", Get("election-timeout"), TimeSpan.FromMilliseconds(150), out var electionTimeout, out error))
+            return false;
+
         var logFormat = Get("log-format") ?? "text";
         if (logFormat is not ("text" or "json"))
             return Fail($"--log-format: '{logFormat}' is not text or json", out error);
@@ -155,6 +165,9 @@ public static class NodeSettingsParser
             JsonLogs = logFormat == "json",
             CompactionInterval = compactionInterval,
             Join = join,
+            StoreMemoryBytes = storeMemory,
+            Durability = durabilityText == "replicated" ? Consensus.DurabilityMode.Replicated : Consensus.DurabilityMode.Fsync,
+            ElectionTimeout = electionTimeout,
         };
         return true;
     }
