@@ -3,18 +3,22 @@
 # side by side, and prints a markdown table and one line of ratios:
 #   ratios: put=X get=Y watch_p99=Z   (ConfigCluster over etcd for throughput, etcd over
 #                                      ConfigCluster for latency: above 1.0 = we are ahead)
-#   benchmarks/compare-etcd.sh [--seconds S] [--clients N] [--workloads "put get ..."] [--watchers W] [--fill-keys K] [--warmup S]
-# Workloads: put1 put16 put64 put256 get get-serializable mix watch fill restart leader-kill
-#   fill: K keys (default 100000) once each, then resident memory per node; restart: kill -9 of
+#   benchmarks/compare-etcd.sh [--seconds S] [--clients N] [--workloads "put get ..."] [--watchers W] [--fill-keys K]
+#                              [--warmup S] [--value-bytes B] [--store-memory SIZE] [--steady-seconds S]
+# Workloads: put1 put16 put64 put256 get get-serializable mix watch steady256 fill cold-get
+#            cold-get-serializable restart leader-kill
+#   steady256: puts from 256 clients for --steady-seconds (default 60): throughput, errors and
+#   leader changes (Raft term moves) under saturation; fill: K keys (default 1,000,000) once each,
+#   then resident memory per node; cold-get(-serializable): random reads over the filled keys (most
+#   are out of any cache: ConfigCluster runs with --store-memory, default 64MiB); restart: kill -9 of
 #   node 3 and time until it is ready again (with the filled data); leader-kill: puts under load,
 #   the leader is killed a third of the way in, the longest stretch without an acknowledged write
-#   is reported. Every row also reports server CPU seconds per 1,000 operations.
-# Durability: etcd fsyncs its WAL before acknowledging; ConfigCluster acknowledges once a
-# majority has the entry in its memory-mapped WAL (survives process crashes; fsync is DotNext's
-# background flusher). The table says so.
+#   is reported. Every row also reports server CPU seconds per 1,000 operations and leader changes.
+# Durability: both durable by default. etcd fsyncs its WAL before acknowledging; ConfigCluster
+# (--durability fsync, the default) acknowledges once the entry is synced on a majority.
 set -euo pipefail
-seconds=5; clients=64; watchers=1000; fill_keys=100000; warmup=20
-workloads="put1 put16 put64 put256 get get-serializable mix watch fill restart leader-kill"
+seconds=10; clients=64; watchers=1000; fill_keys=1000000; warmup=20; value_bytes=256; store_memory=64MiB; steady_seconds=60
+workloads="put1 put16 put64 put256 get get-serializable mix watch steady256 fill cold-get cold-get-serializable restart leader-kill"
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
@@ -23,6 +27,9 @@ while [ $# -gt 0 ]; do
     --watchers) watchers="$2"; shift 2 ;;
     --fill-keys) fill_keys="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
+    --value-bytes) value_bytes="$2"; shift 2 ;;
+    --store-memory) store_memory="$2"; shift 2 ;;
+    --steady-seconds) steady_seconds="$2"; shift 2 ;;
     *) echo "compare-etcd: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,6 +51,7 @@ for i in 1 2 3; do
        --initial-cluster "$cluster" --initial-cluster-state new --log-level error >"$work/e$i.log" 2>&1 &
   pids+=($!)
 done
+export CONFIGCLUSTER_STORE_MEMORY="$store_memory"
 export CONFIGCLUSTER_BOOTSTRAP_TOKEN="cc_bench_$(head -c 16 /dev/urandom | base64 | tr -dc a-zA-Z0-9)"
 "$repo/deploy/local-cluster.sh" --no-build --base-port 7400 --data-root "$work/cc" >"$work/cc.log" 2>&1 &
 pids+=($!)
@@ -62,7 +70,7 @@ run() { # target endpoints workload clients [extra args]
   local target="$1" eps="$2" workload="$3" n="$4"; shift 4
   local extra=(--pids "$([ "$target" = etcd ] && etcd_pids || cc_pids)")
   [ "$target" = configcluster ] && extra+=(--token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN")
-  $loadgen --target "$target" --endpoints "$eps" --workload "$workload" --clients "$n" --seconds "$seconds" --watchers "$watchers" "${extra[@]}" "$@" >>"$results"
+  $loadgen --target "$target" --endpoints "$eps" --workload "$workload" --clients "$n" --seconds "$seconds" --watchers "$watchers" --value-bytes "$value_bytes" "${extra[@]}" "$@" >>"$results"
 }
 # kill -9 of a server, then the same command line again; sets $took to the seconds until URL
 # answers 200. Not run in $(...): the relaunched server must join $pids so cleanup stops it.
@@ -85,6 +93,16 @@ for w in $workloads; do
   case "$w" in
     put*) n="${w#put}"; run etcd "$etcd_eps" put "$n"; run configcluster "$cc_eps" put "$n" ;;
     watch) run etcd "http://127.0.0.1:23791" watch 1; run configcluster "http://127.0.0.1:7412" watch 1 ;;
+    steady256) run etcd "$etcd_eps" put 256 --seconds "$steady_seconds" --warmup 0; run configcluster "$cc_eps" put 256 --seconds "$steady_seconds" --warmup 0
+      python3 - "$results" <<'RELABEL'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+for r in rows[-2:]:
+    r["workload"] = "steady"
+open(sys.argv[1], "w").write("".join(json.dumps(r) + "\n" for r in rows))
+RELABEL
+      ;;
+    cold-get*) run etcd "$etcd_eps" "$w" "$clients" --keys "$fill_keys"; run configcluster "$cc_eps" "$w" "$clients" --keys "$fill_keys" ;;
     fill) run etcd "$etcd_eps" fill "$clients" --keys "$fill_keys"; run configcluster "$cc_eps" fill "$clients" --keys "$fill_keys" ;;
     restart)
       restart "$(pgrep -f -- "etcd --name e3 " | head -1)" http://127.0.0.1:23793/health; e=$took
@@ -96,15 +114,15 @@ for w in $workloads; do
   esac
 done
 
-python3 - "$results" "$seconds" "$fill_keys" <<'PY'
+python3 - "$results" "$seconds" "$fill_keys" "$value_bytes" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-seconds, fill_keys = sys.argv[2], sys.argv[3]
+seconds, fill_keys, value_bytes = sys.argv[2], sys.argv[3], sys.argv[4]
 by = {}
 for r in rows:
     by.setdefault((r["workload"], r["clients"]), {})[r["target"]] = r
-print(f"| workload | clients | etcd ops/s | ConfigCluster ops/s | ratio | etcd p50/p99/p99.9/max ms | ConfigCluster p50/p99/p99.9/max ms | errors (etcd/cc) | CPU s per 1k ops (etcd/cc) |")
-print("|---|---|---|---|---|---|---|---|---|")
+print(f"| workload | clients | etcd ops/s | ConfigCluster ops/s | ratio | etcd p50/p99/p99.9/max ms | ConfigCluster p50/p99/p99.9/max ms | errors (etcd/cc) | leader changes (etcd/cc) | CPU s per 1k ops (etcd/cc) |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 def lat(r): return f'{r["p50"]}/{r["p99"]}/{r["p999"]}/{r["max"]}'
 special = []
 for (w, c), t in by.items():
@@ -114,11 +132,12 @@ for (w, c), t in by.items():
         special.append((w, e, cc)); continue
     ratio = cc["opsPerSec"] / e["opsPerSec"] if e["opsPerSec"] else 0
     extra = f' lost {e["lost"]}/{cc["lost"]}' if w.startswith("watch") else ""
-    print(f'| {w} | {c} | {e["opsPerSec"]} | {cc["opsPerSec"]} | {ratio:.2f} | {lat(e)} | {lat(cc)} | {e["errors"]}/{cc["errors"]}{extra} | {e.get("cpuPer1k", 0)}/{cc.get("cpuPer1k", 0)} |')
+    print(f'| {w} | {c} | {e["opsPerSec"]} | {cc["opsPerSec"]} | {ratio:.2f} | {lat(e)} | {lat(cc)} | {e["errors"]}/{cc["errors"]}{extra} | {e.get("leaderChanges", "?")}/{cc.get("leaderChanges", "?")} | {e.get("cpuPer1k", 0)}/{cc.get("cpuPer1k", 0)} |')
 fill = by.get(("fill", next((c for (w, c) in by if w == "fill"), 0)), {})
 print()
 if "etcd" in fill and "configcluster" in fill:
-    print(f'Resident memory after writing {fill_keys} keys (3 nodes together): etcd {fill["etcd"]["rssMiB"]} MiB, ConfigCluster {fill["configcluster"]["rssMiB"]} MiB '
+    print(f'Resident memory after writing {fill_keys} keys (3 nodes together): etcd {fill["etcd"]["rssMiB"]} MiB, ConfigCluster {fill["configcluster"]["rssMiB"]} MiB; '
+          f'per node etcd {fill["etcd"].get("rssPerNodeMiB")} ConfigCluster {fill["configcluster"].get("rssPerNodeMiB")} MiB '
           f'(ratio etcd/ConfigCluster {fill["etcd"]["rssMiB"] / max(fill["configcluster"]["rssMiB"], 0.1):.2f}).')
 for w, e, cc in special:
     if w == "restart":
@@ -126,8 +145,8 @@ for w, e, cc in special:
     else:
         print(f'Leader killed under {cc["clients"]} writers, longest stretch without an acknowledged write: etcd {e["unavailableMs"]} ms, ConfigCluster {cc["unavailableMs"]} ms '
               f'(errors during the run: {e["errors"]}/{cc["errors"]}).')
-print(f"{seconds} s per timed workload, after a shared warm-up (see the script).")
-print("Durability: etcd fsync before acknowledge; ConfigCluster majority in memory-mapped WAL (crash-safe, background fsync).")
+print(f"{seconds} s per timed workload, after a shared warm-up (see the script); values of {value_bytes} bytes.")
+print("Durability: both sync to disk on a majority before acknowledging (etcd WAL fsync; ConfigCluster --durability fsync).")
 def get(w, c=None):
     for (ww, cc), t in by.items():
         if ww == w and (c is None or cc == c) and "etcd" in t and "configcluster" in t: return t

@@ -31,6 +31,25 @@ internal sealed class ConfigClusterTarget(IReadOnlyList<string> endpoints, int c
         }
     }
 
+    public async Task<long> TermAsync(CancellationToken token)
+    {
+        var term = -1L;
+        foreach (var channel in statusChannels)
+        {
+            try
+            {
+                var status = await new Cluster.ClusterClient(channel).StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: token);
+                term = Math.Max(term, status.Term);
+            }
+            catch (RpcException)
+            {
+                // Down or unreachable: the others tell.
+            }
+        }
+
+        return term;
+    }
+
     public async Task<int> LeaderIndexAsync(CancellationToken token)
     {
         for (var i = 0; i < endpoints.Count; i++)

@@ -34,6 +34,25 @@ internal sealed class EtcdTarget(IReadOnlyList<string> endpoints, int connection
         }
     }
 
+    public async Task<long> TermAsync(CancellationToken token)
+    {
+        var term = -1L;
+        foreach (var channel in statusChannels)
+        {
+            try
+            {
+                var status = await new Maintenance.MaintenanceClient(channel).StatusAsync(new StatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: token);
+                term = Math.Max(term, (long)status.RaftTerm);
+            }
+            catch (RpcException)
+            {
+                // Down or unreachable.
+            }
+        }
+
+        return term;
+    }
+
     public async Task<int> LeaderIndexAsync(CancellationToken token)
     {
         for (var i = 0; i < endpoints.Count; i++)

@@ -12,6 +12,9 @@ internal interface ITarget : IDisposable
     /// <summary>Opens a watch on <paramref name="key"/>; <paramref name="onEvent"/> gets each new value.</summary>
     Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token);
 
+    /// <summary>The highest Raft term any endpoint reports (elections between two readings = leader changes), or -1.</summary>
+    Task<long> TermAsync(CancellationToken token);
+
     /// <summary>Index (in endpoint order) of the endpoint whose server currently leads, or -1.</summary>
     Task<int> LeaderIndexAsync(CancellationToken token);
 }

@@ -6,6 +6,9 @@ using ConfigCluster.LoadGen;
 //         [--clients N] [--seconds S] [--connections C] [--keys K] [--token T] [--watchers W] [--puts P]
 //         [--pids PID,PID,...]   server processes in endpoint order: CPU per 1k ops, RSS; leader-kill kills one
 //         [--warmup S]           timed workloads first run S seconds unmeasured (JIT tiering, connections); default 3
+//         [--value-bytes B]      bytes per written value (JSON string, quotes included); default 256
+// cold-get, cold-get-serializable: random reads of the keys `fill --keys K` wrote (pass the same --keys).
+// Every row reports leaderChanges: how far the highest Raft term moved during the measured part.
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
     options[args[i].TrimStart('-')] = args[i + 1];
@@ -20,9 +23,11 @@ using ITarget target = Opt("target", "configcluster") switch
     _ => new ConfigClusterTarget(endpoints, connections, options.GetValueOrDefault("token")),
 };
 var workload = Opt("workload", "put");
+Workloads.ValueBytes = Int("value-bytes", 256);
 var keys = Int("keys", 1000);
 var servers = new ServerProcesses([.. Opt("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(static p => int.Parse(p, CultureInfo.InvariantCulture))]);
 var cpuBefore = servers.CpuSeconds();
+var termBefore = await target.TermAsync(CancellationToken.None);
 Result result;
 if (workload == "watch")
 {
@@ -43,9 +48,11 @@ else
     if (Int("warmup", 3) is > 0 and var warmup)
         await Workloads.RunAsync(target, workload, Int("clients", 16), TimeSpan.FromSeconds(warmup), keys);
     cpuBefore = servers.CpuSeconds();
+    termBefore = await target.TermAsync(CancellationToken.None);
     result = await Workloads.RunAsync(target, workload, Int("clients", 16), TimeSpan.FromSeconds(Int("seconds", 10)), keys);
 }
 
+var termAfter = await target.TermAsync(CancellationToken.None);
 Console.WriteLine(JsonSerializer.Serialize(new
 {
     target = result.Target,
@@ -63,4 +70,7 @@ Console.WriteLine(JsonSerializer.Serialize(new
     // Server-side cost: CPU seconds per 1,000 operations (all server processes) and resident memory after the run.
     cpuPer1k = servers.Pids.Count == 0 || result.Operations == 0 || workload == "leader-kill" ? 0 : Math.Round((servers.CpuSeconds() - cpuBefore) / (result.Operations / 1000.0), 3),
     rssMiB = Math.Round(servers.RssMiB(), 1),
+    // Resident memory of each server process (endpoint order), MiB.
+    rssPerNodeMiB = servers.Pids.Select(pid => Math.Round(servers.RssMiB(pid), 1)).ToArray(),
+    leaderChanges = termBefore < 0 || termAfter < 0 ? -1 : termAfter - termBefore,
 }));

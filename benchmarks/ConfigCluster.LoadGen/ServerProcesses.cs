@@ -18,7 +18,10 @@ internal sealed class ServerProcesses(IReadOnlyList<int> pids)
         : 0);
 
     /// <summary>Resident memory of every process still running, in MiB.</summary>
-    public double RssMiB() => pids.Sum(static pid =>
+    public double RssMiB() => pids.Sum(RssMiB);
+
+    /// <summary>Resident memory of one process, in MiB (0 once it is gone).</summary>
+    public double RssMiB(int pid)
     {
         try
         {
@@ -29,7 +32,7 @@ internal sealed class ServerProcesses(IReadOnlyList<int> pids)
         {
             return 0;
         }
-    });
+    }
 
     /// <summary>kill -9 of the process serving endpoint <paramref name="index"/>.</summary>
     public void Kill(int index)

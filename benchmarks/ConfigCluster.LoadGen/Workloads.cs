@@ -22,11 +22,19 @@ internal static class Workloads
 {
     public static LongHistogram NewHistogram() => new(1, 60_000_000, 3); // microseconds, up to a minute
 
+    /// <summary>Bytes in each written value (<c>--value-bytes</c>, default 256 as in the measurements).</summary>
+    public static int ValueBytes { get; set; } = 256;
+
+    /// <summary>A JSON string value of <see cref="ValueBytes"/> bytes in all (quotes included).</summary>
+    private static string JsonValue(char fill = 'v') => $"\"{new string(fill, Math.Max(1, ValueBytes - 2))}\"";
+
     public static async Task<Result> RunAsync(ITarget target, string workload, int clients, TimeSpan duration, int keys)
     {
         var latency = NewHistogram();
         long operations = 0, errors = 0;
-        var value = new string('v', 64);
+        var value = JsonValue();
+        // cold-*: random keys among the ones `fill` wrote (bench.f*), most of them long out of any cache.
+        var cold = workload.StartsWith("cold-", StringComparison.Ordinal);
         using var stop = new CancellationTokenSource(duration);
         var clock = Stopwatch.StartNew();
         var loops = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
@@ -35,24 +43,24 @@ internal static class Workloads
             var local = NewHistogram();
             while (!stop.IsCancellationRequested)
             {
-                var key = $"bench.k{random.Next(keys)}";
+                var key = cold ? $"bench.f{random.Next(keys)}" : $"bench.k{random.Next(keys)}";
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
                     switch (workload)
                     {
                         case "put":
-                            await target.PutAsync(client, key, $"\"{value}\"", CancellationToken.None);
+                            await target.PutAsync(client, key, value, CancellationToken.None);
                             break;
-                        case "get":
+                        case "get" or "cold-get":
                             await target.GetAsync(client, key, serializable: false, CancellationToken.None);
                             break;
-                        case "get-serializable":
+                        case "get-serializable" or "cold-get-serializable":
                             await target.GetAsync(client, key, serializable: true, CancellationToken.None);
                             break;
                         case "mix":
                             if (random.Next(10) == 0)
-                                await target.PutAsync(client, key, $"\"{value}\"", CancellationToken.None);
+                                await target.PutAsync(client, key, value, CancellationToken.None);
                             else
                                 await target.GetAsync(client, key, serializable: false, CancellationToken.None);
                             break;
@@ -84,7 +92,7 @@ internal static class Workloads
     {
         var latency = NewHistogram();
         long errors = 0;
-        var value = $"\"{new string('v', 64)}\"";
+        var value = JsonValue();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, keys), new ParallelOptions { MaxDegreeOfParallelism = clients }, async (i, token) =>
         {
@@ -112,7 +120,7 @@ internal static class Workloads
         var latency = NewHistogram();
         long errors = 0;
         var completions = new ConcurrentBag<long>();
-        var value = $"\"{new string('v', 64)}\"";
+        var value = JsonValue();
         using var stop = new CancellationTokenSource(duration);
         var clock = Stopwatch.StartNew();
         var loops = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
@@ -159,9 +167,9 @@ internal static class Workloads
     /// <summary>Fills <paramref name="keys"/> keys so reads find values.</summary>
     public static async Task PreloadAsync(ITarget target, int keys)
     {
-        var value = new string('v', 64);
+        var value = JsonValue();
         await Parallel.ForEachAsync(Enumerable.Range(0, keys), new ParallelOptions { MaxDegreeOfParallelism = 32 },
-            async (i, token) => await target.PutAsync(i, $"bench.k{i}", $"\"{value}\"", token));
+            async (i, token) => await target.PutAsync(i, $"bench.k{i}", value, token));
     }
 
     /// <summary>
