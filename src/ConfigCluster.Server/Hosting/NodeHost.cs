@@ -130,6 +130,8 @@ internal static class NodeHost
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<EnvironmentsGrpcService>();
         app.MapGrpcService<AclGrpcService>();
+        // Routing first: the access middleware reads the matched endpoint's declaration.
+        app.UseRouting();
         app.UseWebSockets();
         app.UseMiddleware<AccessMiddleware>();
         app.MapAclEndpoints();
@@ -141,7 +143,12 @@ internal static class NodeHost
         app.MapEnvironmentEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (string.Equals(Environment.GetEnvironmentVariable("CONFIGCLUSTER_METRICS_OPEN"), "true", StringComparison.OrdinalIgnoreCase))
+            metrics.AllowAnonymousAccess();
+        else
+            metrics.RequireAdmin("metrics");
+        GrpcAccessTable.ReportUndeclared(app.Logger);
         return app;
     }
 

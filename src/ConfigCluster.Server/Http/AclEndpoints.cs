@@ -11,19 +11,19 @@ internal static class AclEndpoints
 {
     public static void MapAclEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/acl/tokens", CreateTokenAsync);
+        routes.MapPost("/acl/tokens", CreateTokenAsync).RequireAdmin("token.create");
         routes.MapGet("/acl/tokens", static (ConfigService config) => Results.Ok(new
         {
             tokens = config.Store.Tokens().Select(static t => new { t.Accessor, t.Name, t.Policies, t.ExpiresAt, t.CreatedAt, t.Revoked }),
-        }));
-        routes.MapDelete("/acl/tokens/{accessor}", RevokeAsync);
-        routes.MapPut("/acl/policies/{name}", PutPolicyAsync);
-        routes.MapGet("/audit", ReadAudit);
+        })).RequireAdmin("token.list");
+        routes.MapDelete("/acl/tokens/{accessor}", RevokeAsync).RequireAdmin("token.revoke");
+        routes.MapPut("/acl/policies/{name}", PutPolicyAsync).RequireAdmin("policy.write");
+        routes.MapGet("/audit", ReadAudit).RequireAdmin("audit.read");
         routes.MapGet("/audit/verify", static (AuditLog audit) =>
         {
             var bad = AuditLog.Verify(File.ReadLines(audit.Path));
             return Results.Ok(new { ok = bad == 0, firstBadLine = bad == 0 ? (int?)null : bad, file = audit.Path });
-        });
+        }).RequireAdmin("audit.verify");
     }
 
     private static async Task<IResult> CreateTokenAsync(HttpRequest request, AclService acl, CancellationToken token)

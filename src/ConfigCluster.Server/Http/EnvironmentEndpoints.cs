@@ -2,6 +2,7 @@ using System.Text.Json;
 using ConfigCluster.Core.Keys;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Storage;
+using ConfigCluster.Server.Acl;
 
 namespace ConfigCluster.Server.Http;
 
@@ -13,11 +14,12 @@ internal static class EnvironmentEndpoints
 {
     public static void MapEnvironmentEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapPut("/environments/{env}", SetAsync);
-        routes.MapGet("/environments/{env}", Get);
-        routes.MapGet("/diff", DiffAsync);
-        routes.MapPost("/changesets", ChangeSetAsync);
-        routes.MapPost("/promote", PromoteAsync);
+        routes.MapPut("/environments/{env}", SetAsync).RequireAccess(Capability.Admin, AccessScope.Environment.AnyEnvironment(), "environment.write");
+        routes.MapGet("/environments/{env}", Get).RequireAccess(Capability.List, AccessScope.Environment.EnvironmentFromRoute("env"), "environment.read");
+        // Multi-key routes: the scope-level capability here; the application layer checks each item.
+        routes.MapGet("/diff", DiffAsync).RequireAccess(Capability.List, AccessScope.Environment.EnvironmentFromQuery("to"), "diff");
+        routes.MapPost("/changesets", ChangeSetAsync).RequireAccess(Capability.Write, AccessScope.Anywhere, "changeset");
+        routes.MapPost("/promote", PromoteAsync).RequireAccess(Capability.Write, AccessScope.Environment.EnvironmentFromQuery("to"), "promote");
     }
 
     private static async Task<IResult> SetAsync(string env, HttpRequest request, EnvironmentService environments, CancellationToken token)
