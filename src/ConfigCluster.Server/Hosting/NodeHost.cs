@@ -119,6 +119,9 @@ internal static class NodeHost
         {
             options.MaxReceiveMessageSize = settings.MaxValueBytes + (1 << 20);
             options.Interceptors.Add<GrpcAccessInterceptor>();
+            // No catch-all "unimplemented" endpoints: an unknown method falls through to the access
+            // middleware like any unrouted request (admin only; an admin then gets 404 = Unimplemented).
+            options.IgnoreUnknownServices = true;
         });
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
