@@ -21,7 +21,7 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
     // A matched endpoint that declares nothing (including routing's own 405 endpoint) is refused.
     private static readonly AccessRule Undeclared = new("undeclared route", Capability.None, AccessScope.Cluster);
 
-    // No endpoint matched: only an administrator learns that the route does not exist (404).
+    // No endpoint matched: only an administrator learns that the route does not exist (404 with a message).
     private static readonly AccessRule Unrouted = new("unrouted", Capability.Admin, AccessScope.Cluster);
 
     /// <summary>Checks the request against its endpoint's rule, then runs the route.</summary>
@@ -47,6 +47,12 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
                 _ => StatusCodes.Status503ServiceUnavailable,
             };
             await Results.Json(new { error = message }, statusCode: status).ExecuteAsync(context);
+            return;
+        }
+
+        if (endpoint is null)
+        {
+            await Results.Json(new { error = $"no route matches {context.Request.Method} {context.Request.Path}" }, statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context);
             return;
         }
 

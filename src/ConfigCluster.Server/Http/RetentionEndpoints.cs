@@ -15,7 +15,8 @@ internal static class RetentionEndpoints
     public static void MapRetentionEndpoints(this IEndpointRouteBuilder routes)
     {
         var scope = AccessScope.Environment.NamespaceFromRoute("ns");
-        routes.MapGet("/namespaces/{ns}/retention", static (string ns, HistoryRetention retention) => Describe(ns, retention.Get(ns), retention))
+        routes.MapGet("/namespaces/{ns}/retention", static (string ns, HistoryRetention retention)
+                => Core.Keys.KeyPath.TryValidateScope(ns, "namespace", out var error) ? Describe(ns, retention.Get(ns), retention) : HttpErrors.BadRequest(error))
             .RequireAccess(Capability.Admin, scope, "retention.read");
         routes.MapPut("/namespaces/{ns}/retention", SetAsync).RequireAccess(Capability.Admin, scope, "retention.write");
         routes.MapPost("/namespaces/{ns}/compact", CompactAsync).RequireAccess(Capability.Admin, scope, "compact");
