@@ -36,6 +36,8 @@ public sealed record AccessRequest(string Operation, Capability Capability, stri
 /// </summary>
 public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyEvaluator policies, AuditLog audit, NodeSettings settings, TimeProvider clock, ILogger<AccessGate> logger)
 {
+    private static readonly AccessRequest DigestRequest = new("cluster.digest", Capability.Admin, "*", "*", null);
+
     /// <summary>
     /// Decides and audits one request; the answer comes once the audit record is durable
     /// (or with <see cref="AccessDecision.AuditFailed"/> when it could not be written).
@@ -103,8 +105,6 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
         var full = peerSigned || (bearer is not null && authenticator.Authenticate(bearer).Caller is not null);
         return (full ? StatusDetail.Full : StatusDetail.Basic, AccessDecision.Allowed, "");
     }
-
-    private static readonly AccessRequest DigestRequest = new("cluster.digest", Capability.Admin, "*", "*", null);
 
     /// <summary>Per-item check for filtered results (lists, watches); not audited separately.</summary>
     public bool Allows(CallerIdentity caller, Capability capability, string ns, string env, string key)

@@ -18,7 +18,15 @@ public sealed class ClusterGrpcService(RaftNode node, AccessGate gate, PeerAuthe
         var bearer = TokenAuthenticator.FromAuthorizationHeader(context.RequestHeaders.GetValue("authorization"));
         var (detail, decision, message) = await gate.StatusAccessAsync(bearer, request.IncludeDigest, PeerStatusProof.Verify(peers, context.RequestHeaders, clock), context.CancellationToken);
         if (detail is null)
-            throw new RpcException(new global::Grpc.Core.Status(decision == AccessDecision.Unauthenticated ? StatusCode.Unauthenticated : decision == AccessDecision.Forbidden ? StatusCode.PermissionDenied : StatusCode.Unavailable, message));
+        {
+            var code = decision switch
+            {
+                AccessDecision.Unauthenticated => StatusCode.Unauthenticated,
+                AccessDecision.Forbidden => StatusCode.PermissionDenied,
+                _ => StatusCode.Unavailable,
+            };
+            throw new RpcException(new global::Grpc.Core.Status(code, message));
+        }
 
         var status = await node.GetStatusAsync(context.CancellationToken);
         var response = new StatusResponse
