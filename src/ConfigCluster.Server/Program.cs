@@ -27,7 +27,6 @@ if (settings.SeedFile is { } seedFile)
     }
 }
 
-ConfigCluster.Server.Acl.HttpAccessRules.MetricsOpen = string.Equals(Environment.GetEnvironmentVariable("CONFIGCLUSTER_METRICS_OPEN"), "true", StringComparison.OrdinalIgnoreCase);
 if (settings.Dev)
     Console.WriteLine("configcluster: DEVELOPMENT MODE — one node, no TLS; do not use in production.");
 

@@ -127,6 +127,16 @@ public sealed class KeyPathTests
         Assert.False(string.IsNullOrEmpty(error));
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".db")]
+    [InlineData("db..x")]
+    public void TryValidatePrefix_EmptySegment_Fails(string prefix)
+    {
+        Assert.False(KeyPath.TryValidatePrefix(prefix, out var error));
+        Assert.Contains("empty segment", error);
+    }
+
     [Fact]
     public void TryValidatePrefix_LongerThanMax_Fails()
     {

@@ -77,7 +77,7 @@ public readonly record struct KeyPath
         return error is null;
     }
 
-    /// <summary>Checks a listing prefix: like a key, but may be empty or end with a dot.</summary>
+    /// <summary>Checks a listing prefix: like a key, but may be empty or end with a (single) dot.</summary>
     public static bool TryValidatePrefix(string? prefix, [NotNullWhen(false)] out string? error)
     {
         error = null;
@@ -85,6 +85,8 @@ public readonly record struct KeyPath
             return true;
         if (prefix.Length > MaxKeyLength)
             error = $"prefix is longer than {MaxKeyLength} characters";
+        else if (prefix[0] == '.' || prefix.Contains("..", StringComparison.Ordinal))
+            error = $"prefix '{prefix}' has an empty segment (prefixes look like 'database.' or 'data')";
         else if (!prefix.All(IsKeyChar))
             error = $"prefix '{prefix}' may contain only letters, digits, '_', '-' and '.'";
         return error is null;

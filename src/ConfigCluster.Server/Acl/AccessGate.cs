@@ -9,8 +9,26 @@ public enum AccessDecision
     AuditFailed,
 }
 
-/// <summary>One request's target: the capability it needs and the key it touches (null for scope-wide calls).</summary>
-public sealed record AccessRequest(string Operation, Capability Capability, string Namespace, string Environment, string? Key, long? Version = null);
+/// <summary>How much of the cluster status a caller may see.</summary>
+public enum StatusDetail
+{
+    /// <summary>Node id, role, leader id and term.</summary>
+    Basic,
+
+    /// <summary>Also the log and store indexes and the members.</summary>
+    Full,
+
+    /// <summary>Also the digest of the whole store (expensive; admin only).</summary>
+    Digest,
+}
+
+/// <summary>
+/// One request's target: the capability it needs and the key it touches (null for scope-wide
+/// calls). <paramref name="AnyScope"/>: the capability anywhere is enough (multi-key requests whose
+/// items are checked one by one later). <see cref="Capability.None"/> is never granted: it is
+/// what a route without an access declaration gets.
+/// </summary>
+public sealed record AccessRequest(string Operation, Capability Capability, string Namespace, string Environment, string? Key, long? Version = null, bool AnyScope = false);
 
 /// <summary>
 /// Authenticates, authorizes and audits every request, for the HTTP and gRPC edges alike.
@@ -18,6 +36,8 @@ public sealed record AccessRequest(string Operation, Capability Capability, stri
 /// </summary>
 public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyEvaluator policies, AuditLog audit, NodeSettings settings, TimeProvider clock, ILogger<AccessGate> logger)
 {
+    private static readonly AccessRequest DigestRequest = new("cluster.digest", Capability.Admin, "*", "*", null);
+
     /// <summary>
     /// Decides and audits one request; the answer comes once the audit record is durable
     /// (or with <see cref="AccessDecision.AuditFailed"/> when it could not be written).
@@ -38,9 +58,9 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
                 _ => "the token is not known",
             };
         }
-        else if (request.Key is null
-            ? policies.MayHaveAny(caller, request.Capability, request.Namespace, request.Environment)
-            : policies.IsAllowed(caller, request.Capability, request.Namespace, request.Environment, request.Key))
+        else if (request.Capability != Capability.None && (request.AnyScope ? policies.MayHaveAnywhere(caller, request.Capability)
+            : request.Key is null ? policies.MayHaveAny(caller, request.Capability, request.Namespace, request.Environment)
+            : policies.IsAllowed(caller, request.Capability, request.Namespace, request.Environment, request.Key)))
         {
             decision = AccessDecision.Allowed;
             message = "";
@@ -48,7 +68,9 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
         else
         {
             decision = AccessDecision.Forbidden;
-            message = $"token '{caller.Name}' lacks the '{Capabilities.Name(request.Capability)}' capability" + (request.Key is null ? "" : $" on '{request.Key}'");
+            message = request.Capability == Capability.None
+                ? $"'{request.Operation}' declares no access rule, so it is refused"
+                : $"token '{caller.Name}' lacks the '{Capabilities.Name(request.Capability)}' capability" + (request.Key is null ? "" : $" on '{request.Key}'");
         }
 
         try
@@ -64,6 +86,24 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
 
         Observability.ServerMeters.AccessDecisions.Add(1, new KeyValuePair<string, object?>("decision", decision.ToString().ToLowerInvariant()));
         return (decision, caller, message);
+    }
+
+    /// <summary>
+    /// How much of the cluster status a caller sees: <see cref="StatusDetail.Basic"/> (node, role,
+    /// leader, term) without a working token; <see cref="StatusDetail.Full"/> (indexes, members) with
+    /// any working token or a peer's signed request; <see cref="StatusDetail.Digest"/> only with
+    /// <c>admin</c>. A digest request without it is refused (and audited) rather than downgraded.
+    /// </summary>
+    public async ValueTask<(StatusDetail? Detail, AccessDecision Decision, string Message)> StatusAccessAsync(string? bearer, bool digest, bool peerSigned, CancellationToken token)
+    {
+        if (digest)
+        {
+            var (decision, _, message) = await CheckAsync(bearer, DigestRequest, token);
+            return (decision == AccessDecision.Allowed ? StatusDetail.Digest : null, decision, message);
+        }
+
+        var full = peerSigned || (bearer is not null && authenticator.Authenticate(bearer).Caller is not null);
+        return (full ? StatusDetail.Full : StatusDetail.Basic, AccessDecision.Allowed, "");
     }
 
     /// <summary>Per-item check for filtered results (lists, watches); not audited separately.</summary>

@@ -1,34 +1,58 @@
+using Grpc.AspNetCore.Server;
+
 namespace ConfigCluster.Server.Acl;
 
 /// <summary>
-/// The HTTP side of the gate: every route but the open ones needs a token with the right
-/// capability (401 without or with an unknown token, 403 without the capability), and every
-/// decision is audited before the request is served.
+/// The HTTP side of the gate. Runs after routing and reads the matched endpoint's declaration:
+/// an <see cref="AccessRule"/> is checked (401 without or with an unknown token, 403 without the
+/// capability) and audited before the route runs; <see cref="AllowAnonymousAccess"/> routes are
+/// served as they are; a route with neither is refused. gRPC methods (endpoints carrying
+/// <see cref="GrpcMethodMetadata"/>) are left to <see cref="GrpcAccessInterceptor"/>; whether a
+/// request is gRPC is decided by the endpoint it matched, never by its headers.
 /// </summary>
 public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
 {
+    /// <summary>Where the caller's identity is kept for the route (<see cref="HttpContext.Items"/>).</summary>
     public const string CallerItem = "cc.caller";
+
+    /// <summary>Where the bearer token is kept for routes that re-check it (watches).</summary>
     public const string BearerItem = "cc.bearer";
 
+    // A matched endpoint that declares nothing (including routing's own 405 endpoint) is refused.
+    private static readonly AccessRule Undeclared = new("undeclared route", Capability.None, AccessScope.Cluster);
+
+    // No endpoint matched: only an administrator learns that the route does not exist (404 with a message).
+    private static readonly AccessRule Unrouted = new("unrouted", Capability.Admin, AccessScope.Cluster);
+
+    /// <summary>Checks the request against its endpoint's rule, then runs the route.</summary>
     public async Task InvokeAsync(HttpContext context)
     {
-        if (HttpAccessRules.IsOpen(context.Request.Path) || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+        var endpoint = context.GetEndpoint();
+        var metadata = endpoint?.Metadata;
+        if (metadata?.GetMetadata<GrpcMethodMetadata>() is not null || metadata?.GetMetadata<AllowAnonymousAccess>() is not null)
         {
             await next(context);
             return;
         }
 
+        var rule = endpoint is null ? Unrouted : metadata!.GetMetadata<AccessRule>() ?? Undeclared;
         var bearer = TokenAuthenticator.FromAuthorizationHeader(context.Request.Headers.Authorization);
-        var (decision, caller, message) = await gate.CheckAsync(bearer, HttpAccessRules.Describe(context.Request), context.RequestAborted);
+        var (decision, caller, message) = await gate.CheckAsync(bearer, rule.Describe(context), context.RequestAborted);
         if (decision != AccessDecision.Allowed)
         {
             var status = decision switch
             {
                 AccessDecision.Unauthenticated => StatusCodes.Status401Unauthorized,
                 AccessDecision.Forbidden => StatusCodes.Status403Forbidden,
-                _ => StatusCodes.Status500InternalServerError,
+                _ => StatusCodes.Status503ServiceUnavailable,
             };
             await Results.Json(new { error = message }, statusCode: status).ExecuteAsync(context);
+            return;
+        }
+
+        if (endpoint is null)
+        {
+            await Results.Json(new { error = $"no route matches {context.Request.Method} {context.Request.Path}" }, statusCode: StatusCodes.Status404NotFound).ExecuteAsync(context);
             return;
         }
 

@@ -16,8 +16,10 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
 
     public async Task<Outcome<CreatedToken>> CreateTokenAsync(string name, IReadOnlyList<string> policies, TimeSpan? ttl, CancellationToken token, string? secret = null, bool bootstrap = false)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 128)
-            return new ConfigError(ConfigErrorCode.InvalidArgument, "a token needs a name of 1 to 128 characters (the service identity)");
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 128 || name.Any(char.IsControl))
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "a token needs a name of 1 to 128 printable characters (the service identity)");
+        if (policies.Any(static p => string.IsNullOrWhiteSpace(p) || p.Any(char.IsControl)))
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "policy names must be printable and not empty");
         if (ttl is { } t && t <= TimeSpan.Zero)
             return new ConfigError(ConfigErrorCode.InvalidArgument, "ttl must be positive");
         secret ??= NewToken();
@@ -54,6 +56,8 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
 
     public async Task<ConfigError?> PutPolicyAsync(string name, IEnumerable<PolicyRule> rules, CancellationToken token)
     {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 128 || name.Any(char.IsControl))
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "a policy needs a name of 1 to 128 printable characters");
         foreach (var rule in rules)
         {
             foreach (var capability in rule.Capabilities)

@@ -52,6 +52,20 @@ public sealed class PolicyEvaluator(IVersionedStore store)
         return false;
     }
 
+    /// <summary>True when some rule grants <paramref name="capability"/> in any namespace or environment.</summary>
+    public bool MayHaveAnywhere(CallerIdentity caller, Capability capability)
+    {
+        foreach (var policyName in caller.Policies)
+        {
+            if (policyName == RootPolicy)
+                return true;
+            if (store.FindPolicy(policyName)?.Rules.Any(rule => !rule.Deny && Grants(rule, capability)) == true)
+                return true;
+        }
+
+        return false;
+    }
+
     private static bool Matches(PolicyRule rule, string ns, string env, string key)
         => GlobPattern.IsMatch(rule.Path, key) && GlobPattern.IsMatch(rule.Namespace, ns) && GlobPattern.IsMatch(rule.Environment, env);
 

@@ -1,14 +1,33 @@
 using ConfigCluster.Consensus;
 using ConfigCluster.Contracts.V1;
+using ConfigCluster.Server.Acl;
 using Grpc.Core;
 
 namespace ConfigCluster.Server.Grpc;
 
-/// <summary>The public Cluster service: this node's Raft view.</summary>
-public sealed class ClusterGrpcService(RaftNode node) : Cluster.ClusterBase
+/// <summary>
+/// The public Cluster service: this node's Raft view. Open, but limited: without a working token
+/// only node, role, leader and term; with one also indexes and members; the digest needs
+/// <c>admin</c> (see <see cref="AccessGate.StatusAccessAsync"/>).
+/// </summary>
+public sealed class ClusterGrpcService(RaftNode node, AccessGate gate, PeerAuthenticator peers, TimeProvider clock) : Cluster.ClusterBase
 {
+    /// <inheritdoc />
     public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
+        var bearer = TokenAuthenticator.FromAuthorizationHeader(context.RequestHeaders.GetValue("authorization"));
+        var (detail, decision, message) = await gate.StatusAccessAsync(bearer, request.IncludeDigest, PeerStatusProof.Verify(peers, context.RequestHeaders, clock), context.CancellationToken);
+        if (detail is null)
+        {
+            var code = decision switch
+            {
+                AccessDecision.Unauthenticated => StatusCode.Unauthenticated,
+                AccessDecision.Forbidden => StatusCode.PermissionDenied,
+                _ => StatusCode.Unavailable,
+            };
+            throw new RpcException(new global::Grpc.Core.Status(code, message));
+        }
+
         var status = await node.GetStatusAsync(context.CancellationToken);
         var response = new StatusResponse
         {
@@ -16,14 +35,17 @@ public sealed class ClusterGrpcService(RaftNode node) : Cluster.ClusterBase
             Role = status.Role,
             LeaderId = status.Members.FirstOrDefault(static m => m.IsLeader)?.NodeId ?? "",
             Term = status.Term,
-            CommitIndex = status.CommitIndex,
-            LastLogIndex = status.LastLogIndex,
-            AppliedIndex = status.AppliedIndex,
-            Revision = status.Revision,
-            SnapshotIndex = status.SnapshotIndex,
-            SnapshotsInstalled = status.SnapshotsInstalled,
-            Digest = request.IncludeDigest ? node.Store.ComputeDigest() : "",
         };
+        if (detail == StatusDetail.Basic)
+            return response;
+
+        response.CommitIndex = status.CommitIndex;
+        response.LastLogIndex = status.LastLogIndex;
+        response.AppliedIndex = status.AppliedIndex;
+        response.Revision = status.Revision;
+        response.SnapshotIndex = status.SnapshotIndex;
+        response.SnapshotsInstalled = status.SnapshotsInstalled;
+        response.Digest = detail == StatusDetail.Digest ? node.Store.ComputeDigest() : "";
         response.Members.AddRange(status.Members.Select(ToMember));
         return response;
     }

@@ -119,6 +119,9 @@ internal static class NodeHost
         {
             options.MaxReceiveMessageSize = settings.MaxValueBytes + (1 << 20);
             options.Interceptors.Add<GrpcAccessInterceptor>();
+            // No catch-all "unimplemented" endpoints: an unknown method falls through to the access
+            // middleware like any unrouted request (admin only; an admin then gets 404 = Unimplemented).
+            options.IgnoreUnknownServices = true;
         });
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
@@ -130,6 +133,8 @@ internal static class NodeHost
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<EnvironmentsGrpcService>();
         app.MapGrpcService<AclGrpcService>();
+        // Routing first: the access middleware reads the matched endpoint's declaration.
+        app.UseRouting();
         app.UseWebSockets();
         app.UseMiddleware<AccessMiddleware>();
         app.MapAclEndpoints();
@@ -141,7 +146,12 @@ internal static class NodeHost
         app.MapEnvironmentEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (string.Equals(Environment.GetEnvironmentVariable("CONFIGCLUSTER_METRICS_OPEN"), "true", StringComparison.OrdinalIgnoreCase))
+            metrics.AllowAnonymousAccess();
+        else
+            metrics.RequireAdmin("metrics");
+        GrpcAccessTable.ReportUndeclared(app.Logger);
         return app;
     }
 

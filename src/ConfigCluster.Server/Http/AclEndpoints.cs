@@ -11,19 +11,19 @@ internal static class AclEndpoints
 {
     public static void MapAclEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/acl/tokens", CreateTokenAsync);
+        routes.MapPost("/acl/tokens", CreateTokenAsync).RequireAdmin("token.create");
         routes.MapGet("/acl/tokens", static (ConfigService config) => Results.Ok(new
         {
             tokens = config.Store.Tokens().Select(static t => new { t.Accessor, t.Name, t.Policies, t.ExpiresAt, t.CreatedAt, t.Revoked }),
-        }));
-        routes.MapDelete("/acl/tokens/{accessor}", RevokeAsync);
-        routes.MapPut("/acl/policies/{name}", PutPolicyAsync);
-        routes.MapGet("/audit", ReadAudit);
+        })).RequireAdmin("token.list");
+        routes.MapDelete("/acl/tokens/{accessor}", RevokeAsync).RequireAdmin("token.revoke");
+        routes.MapPut("/acl/policies/{name}", PutPolicyAsync).RequireAdmin("policy.write");
+        routes.MapGet("/audit", ReadAudit).RequireAdmin("audit.read");
         routes.MapGet("/audit/verify", static (AuditLog audit) =>
         {
             var bad = AuditLog.Verify(File.ReadLines(audit.Path));
             return Results.Ok(new { ok = bad == 0, firstBadLine = bad == 0 ? (int?)null : bad, file = audit.Path });
-        });
+        }).RequireAdmin("audit.verify");
     }
 
     private static async Task<IResult> CreateTokenAsync(HttpRequest request, AclService acl, CancellationToken token)
@@ -31,11 +31,18 @@ internal static class AclEndpoints
         using var body = await ReadAsync(request, token);
         if (body?.RootElement is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
             return HttpErrors.BadRequest("body must be {\"name\": \"svc\", \"policies\": [\"p\"], \"ttl\": \"24h\"}");
-        var policies = root.TryGetProperty("policies", out var p) && p.ValueKind == JsonValueKind.Array
-            ? p.EnumerateArray().Where(static e => e.ValueKind == JsonValueKind.String).Select(static e => e.GetString()!).ToList()
-            : [];
+        List<string> policies = [];
+        if (root.TryGetProperty("policies", out var p))
+        {
+            if (!TryStrings(p, out var names))
+                return HttpErrors.BadRequest("\"policies\" must be an array of policy names");
+            policies = names;
+        }
+
         TimeSpan? ttl = null;
-        if (root.TryGetProperty("ttl", out var ttlElement) && ttlElement.ValueKind == JsonValueKind.String)
+        if (root.TryGetProperty("ttl", out var ttlElement) && ttlElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            return HttpErrors.BadRequest("ttl must be a duration like 30m or 24h");
+        if (ttlElement.ValueKind == JsonValueKind.String)
         {
             if (!DurationParser.TryParse(ttlElement.GetString(), out var parsed))
                 return HttpErrors.BadRequest("ttl must be a duration like 30m or 24h");
@@ -62,14 +69,49 @@ internal static class AclEndpoints
         {
             if (element.ValueKind != JsonValueKind.Object)
                 return HttpErrors.BadRequest("each rule must be an object");
-            string Text(string property) => element.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "*";
-            var rule = new PolicyRule { Path = Text("path"), Namespace = Text("namespace"), Environment = Text("environment"), Deny = element.TryGetProperty("deny", out var d) && d.ValueKind == JsonValueKind.True };
-            if (element.TryGetProperty("capabilities", out var caps) && caps.ValueKind == JsonValueKind.Array)
-                rule.Capabilities.AddRange(caps.EnumerateArray().Select(static c => c.GetString() ?? ""));
+            // A field of the wrong type is refused, never read as its default ("*" would widen the rule).
+            if (!TryText(element, "path", out var path) || !TryText(element, "namespace", out var ns) || !TryText(element, "environment", out var env))
+                return HttpErrors.BadRequest("a rule's path, namespace and environment must be strings (patterns like \"auth.*\")");
+            if (element.TryGetProperty("deny", out var d) && d.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                return HttpErrors.BadRequest("a rule's deny must be true or false");
+            var rule = new PolicyRule { Path = path, Namespace = ns, Environment = env, Deny = d.ValueKind == JsonValueKind.True };
+            if (element.TryGetProperty("capabilities", out var caps))
+            {
+                if (!TryStrings(caps, out var names))
+                    return HttpErrors.BadRequest("a rule's capabilities must be an array of names like [\"read\", \"list\"]");
+                rule.Capabilities.AddRange(names);
+            }
+
             rules.Add(rule);
         }
 
         return await acl.PutPolicyAsync(name, rules, token) is { } error ? HttpErrors.ToResult(error) : Results.Ok(new { name, rules = rules.Count });
+    }
+
+    private static bool TryText(JsonElement element, string property, out string value)
+    {
+        value = "*";
+        if (!element.TryGetProperty(property, out var v))
+            return true;
+        if (v.ValueKind != JsonValueKind.String)
+            return false;
+        value = v.GetString()!;
+        return true;
+    }
+
+    private static bool TryStrings(JsonElement element, out List<string> values)
+    {
+        values = [];
+        if (element.ValueKind != JsonValueKind.Array)
+            return false;
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+                return false;
+            values.Add(item.GetString()!);
+        }
+
+        return true;
     }
 
     private static IResult ReadAudit(HttpRequest request, AuditLog audit)

@@ -1,5 +1,6 @@
 using ConfigCluster.Server.Operations;
 using ConfigCluster.Server.Secrets;
+using ConfigCluster.Server.Acl;
 
 namespace ConfigCluster.Server.Http;
 
@@ -13,15 +14,15 @@ internal static class AdminEndpoints
 {
     public static void MapAdminEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/admin/keys", static (KeyRotation rotation) => Report(rotation.Report()));
-        routes.MapPost("/admin/keys/rotate", RotateAsync);
-        routes.MapPost("/admin/keys/rewrap", RewrapAsync);
-        routes.MapGet("/admin/snapshot", SnapshotAsync);
-        routes.MapPost("/cluster/leader/transfer", TransferAsync);
-        routes.MapGet("/cluster/members", async (Membership membership, CancellationToken token) => Members(await membership.ListAsync(token)));
-        routes.MapPost("/cluster/members", AddMemberAsync);
+        routes.MapGet("/admin/keys", static (KeyRotation rotation) => Report(rotation.Report())).RequireAdmin("keys.read");
+        routes.MapPost("/admin/keys/rotate", RotateAsync).RequireAdmin("keys.rotate");
+        routes.MapPost("/admin/keys/rewrap", RewrapAsync).RequireAdmin("keys.rewrap");
+        routes.MapGet("/admin/snapshot", SnapshotAsync).RequireAdmin("snapshot");
+        routes.MapPost("/cluster/leader/transfer", TransferAsync).RequireAdmin("leader.transfer");
+        routes.MapGet("/cluster/members", async (Membership membership, CancellationToken token) => Members(await membership.ListAsync(token))).RequireAdmin("members.list");
+        routes.MapPost("/cluster/members", AddMemberAsync).RequireAdmin("members.add");
         routes.MapDelete("/cluster/members/{nodeId}", async (string nodeId, Membership membership, CancellationToken token)
-            => Answer(await membership.RemoveAsync(nodeId, token)));
+            => Answer(await membership.RemoveAsync(nodeId, token))).RequireAdmin("members.remove");
     }
 
     private static async Task<IResult> AddMemberAsync(HttpRequest request, Membership membership, CancellationToken token)

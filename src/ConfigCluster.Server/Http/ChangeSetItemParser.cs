@@ -16,7 +16,18 @@ internal static class ChangeSetItemParser
         entry = null;
         if (item.ValueKind != JsonValueKind.Object)
             return Fail("each item must be an object", out error);
-        var op = item.TryGetProperty("op", out var opElement) ? opElement.GetString() : "put";
+        string? op = "put";
+        if (item.TryGetProperty("op", out var opElement))
+        {
+            if (opElement.ValueKind != JsonValueKind.String)
+                return Fail("each item's op must be \"put\" or \"delete\"", out error);
+            op = opElement.GetString();
+        }
+
+        if (item.TryGetProperty("key", out var keyProperty) && keyProperty.ValueKind != JsonValueKind.String)
+            return Fail("each item's key must be a string like \"database.host\"", out error);
+        if (item.TryGetProperty("environment", out var envProperty) && envProperty.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            return Fail("an item's environment must be a string", out error);
         var key = item.TryGetProperty("key", out var keyElement) && keyElement.ValueKind == JsonValueKind.String ? keyElement.GetString() : null;
         if (item.TryGetProperty("environment", out var envElement) && envElement.ValueKind == JsonValueKind.String)
             env = envElement.GetString();

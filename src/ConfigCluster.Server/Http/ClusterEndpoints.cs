@@ -1,21 +1,39 @@
 using ConfigCluster.Consensus;
+using ConfigCluster.Server.Acl;
 
 namespace ConfigCluster.Server.Http;
 
-/// <summary><c>/cluster/status</c> and the health probes; these need no token.</summary>
+/// <summary>
+/// <c>/cluster/status</c> and the health probes; these need no token. The status is limited
+/// without a working token (node, role, leader, term); <c>?digest=true</c> needs <c>admin</c>.
+/// </summary>
 internal static class ClusterEndpoints
 {
     public static void MapClusterEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/cluster/status", StatusAsync);
-        routes.MapGet("/health/live", static () => Results.Ok(new { status = "live" }));
-        routes.MapGet("/health/ready", ReadyAsync);
+        routes.MapGet("/cluster/status", StatusAsync).AllowAnonymousAccess();
+        routes.MapGet("/health/live", static () => Results.Ok(new { status = "live" })).AllowAnonymousAccess();
+        routes.MapGet("/health/ready", ReadyAsync).AllowAnonymousAccess();
     }
 
-    private static async Task<IResult> StatusAsync(HttpRequest request, RaftNode node, CancellationToken token)
+    private static async Task<IResult> StatusAsync(HttpRequest request, RaftNode node, AccessGate gate, CancellationToken token)
     {
+        var wantsDigest = string.Equals(request.Query["digest"], "true", StringComparison.OrdinalIgnoreCase);
+        var bearer = TokenAuthenticator.FromAuthorizationHeader(request.Headers.Authorization);
+        var (detail, decision, message) = await gate.StatusAccessAsync(bearer, wantsDigest, peerSigned: false, token);
+        if (detail is null)
+        {
+            var code = decision switch
+            {
+                AccessDecision.Unauthenticated => StatusCodes.Status401Unauthorized,
+                AccessDecision.Forbidden => StatusCodes.Status403Forbidden,
+                _ => StatusCodes.Status503ServiceUnavailable,
+            };
+            return Results.Json(new { error = message }, statusCode: code);
+        }
+
         var status = await node.GetStatusAsync(token);
-        var digest = string.Equals(request.Query["digest"], "true", StringComparison.OrdinalIgnoreCase) ? node.Store.ComputeDigest() : null;
+        var digest = detail == StatusDetail.Digest ? node.Store.ComputeDigest() : null;
         return new JsonResult(StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
@@ -27,6 +45,12 @@ internal static class ClusterEndpoints
             else
                 writer.WriteNull("leaderId");
             writer.WriteNumber("term", status.Term);
+            if (detail == StatusDetail.Basic)
+            {
+                writer.WriteEndObject();
+                return;
+            }
+
             writer.WriteNumber("commitIndex", status.CommitIndex);
             writer.WriteNumber("lastLogIndex", status.LastLogIndex);
             writer.WriteNumber("appliedIndex", status.AppliedIndex);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Watch;
 using ConfigCluster.Storage;
+using ConfigCluster.Server.Acl;
 
 namespace ConfigCluster.Server.Http;
 
@@ -10,12 +11,13 @@ internal static class ConfigEndpoints
 {
     public static void MapConfigEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/config", ListAsync);
-        routes.MapGet("/config/history/{key}", HistoryAsync);
-        routes.MapPost("/config/rollback/{key}", RollbackAsync);
-        routes.MapGet("/config/{key}", GetAsync);
-        routes.MapPut("/config/{key}", PutAsync);
-        routes.MapDelete("/config/{key}", DeleteAsync);
+        routes.MapGet("/config", ListAsync).RequireAccess(Capability.List, AccessScope.Environment, "list");
+        routes.MapGet("/config/history/{key}", HistoryAsync).RequireAccess(Capability.History, AccessScope.FromRoute("key"), "history");
+        routes.MapPost("/config/rollback/{key}", RollbackAsync).RequireAccess(Capability.Rollback, AccessScope.FromRoute("key"), "rollback");
+        // A long-poll (?wait=) answers with the key's value, so it needs read like a plain GET.
+        routes.MapGet("/config/{key}", GetAsync).RequireAccess(Capability.Read, AccessScope.FromRoute("key"), "read");
+        routes.MapPut("/config/{key}", PutAsync).RequireAccess(Capability.Write, AccessScope.FromRoute("key"), "write");
+        routes.MapDelete("/config/{key}", DeleteAsync).RequireAccess(Capability.Delete, AccessScope.FromRoute("key"), "delete");
     }
 
     private static async Task<IResult> GetAsync(string key, HttpRequest request, HttpResponse response, ConfigService config, ChangeFeed feed, CancellationToken token)

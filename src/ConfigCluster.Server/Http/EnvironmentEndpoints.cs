@@ -2,6 +2,7 @@ using System.Text.Json;
 using ConfigCluster.Core.Keys;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Storage;
+using ConfigCluster.Server.Acl;
 
 namespace ConfigCluster.Server.Http;
 
@@ -13,11 +14,12 @@ internal static class EnvironmentEndpoints
 {
     public static void MapEnvironmentEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapPut("/environments/{env}", SetAsync);
-        routes.MapGet("/environments/{env}", Get);
-        routes.MapGet("/diff", DiffAsync);
-        routes.MapPost("/changesets", ChangeSetAsync);
-        routes.MapPost("/promote", PromoteAsync);
+        routes.MapPut("/environments/{env}", SetAsync).RequireAccess(Capability.Admin, AccessScope.Environment.AnyEnvironment(), "environment.write");
+        routes.MapGet("/environments/{env}", Get).RequireAccess(Capability.List, AccessScope.Environment.EnvironmentFromRoute("env"), "environment.read");
+        // Multi-key routes: the scope-level capability here; the application layer checks each item.
+        routes.MapGet("/diff", DiffAsync).RequireAccess(Capability.List, AccessScope.Environment.EnvironmentFromQuery("to"), "diff");
+        routes.MapPost("/changesets", ChangeSetAsync).RequireAccess(Capability.Write, AccessScope.Anywhere, "changeset");
+        routes.MapPost("/promote", PromoteAsync).RequireAccess(Capability.Write, AccessScope.Environment.EnvironmentFromQuery("to"), "promote");
     }
 
     private static async Task<IResult> SetAsync(string env, HttpRequest request, EnvironmentService environments, CancellationToken token)
@@ -109,6 +111,12 @@ internal static class EnvironmentEndpoints
         if (!TryScopes(request, out var ns, out var from, out var to, out var prefix, out var problem))
             return problem;
         var keys = request.Query["keys"].ToString() is { Length: > 0 } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) : null;
+        foreach (var key in keys ?? [])
+        {
+            if (!KeyPath.TryValidateKey(key, out var keyError))
+                return HttpErrors.BadRequest($"keys: {keyError}");
+        }
+
         if (await config.CatchUpAsync(token) is { } barrierError)
             return HttpErrors.ToResult(barrierError);
         var outcome = await environments.PromoteAsync(ns, from, to, prefix, keys, request.Query["message"], token);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ConfigCluster.Server.Hosting;
 using ConfigCluster.Server.Operations;
 using ConfigCluster.Storage;
+using ConfigCluster.Server.Acl;
 
 namespace ConfigCluster.Server.Http;
 
@@ -13,9 +14,12 @@ internal static class RetentionEndpoints
 {
     public static void MapRetentionEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/namespaces/{ns}/retention", static (string ns, HistoryRetention retention) => Describe(ns, retention.Get(ns), retention));
-        routes.MapPut("/namespaces/{ns}/retention", SetAsync);
-        routes.MapPost("/namespaces/{ns}/compact", CompactAsync);
+        var scope = AccessScope.Environment.NamespaceFromRoute("ns");
+        routes.MapGet("/namespaces/{ns}/retention", static (string ns, HistoryRetention retention)
+                => Core.Keys.KeyPath.TryValidateScope(ns, "namespace", out var error) ? Describe(ns, retention.Get(ns), retention) : HttpErrors.BadRequest(error))
+            .RequireAccess(Capability.Admin, scope, "retention.read");
+        routes.MapPut("/namespaces/{ns}/retention", SetAsync).RequireAccess(Capability.Admin, scope, "retention.write");
+        routes.MapPost("/namespaces/{ns}/compact", CompactAsync).RequireAccess(Capability.Admin, scope, "compact");
     }
 
     private static async Task<IResult> SetAsync(string ns, HttpRequest request, HistoryRetention retention, CancellationToken token)

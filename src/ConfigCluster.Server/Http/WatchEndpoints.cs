@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using ConfigCluster.Server.Watch;
 using ConfigCluster.Storage;
+using ConfigCluster.Server.Acl;
 
 namespace ConfigCluster.Server.Http;
 
@@ -16,7 +17,9 @@ internal static class WatchEndpoints
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
-    public static void MapWatchEndpoints(this IEndpointRouteBuilder routes) => routes.Map("/ws/watch", WatchAsync);
+    // One key with ?key=, else the scope (events are then filtered per key by WatchAccess).
+    public static void MapWatchEndpoints(this IEndpointRouteBuilder routes)
+        => routes.Map("/ws/watch", WatchAsync).RequireAccess(Capability.Watch, AccessScope.FromQuery("key"), "watch");
 
     private static async Task WatchAsync(HttpContext context, WatchReader watches, ConfigService config, Acl.AccessGate gate)
     {

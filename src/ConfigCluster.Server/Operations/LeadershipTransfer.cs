@@ -138,7 +138,8 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(TimeSpan.FromSeconds(1));
-            var status = await channels.StatusOf(member.GrpcUrl ?? "").StatusAsync(new Contracts.V1.StatusRequest(), cancellationToken: timeout.Token);
+            // Indexes are not in the anonymous status: the call carries a short-lived peer proof.
+            var status = await channels.StatusOf(member.GrpcUrl ?? "").StatusAsync(new Contracts.V1.StatusRequest(), Acl.PeerStatusProof.Create(peers, TimeProvider.System), cancellationToken: timeout.Token);
             return (status.CommitIndex, status.LastLogIndex);
         }
         catch (Exception e) when (e is RpcException or UriFormatException or InvalidOperationException || (e is OperationCanceledException && !token.IsCancellationRequested))

@@ -1,0 +1,30 @@
+namespace ConfigCluster.Server.Acl;
+
+/// <summary>Declares a route's access rule where the route is mapped.</summary>
+public static class AccessEndpointExtensions
+{
+    /// <summary>The route needs <paramref name="capability"/> on <paramref name="scope"/>; audited as <paramref name="operation"/>.</summary>
+    public static TBuilder RequireAccess<TBuilder>(this TBuilder builder, Capability capability, AccessScope scope, string operation)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        var rule = new AccessRule(operation, capability, scope);
+        builder.Add(endpoint => endpoint.Metadata.Add(rule));
+        return builder;
+    }
+
+    /// <summary>
+    /// The route needs <c>admin</c> for the whole cluster; audited under its method and pattern
+    /// (e.g. <c>POST /acl/tokens</c>).
+    /// </summary>
+    public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder, string operation)
+        where TBuilder : IEndpointConventionBuilder
+        => builder.RequireAccess(Capability.Admin, AccessScope.Cluster, operation);
+
+    /// <summary>The route needs no token. Keep this list short: it is named in the route-matrix test.</summary>
+    public static TBuilder AllowAnonymousAccess<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.Add(static endpoint => endpoint.Metadata.Add(Acl.AllowAnonymousAccess.Instance));
+        return builder;
+    }
+}

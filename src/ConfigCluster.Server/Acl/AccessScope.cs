@@ -1,0 +1,79 @@
+using ConfigCluster.Core.Keys;
+
+namespace ConfigCluster.Server.Acl;
+
+/// <summary>
+/// Where a route's namespace, environment and key are found: the <c>ns</c> and <c>env</c> query
+/// parameters by default (both default to <c>default</c>), a route value or another query
+/// parameter when declared, or the whole cluster (<c>*</c>) for administration.
+/// </summary>
+public sealed class AccessScope
+{
+    private enum From
+    {
+        None,
+        Query,
+        Route,
+        Fixed,
+    }
+
+    private readonly (From Source, string Name) ns;
+    private readonly (From Source, string Name) env;
+    private readonly (From Source, string Name) key;
+    private readonly bool anywhere;
+
+    private AccessScope((From, string) ns, (From, string) env, (From, string) key, bool anywhere = false)
+    {
+        this.ns = ns;
+        this.env = env;
+        this.key = key;
+        this.anywhere = anywhere;
+    }
+
+    /// <summary>Scope-wide: <c>ns</c> and <c>env</c> from the query, no key (the caller needs the capability somewhere in that scope).</summary>
+    public static AccessScope Environment { get; } = new((From.Query, "ns"), (From.Query, "env"), (From.None, ""));
+
+    /// <summary>Cluster-wide: namespace and environment <c>*</c>; only a rule for every namespace and environment grants it.</summary>
+    public static AccessScope Cluster { get; } = new((From.Fixed, "*"), (From.Fixed, "*"), (From.None, ""));
+
+    /// <summary>
+    /// Anywhere: the caller needs the capability in at least one scope. For multi-key requests
+    /// (change-sets) whose items carry their own scopes and are checked one by one later.
+    /// </summary>
+    public static AccessScope Anywhere { get; } = new((From.Fixed, "*"), (From.Fixed, "*"), (From.None, ""), anywhere: true);
+
+    /// <summary>One key, taken from the route value <paramref name="name"/>; <c>ns</c> and <c>env</c> from the query.</summary>
+    public static AccessScope FromRoute(string name) => new((From.Query, "ns"), (From.Query, "env"), (From.Route, name));
+
+    /// <summary>One key when the query parameter <paramref name="name"/> is given, else scope-wide.</summary>
+    public static AccessScope FromQuery(string name) => new((From.Query, "ns"), (From.Query, "env"), (From.Query, name));
+
+    /// <summary>The same scope with the environment read from the query parameter <paramref name="name"/>.</summary>
+    public AccessScope EnvironmentFromQuery(string name) => new(ns, (From.Query, name), key, anywhere);
+
+    /// <summary>The same scope with the environment read from the route value <paramref name="name"/>.</summary>
+    public AccessScope EnvironmentFromRoute(string name) => new(ns, (From.Route, name), key, anywhere);
+
+    /// <summary>The same scope with the namespace from the route value <paramref name="name"/> and any environment (<c>*</c>).</summary>
+    public AccessScope NamespaceFromRoute(string name) => new((From.Route, name), (From.Fixed, "*"), key, anywhere);
+
+    /// <summary>The same scope for any environment of the namespace (<c>*</c>).</summary>
+    public AccessScope AnyEnvironment() => new(ns, (From.Fixed, "*"), key, anywhere);
+
+    internal AccessRequest Describe(string operation, Capability capability, HttpContext context)
+    {
+        var request = context.Request;
+        var keyText = Read(key, context);
+        long? version = request.Query.TryGetValue("version", out var versionText) && long.TryParse(versionText, out var parsed) ? parsed : null;
+        return new AccessRequest(operation, capability, Read(ns, context) ?? KeyPath.DefaultScope, Read(env, context) ?? KeyPath.DefaultScope,
+            string.IsNullOrEmpty(keyText) ? null : keyText, version, anywhere);
+    }
+
+    private static string? Read((From Source, string Name) part, HttpContext context) => part.Source switch
+    {
+        From.Query => context.Request.Query.TryGetValue(part.Name, out var value) && value.Count > 0 && !string.IsNullOrEmpty(value[0]) ? value[0] : null,
+        From.Route => context.Request.RouteValues.TryGetValue(part.Name, out var value) ? value as string : null,
+        From.Fixed => part.Name,
+        _ => null,
+    };
+}
