@@ -101,6 +101,10 @@ public sealed partial class FasterVersionedStore
     }
 
     /// <inheritdoc/>
+    public Task<string> ComputeDigestAsync(CancellationToken token)
+        => Task.Factory.StartNew(ComputeDigest, token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <inheritdoc/>
     public string ComputeDigest()
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -112,4 +112,10 @@ public interface IVersionedStore : IDisposable
     /// disk when evicted) synchronously: a tool's call, not a request path's.
     /// </summary>
     string ComputeDigest();
+
+    /// <summary>
+    /// <see cref="ComputeDigest"/> for request paths: it runs on a dedicated thread, so its disk
+    /// reads (every version of every key) never hold a thread-pool thread.
+    /// </summary>
+    Task<string> ComputeDigestAsync(CancellationToken token);
 }

@@ -33,7 +33,7 @@ internal sealed class StoreWriterThread : IDisposable
         {
             queue.Add(item);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
             return Task.FromException<T>(new ObjectDisposedException("the store is closed", e));
         }
