@@ -81,7 +81,7 @@ public sealed partial class StoreStateMachine : IStateMachine
             if (entry.IsSnapshot)
                 await InstallSnapshotAsync(entry, token).ConfigureAwait(false);
             else
-                ApplyCommand(entry);
+                await ApplyCommandAsync(entry, token).ConfigureAwait(false);
 
             if (checkpointCommandId is { } requestId)
             {
@@ -108,7 +108,7 @@ public sealed partial class StoreStateMachine : IStateMachine
         return Math.Max(store.AppliedIndex, entry.Index);
     }
 
-    private void ApplyCommand(LogEntry entry)
+    private async ValueTask ApplyCommandAsync(LogEntry entry, CancellationToken token)
     {
         if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
         {
@@ -129,7 +129,7 @@ public sealed partial class StoreStateMachine : IStateMachine
             return;
         }
 
-        var result = store.Apply(command, entry.Index, entry.Term);
+        var result = await store.ApplyAsync(command, entry.Index, entry.Term, token).ConfigureAwait(false);
         if (command.OpCase == Command.OpOneofCase.Checkpoint)
             checkpointCommandId = command.RequestId;
         if (entry.Context is ProposalContext context)

@@ -12,69 +12,31 @@ public sealed partial class FasterVersionedStore
 {
     private long tokenCount;
 
+    // Tokens and policies are answered from memory (HotMetadata): every request authenticates
+    // and authorizes with them, and a FASTER read of an evicted record would wait on disk.
+
     /// <inheritdoc/>
     public StoredToken? FindToken(ReadOnlySpan<byte> tokenHash)
     {
-        swapGate.EnterReadLock();
-        try
-        {
-            if (instance.Read(RecordKeys.Token(tokenHash)) is not { } bytes)
-                return null;
-            var record = TokenRecord.Parser.ParseFrom(bytes);
-            // The lookup was by hash; compare in constant time anyway before trusting it.
-            return CryptographicOperations.FixedTimeEquals(record.TokenHash.Span, tokenHash) ? ToToken(record) : null;
-        }
-        finally
-        {
-            swapGate.ExitReadLock();
-        }
+        if (Volatile.Read(ref current).Metadata.FindToken(tokenHash) is not { } entry)
+            return null;
+        // The lookup was by hash; compare in constant time anyway before trusting it.
+        return CryptographicOperations.FixedTimeEquals(entry.Token.TokenHash.Span, tokenHash) ? entry.Token : null;
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<StoredToken> Tokens()
-    {
-        swapGate.EnterReadLock();
-        try
-        {
-            var tokens = new List<StoredToken>();
-            for (var i = 1L; i <= Volatile.Read(ref tokenCount); i++)
-            {
-                if (instance.Read(RecordKeys.TokenBySequence(i)) is { } hash && instance.Read(RecordKeys.Token(hash)) is { } bytes)
-                    tokens.Add(ToToken(TokenRecord.Parser.ParseFrom(bytes)));
-            }
-
-            return tokens;
-        }
-        finally
-        {
-            swapGate.ExitReadLock();
-        }
-    }
+    public IReadOnlyList<StoredToken> Tokens() => Volatile.Read(ref current).Metadata.Tokens(Volatile.Read(ref tokenCount));
 
     /// <inheritdoc/>
-    public PutPolicyOp? FindPolicy(string name)
-    {
-        swapGate.EnterReadLock();
-        try
-        {
-            return instance.Read(RecordKeys.Policy(name)) is { } bytes && PolicyRecord.Parser.ParseFrom(bytes) is { PutPolicy.IsEmpty: false } record
-                ? PutPolicyOp.Parser.ParseFrom(record.PutPolicy)
-                : null;
-        }
-        finally
-        {
-            swapGate.ExitReadLock();
-        }
-    }
+    public PutPolicyOp? FindPolicy(string name) => Volatile.Read(ref current).Metadata.FindPolicy(name);
 
-    private static StoredToken ToToken(TokenRecord record) => new(
-        record.Accessor,
-        record.Name,
-        [.. record.Policies],
-        record.ExpiresUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.ExpiresUnixMs) : null,
-        DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedUnixMs),
-        record.Revoked,
-        record.TokenHash.Memory);
+    // Writes a metadata record and folds it into the in-memory projection, so memory and FASTER
+    // hold the same state a reload would rebuild.
+    private void UpsertMetadata(byte[] key, byte[] value)
+    {
+        WriterInstance.Upsert(key, value);
+        current.Metadata.Observe(key, value);
+    }
 
     private CommandResult ApplyCreateToken(Command command, CreateTokenOp create)
     {
@@ -82,11 +44,11 @@ public sealed partial class FasterVersionedStore
             return Invalid("token record is malformed");
         if (create.Bootstrap && tokenCount > 0)
             return new CommandResult { Code = ResultCode.ResultOk, Revision = revision, Message = "already bootstrapped" };
-        if (instance.ReadForWrite(RecordKeys.Accessor(create.Accessor)) is not null)
+        if (current.Metadata.HashOfAccessor(create.Accessor) is not null)
             return Invalid($"accessor {create.Accessor} exists");
 
         var sequence = tokenCount + 1;
-        instance.Upsert(RecordKeys.Token(create.TokenHash.Span), new TokenRecord
+        UpsertMetadata(RecordKeys.Token(create.TokenHash.Span), new TokenRecord
         {
             TokenHash = create.TokenHash,
             Accessor = create.Accessor,
@@ -95,19 +57,19 @@ public sealed partial class FasterVersionedStore
             ExpiresUnixMs = create.ExpiresUnixMs,
             CreatedUnixMs = command.TimestampUnixMs,
         }.ToByteArray());
-        instance.Upsert(RecordKeys.Accessor(create.Accessor), create.TokenHash.ToByteArray());
-        instance.Upsert(RecordKeys.TokenBySequence(sequence), create.TokenHash.ToByteArray());
+        UpsertMetadata(RecordKeys.Accessor(create.Accessor), create.TokenHash.ToByteArray());
+        UpsertMetadata(RecordKeys.TokenBySequence(sequence), create.TokenHash.ToByteArray());
         Volatile.Write(ref tokenCount, sequence);
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision, Version = sequence };
     }
 
     private CommandResult ApplyRevokeToken(RevokeTokenOp revoke)
     {
-        if (instance.ReadForWrite(RecordKeys.Accessor(revoke.Accessor)) is not { } hash || instance.ReadForWrite(RecordKeys.Token(hash)) is not { } bytes)
+        if (current.Metadata.HashOfAccessor(revoke.Accessor) is not { } hash || current.Metadata.FindToken(hash) is not { } entry)
             return NotFound($"no token with accessor {revoke.Accessor}");
-        var record = TokenRecord.Parser.ParseFrom(bytes);
+        var record = entry.Record.Clone();
         record.Revoked = true;
-        instance.Upsert(RecordKeys.Token(hash), record.ToByteArray());
+        UpsertMetadata(RecordKeys.Token(hash), record.ToByteArray());
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
     }
 
@@ -115,15 +77,15 @@ public sealed partial class FasterVersionedStore
     {
         if (put.Name.Length is 0 or > 128)
             return Invalid("policy name must be 1 to 128 characters");
-        instance.Upsert(RecordKeys.Policy(put.Name), new PolicyRecord { Name = put.Name, PutPolicy = put.ToByteString() }.ToByteArray());
+        UpsertMetadata(RecordKeys.Policy(put.Name), new PolicyRecord { Name = put.Name, PutPolicy = put.ToByteString() }.ToByteArray());
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
     }
 
     private CommandResult ApplyDeletePolicy(DeletePolicyOp delete)
     {
-        if (instance.ReadForWrite(RecordKeys.Policy(delete.Name)) is null)
+        if (!current.Metadata.HasPolicyRecord(delete.Name))
             return NotFound($"no policy {delete.Name}");
-        instance.Upsert(RecordKeys.Policy(delete.Name), new PolicyRecord { Name = delete.Name }.ToByteArray());
+        UpsertMetadata(RecordKeys.Policy(delete.Name), new PolicyRecord { Name = delete.Name }.ToByteArray());
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
     }
 }

@@ -23,7 +23,7 @@ public sealed partial class FasterVersionedStore
         // A client that retries a write after an ambiguous failure reuses its request id: the
         // retry gets the first attempt's result and changes nothing.
         var requestKey = command.RequestId.Length is > 0 and <= MaxRequestIdLength ? RecordKeys.Request(command.RequestId) : null;
-        var result = requestKey is not null && instance.ReadForWrite(requestKey) is { } remembered
+        var result = requestKey is not null && WriterInstance.ReadForWrite(requestKey) is { } remembered
             ? Remembered(remembered)
             : command.OpCase switch
             {
@@ -44,10 +44,18 @@ public sealed partial class FasterVersionedStore
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)
-            instance.Upsert(requestKey, result.ToByteArray());
+            WriterInstance.Upsert(requestKey, result.ToByteArray());
         Volatile.Write(ref appliedTerm, raftTerm);
         Volatile.Write(ref appliedIndex, raftIndex);
         return result;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<CommandResult> ApplyAsync(Command command, long raftIndex, long raftTerm, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        token.ThrowIfCancellationRequested();
+        return new(writer.RunAsync(() => Apply(command, raftIndex, raftTerm)));
     }
 
     /// <inheritdoc/>
@@ -128,14 +136,14 @@ public sealed partial class FasterVersionedStore
                 CreateRevision = head is null or { Deleted: true } ? newRevision : head.CreateRevision,
                 FirstVersion = head?.FirstVersion ?? 0,
             };
-            instance.Upsert(RecordKeys.Version(plan.Path, plan.NewVersion), record.ToByteArray());
-            instance.Upsert(RecordKeys.Head(plan.Path), newHead.ToByteArray());
+            WriterInstance.Upsert(RecordKeys.Version(plan.Path, plan.NewVersion), record.ToByteArray());
+            WriterInstance.Upsert(RecordKeys.Head(plan.Path), newHead.ToByteArray());
             if (head is null)
-                index.Add(RecordKeys.Composite(plan.Path));
+                current.Index.Add(RecordKeys.Composite(plan.Path));
             changes.Changes.Add(new ChangeRecord { Namespace = plan.Path.Namespace, Environment = plan.Path.Environment, Key = plan.Path.Key, Version = plan.NewVersion });
         }
 
-        instance.Upsert(RecordKeys.Change(newRevision), changes.ToByteArray());
+        WriterInstance.Upsert(RecordKeys.Change(newRevision), changes.ToByteArray());
         Volatile.Write(ref revision, newRevision);
         return newRevision;
     }

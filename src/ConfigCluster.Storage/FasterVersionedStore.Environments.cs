@@ -11,51 +11,21 @@ public sealed partial class FasterVersionedStore
     public const int MaxInheritanceDepth = 16;
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> InheritanceChain(string ns, string env)
-    {
-        swapGate.EnterReadLock();
-        try
-        {
-            return ChainCore(ns, env, forWrite: false);
-        }
-        finally
-        {
-            swapGate.ExitReadLock();
-        }
-    }
+    public IReadOnlyList<string> InheritanceChain(string ns, string env) => Chain(Volatile.Read(ref current).Metadata, ns, env);
 
     /// <inheritdoc/>
-    public string? ParentOf(string ns, string env)
-    {
-        swapGate.EnterReadLock();
-        try
-        {
-            return ParentCore(ns, env, forWrite: false);
-        }
-        finally
-        {
-            swapGate.ExitReadLock();
-        }
-    }
+    public string? ParentOf(string ns, string env) => Parent(Volatile.Read(ref current).Metadata, ns, env);
 
     // Every environment inherits "default" unless configured otherwise; "default" inherits nothing.
-    private string? ParentCore(string ns, string env, bool forWrite)
-    {
-        var key = RecordKeys.Environment(ns, env);
-        var bytes = forWrite ? instance.ReadForWrite(key) : instance.Read(key);
-        if (bytes is not null)
-        {
-            var record = EnvironmentRecord.Parser.ParseFrom(bytes);
-            return record.Inherits.Length == 0 ? null : record.Inherits;
-        }
+    private static string? Parent(HotMetadata metadata, string ns, string env)
+        => metadata.ConfiguredParent(ns, env) is { } configured
+            ? (configured.Length == 0 ? null : configured)
+            : (env == KeyPath.DefaultScope ? null : KeyPath.DefaultScope);
 
-        return env == KeyPath.DefaultScope ? null : KeyPath.DefaultScope;
-    }
-
-    private List<string> ChainCore(string ns, string env, bool forWrite)
+    private static List<string> Chain(HotMetadata metadata, string ns, string env)
     {
         var chain = new List<string> { env };
-        for (var parent = ParentCore(ns, env, forWrite); parent is not null && chain.Count <= MaxInheritanceDepth; parent = ParentCore(ns, parent, forWrite))
+        for (var parent = Parent(metadata, ns, env); parent is not null && chain.Count <= MaxInheritanceDepth; parent = Parent(metadata, ns, parent))
         {
             if (chain.Contains(parent))
                 break; // cannot happen: cycles are refused at apply
@@ -74,14 +44,14 @@ public sealed partial class FasterVersionedStore
             return Invalid($"environment '{op.Environment}' cannot inherit from itself");
         if (op.Inherits.Length > 0)
         {
-            var ancestors = ChainCore(op.Namespace, op.Inherits, forWrite: true);
+            var ancestors = Chain(current.Metadata, op.Namespace, op.Inherits);
             if (ancestors.Contains(op.Environment))
                 return Invalid($"'{op.Environment}' inheriting '{op.Inherits}' would make a cycle: {op.Environment} -> {string.Join(" -> ", ancestors.TakeWhile(e => e != op.Environment))} -> {op.Environment}");
             if (ancestors.Count + 1 > MaxInheritanceDepth)
                 return Invalid($"inheritance chains are limited to {MaxInheritanceDepth} environments");
         }
 
-        instance.Upsert(RecordKeys.Environment(op.Namespace, op.Environment), new EnvironmentRecord { Inherits = op.Inherits, Explicit = true }.ToByteArray());
+        UpsertMetadata(RecordKeys.Environment(op.Namespace, op.Environment), new EnvironmentRecord { Inherits = op.Inherits, Explicit = true }.ToByteArray());
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
     }
 }

@@ -14,35 +14,14 @@ public sealed partial class FasterVersionedStore
     private long dataKeyCount;
 
     /// <inheritdoc/>
-    public IReadOnlyList<WrappedDataKey> DataKeys()
-    {
-        swapGate.EnterReadLock();
-        try
-        {
-            var keys = new List<WrappedDataKey>();
-            for (var sequence = 1L; sequence <= Volatile.Read(ref dataKeyCount); sequence++)
-            {
-                if (instance.Read(RecordKeys.DataKey(sequence)) is { } bytes)
-                {
-                    var record = DataKeyRecord.Parser.ParseFrom(bytes);
-                    keys.Add(new WrappedDataKey(record.Sequence, record.KeyId.Memory, record.WrappedKey.Memory, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAtUnixMs)));
-                }
-            }
-
-            return keys;
-        }
-        finally
-        {
-            swapGate.ExitReadLock();
-        }
-    }
+    public IReadOnlyList<WrappedDataKey> DataKeys() => Volatile.Read(ref current).Metadata.DataKeys;
 
     private CommandResult ApplyAddDataKey(Command command, AddDataKeyOp add)
     {
         if (add.KeyId.Length != SecretEnvelope.KeyIdSize || add.WrappedKey.IsEmpty)
             return Invalid("data key record is malformed");
         var sequence = dataKeyCount + 1;
-        instance.Upsert(RecordKeys.DataKey(sequence), new DataKeyRecord
+        UpsertMetadata(RecordKeys.DataKey(sequence), new DataKeyRecord
         {
             Sequence = sequence,
             KeyId = add.KeyId,
@@ -64,7 +43,7 @@ public sealed partial class FasterVersionedStore
             if (record.Value.Length == 0 || !SecretEnvelope.KeyIdOf(record.Value.Span).SequenceEqual(item.OldKeyId.Span))
                 continue;
             record.Value = item.Value;
-            instance.Upsert(RecordKeys.Version(path, item.Version), record.ToByteArray());
+            WriterInstance.Upsert(RecordKeys.Version(path, item.Version), record.ToByteArray());
             rewritten++;
         }
 
@@ -75,7 +54,7 @@ public sealed partial class FasterVersionedStore
     public IReadOnlyList<KeyPath> AllKeys()
     {
         var keys = new List<KeyPath>();
-        foreach (var composite in index.Snapshot())
+        foreach (var composite in Volatile.Read(ref current).Index.Snapshot())
         {
             var parts = composite.Split('\0');
             if (KeyPath.TryCreate(parts[0], parts[1], parts[2], out var path, out _))

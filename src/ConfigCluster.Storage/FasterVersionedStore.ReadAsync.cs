@@ -1,25 +1,91 @@
 using ConfigCluster.Core.Keys;
+using ConfigCluster.Storage.Faster;
+using ConfigCluster.Storage.Records;
 
 namespace ConfigCluster.Storage;
 
 public sealed partial class FasterVersionedStore
 {
-    // The request-path reads. For now they complete synchronously over the blocking reads;
-    // the storage work of issue 13 replaces them with FASTER's asynchronous reads.
+    // The request-path reads. A record evicted from FASTER's memory is read with its asynchronous
+    // I/O, so a cold read parks the request instead of a thread-pool thread. Each holds a
+    // reference to the current generation across its awaits, so a snapshot install that swaps
+    // the FASTER instance meanwhile waits for it to finish before disposing the old one.
 
     /// <inheritdoc/>
-    public ValueTask<StoredVersion?> GetAsync(KeyPath path, long version, CancellationToken token)
-        => ValueTask.FromResult(Get(path, version));
+    public async ValueTask<StoredVersion?> GetAsync(KeyPath path, long version, CancellationToken token)
+    {
+        using var lease = AcquireView();
+        return await GetCoreAsync(lease.View.Instance, path, version, token).ConfigureAwait(false);
+    }
 
     /// <inheritdoc/>
-    public ValueTask<IReadOnlyList<StoredVersion>> GetChangesAsync(long atRevision, CancellationToken token)
-        => ValueTask.FromResult(GetChanges(atRevision));
+    public async ValueTask<IReadOnlyList<StoredVersion>> GetChangesAsync(long atRevision, CancellationToken token)
+    {
+        if (atRevision < 1)
+            return [];
+        using var lease = AcquireView();
+        var instance = lease.View.Instance;
+        if (await instance.ReadAsync(RecordKeys.Change(atRevision), token).ConfigureAwait(false) is not { } bytes)
+            return [];
+        var changes = new List<StoredVersion>(1);
+        foreach (var change in ChangeList.Parser.ParseFrom(bytes).Changes)
+        {
+            if (KeyPath.TryCreate(change.Namespace, change.Environment, change.Key, out var path, out _)
+                && await GetCoreAsync(instance, path, change.Version, token).ConfigureAwait(false) is { } version)
+                changes.Add(version);
+        }
+
+        return changes;
+    }
 
     /// <inheritdoc/>
-    public ValueTask<IReadOnlyList<StoredVersion>> HistoryAsync(KeyPath path, CancellationToken token)
-        => ValueTask.FromResult(History(path));
+    public async ValueTask<IReadOnlyList<StoredVersion>> HistoryAsync(KeyPath path, CancellationToken token)
+    {
+        using var lease = AcquireView();
+        var instance = lease.View.Instance;
+        if (ParseHead(await instance.ReadAsync(RecordKeys.Head(path), token).ConfigureAwait(false)) is not { } head)
+            return [];
+        var versions = new List<StoredVersion>((int)Math.Min(head.LatestVersion, 1024));
+        for (var v = Math.Max(1, head.FirstVersion); v <= head.LatestVersion; v++)
+        {
+            if (ParseVersion(await instance.ReadAsync(RecordKeys.Version(path, v), token).ConfigureAwait(false)) is { } record)
+                versions.Add(ToStored(path, record));
+        }
+
+        return versions;
+    }
 
     /// <inheritdoc/>
-    public ValueTask<ListPage> ListAsync(string ns, string env, string prefix, string? after, int limit, bool includeDeleted, CancellationToken token)
-        => ValueTask.FromResult(List(ns, env, prefix, after, limit, includeDeleted));
+    public async ValueTask<ListPage> ListAsync(string ns, string env, string prefix, string? after, int limit, bool includeDeleted, CancellationToken token)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        using var lease = AcquireView();
+        var cursor = new ListCursor(lease.View.Index, ns, env, prefix, after, limit);
+        while (cursor.NextBatch() is { } batch)
+        {
+            foreach (var (key, path) in batch)
+            {
+                if (cursor.Full)
+                    break;
+                cursor.Visited(key);
+                if (path is { } p && await GetCoreAsync(lease.View.Instance, p, 0, token).ConfigureAwait(false) is { } latest && (includeDeleted || !latest.IsDeletion))
+                    cursor.Items.Add(latest);
+            }
+        }
+
+        return cursor.Page();
+    }
+
+    private static async ValueTask<StoredVersion?> GetCoreAsync(FasterInstance instance, KeyPath path, long version, CancellationToken token)
+    {
+        if (version <= 0)
+        {
+            if (ParseHead(await instance.ReadAsync(RecordKeys.Head(path), token).ConfigureAwait(false)) is not { } head)
+                return null;
+            version = head.LatestVersion;
+        }
+
+        var record = ParseVersion(await instance.ReadAsync(RecordKeys.Version(path, version), token).ConfigureAwait(false));
+        return record is null ? null : ToStored(path, record);
+    }
 }

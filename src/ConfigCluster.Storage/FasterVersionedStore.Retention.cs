@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ConfigCluster.Core.Commands;
 using ConfigCluster.Core.Keys;
 using ConfigCluster.Storage.Records;
@@ -14,26 +13,13 @@ public sealed partial class FasterVersionedStore
     /// <summary>Versions one compaction entry removes at most, unless it asks for fewer.</summary>
     public const int DefaultCompactionBatch = 10_000;
 
-    private readonly ConcurrentDictionary<string, RetentionPolicy> retention = new(StringComparer.Ordinal);
     private long compactedRevision;
 
     /// <inheritdoc/>
-    public RetentionPolicy? GetRetention(string ns) => retention.GetValueOrDefault(ns);
+    public RetentionPolicy? GetRetention(string ns) => Volatile.Read(ref current).Metadata.Retention.GetValueOrDefault(ns);
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, RetentionPolicy> Retention() => new Dictionary<string, RetentionPolicy>(retention, StringComparer.Ordinal);
-
-    private void LoadRetention(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
-    {
-        if (key.Length < 2 || key[0] != RecordKeys.RetentionTag)
-            return;
-        var record = RetentionRecord.Parser.ParseFrom(value);
-        var ns = System.Text.Encoding.UTF8.GetString(key[1..]);
-        if (record.MaxVersions == 0 && record.MaxAgeMs == 0)
-            retention.TryRemove(ns, out _);
-        else
-            retention[ns] = new RetentionPolicy(record.MaxVersions, TimeSpan.FromMilliseconds(record.MaxAgeMs));
-    }
+    public IReadOnlyDictionary<string, RetentionPolicy> Retention() => new Dictionary<string, RetentionPolicy>(Volatile.Read(ref current).Metadata.Retention, StringComparer.Ordinal);
 
     private CommandResult ApplySetRetention(SetRetentionOp op)
     {
@@ -43,10 +29,7 @@ public sealed partial class FasterVersionedStore
             return Invalid(error);
         if (op.MaxVersions < 0 || op.MaxAgeMs < 0)
             return Invalid("retention limits must not be negative (0 = no limit)");
-        var key = RecordKeys.Retention(op.Namespace);
-        var record = new RetentionRecord { MaxVersions = op.MaxVersions, MaxAgeMs = op.MaxAgeMs }.ToByteArray();
-        instance.Upsert(key, record);
-        LoadRetention(key, record);
+        UpsertMetadata(RecordKeys.Retention(op.Namespace), new RetentionRecord { MaxVersions = op.MaxVersions, MaxAgeMs = op.MaxAgeMs }.ToByteArray());
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
     }
 
@@ -65,7 +48,7 @@ public sealed partial class FasterVersionedStore
         var cutoff = policy.MaxAge > TimeSpan.Zero ? command.TimestampUnixMs - (long)policy.MaxAge.TotalMilliseconds : long.MinValue;
         long removed = 0, highest = compactedRevision;
         var prefix = op.Namespace + "\0";
-        foreach (var composite in index.Range(prefix, prefix + char.MaxValue, int.MaxValue))
+        foreach (var composite in current.Index.Range(prefix, prefix + char.MaxValue, int.MaxValue))
         {
             var parts = composite.Split('\0');
             if (!KeyPath.TryCreate(parts[0], parts[1], parts[2], out var path, out _) || ReadHead(path, forWrite: true) is not { } head)
@@ -80,7 +63,7 @@ public sealed partial class FasterVersionedStore
                     break; // versions only get younger from here
                 if (record is not null)
                 {
-                    instance.Upsert(RecordKeys.Version(path, v), []);
+                    WriterInstance.Upsert(RecordKeys.Version(path, v), []);
                     highest = Math.Max(highest, record.Revision);
                     removed++;
                 }
@@ -91,7 +74,7 @@ public sealed partial class FasterVersionedStore
             if (next != first)
             {
                 head.FirstVersion = next;
-                instance.Upsert(RecordKeys.Head(path), head.ToByteArray());
+                WriterInstance.Upsert(RecordKeys.Head(path), head.ToByteArray());
             }
 
             if (removed >= budget)

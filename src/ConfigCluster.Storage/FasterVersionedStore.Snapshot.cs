@@ -12,20 +12,13 @@ public sealed partial class FasterVersionedStore
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(destination);
-        swapGate.EnterReadLock();
-        try
-        {
-            if (checkpoint.Generation != generation)
-                throw new InvalidOperationException("the checkpoint belongs to a store state that was replaced by a snapshot install");
+        using var lease = AcquireView();
+        if (checkpoint.Generation != lease.View.Generation)
+            throw new InvalidOperationException("the checkpoint belongs to a store state that was replaced by a snapshot install");
 
-            // Records below the checkpoint's tail are immutable after a fold-over checkpoint, so
-            // scanning them while apply continues yields exactly the checkpointed state.
-            SnapshotFormat.Write(destination, checkpoint.Index, checkpoint.Term, sink => instance.Scan(checkpoint.TailAddress, sink));
-        }
-        finally
-        {
-            swapGate.ExitReadLock();
-        }
+        // Records below the checkpoint's tail are immutable after a fold-over checkpoint, so
+        // scanning them while apply continues yields exactly the checkpointed state.
+        SnapshotFormat.Write(destination, checkpoint.Index, checkpoint.Term, sink => lease.View.Instance.Scan(checkpoint.TailAddress, sink));
     }
 
     /// <inheritdoc/>
@@ -57,11 +50,39 @@ public sealed partial class FasterVersionedStore
         var (snapshotIndex, fileTerm) = SnapshotFormat.Verify(snapshotFile);
         var snapshotTerm = keepTerm ? fileTerm : 0;
 
-        var nextGeneration = generation + 1;
-        var directory = InstanceDirectory(nextGeneration);
+        // Loading the records and rebuilding the in-memory parts read and write FASTER
+        // synchronously (a large snapshot spills to disk): the writer thread does it.
+        var old = current;
+        var fresh = await writer.RunAsync(() => LoadSnapshot(snapshotFile, old.Generation + 1, snapshotIndex, snapshotTerm)).ConfigureAwait(false);
+        try
+        {
+            await fresh.Instance.CheckpointAsync(Cookie(snapshotIndex, snapshotTerm), token).ConfigureAwait(false);
+            await writer.RunAsync(() =>
+            {
+                LoadFromInstance(fresh);
+                WriteCurrentGeneration(fresh.Generation);
+                Volatile.Write(ref current, fresh);
+                return true;
+            }).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (!ReferenceEquals(Volatile.Read(ref current), fresh))
+                await fresh.RetireAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        // Readers of the old generation finish first; then its directory can go.
+        await old.RetireAsync().ConfigureAwait(false);
+        RemoveOtherGenerations();
+        return new StoreCheckpoint(snapshotIndex, snapshotTerm, fresh.Instance.TailAddress, fresh.Generation);
+    }
+
+    private StoreView LoadSnapshot(string snapshotFile, long generation, long snapshotIndex, long snapshotTerm)
+    {
+        var directory = InstanceDirectory(generation);
         if (Directory.Exists(directory))
             Directory.Delete(directory, recursive: true);
-
         var fresh = FasterInstance.Open(options, directory);
         try
         {
@@ -70,61 +91,40 @@ public sealed partial class FasterVersionedStore
             meta.AppliedIndex = snapshotIndex;
             meta.AppliedTerm = snapshotTerm;
             fresh.Upsert(RecordKeys.Meta, Google.Protobuf.MessageExtensions.ToByteArray(meta));
-            await fresh.CheckpointAsync(Cookie(snapshotIndex, snapshotTerm), token).ConfigureAwait(false);
+            return new StoreView(fresh, generation);
         }
         catch
         {
             fresh.Dispose();
             throw;
         }
-
-        FasterInstance old;
-        swapGate.EnterWriteLock();
-        try
-        {
-            old = instance;
-            instance = fresh;
-            generation = nextGeneration;
-            WriteCurrentGeneration(nextGeneration);
-            LoadFromInstance();
-        }
-        finally
-        {
-            swapGate.ExitWriteLock();
-        }
-
-        old.Dispose();
-        RemoveOtherGenerations();
-        return new StoreCheckpoint(snapshotIndex, snapshotTerm, instance.TailAddress, generation);
     }
+
+    /// <inheritdoc/>
+    public Task<string> ComputeDigestAsync(CancellationToken token)
+        => Task.Factory.StartNew(ComputeDigest, token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <inheritdoc/>
     public string ComputeDigest()
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        swapGate.EnterReadLock();
-        try
+        using var lease = AcquireView();
+        var instance = lease.View.Instance;
+        foreach (var composite in lease.View.Index.Snapshot())
         {
-            foreach (var composite in index.Snapshot())
+            var parts = composite.Split('\0');
+            if (!Core.Keys.KeyPath.TryCreate(parts[0], parts[1], parts[2], out var path, out _))
+                continue;
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(composite));
+            if (instance.Read(RecordKeys.Head(path)) is not { } head)
+                continue;
+            hash.AppendData(head);
+            var latest = KeyHead.Parser.ParseFrom(head).LatestVersion;
+            for (var v = 1L; v <= latest; v++)
             {
-                var parts = composite.Split('\0');
-                if (!Core.Keys.KeyPath.TryCreate(parts[0], parts[1], parts[2], out var path, out _))
-                    continue;
-                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(composite));
-                if (instance.Read(RecordKeys.Head(path)) is not { } head)
-                    continue;
-                hash.AppendData(head);
-                var latest = KeyHead.Parser.ParseFrom(head).LatestVersion;
-                for (var v = 1L; v <= latest; v++)
-                {
-                    if (instance.Read(RecordKeys.Version(path, v)) is { } version)
-                        hash.AppendData(version);
-                }
+                if (instance.Read(RecordKeys.Version(path, v)) is { } version)
+                    hash.AppendData(version);
             }
-        }
-        finally
-        {
-            swapGate.ExitReadLock();
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -17,23 +17,23 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     private const string InstanceDirectoryPrefix = "faster-";
 
     private readonly StoreOptions options;
-    private readonly KeyIndex index = new();
-    // Readers hold it shared; swapping the FASTER instance (snapshot install, dispose) holds it exclusively.
-    private readonly ReaderWriterLockSlim swapGate = new();
-    private FasterInstance instance;
-    private long generation;
+    private readonly StoreWriterThread writer;
+    // The current generation; readers take a reference (AcquireView), the writer uses it directly.
+    private StoreView current;
     private long revision;
     private long appliedIndex;
     private long appliedTerm;
+    private int disposed;
 
     private FasterVersionedStore(StoreOptions options)
     {
         this.options = options;
         Directory.CreateDirectory(options.Directory);
-        generation = FindCurrentGeneration(options.Directory);
-        instance = FasterInstance.Open(options, InstanceDirectory(generation));
+        var generation = FindCurrentGeneration(options.Directory);
+        current = new StoreView(FasterInstance.Open(options, InstanceDirectory(generation)), generation);
         RemoveOtherGenerations();
-        LoadFromInstance();
+        LoadFromInstance(current);
+        writer = new StoreWriterThread("store-writer");
     }
 
     /// <summary>Opens the store in <see cref="StoreOptions.Directory"/>, recovering the latest checkpoint.</summary>
@@ -41,13 +41,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Directory);
-        if (options.MaxStoredValueBytes <= 0 || options.PageSizeBytes < (long)options.MaxStoredValueBytes + StoreOptions.RecordOverheadBytes)
-        {
-            throw new ArgumentException(
-                $"StoreOptions: a page of {options.PageSizeBytes} bytes cannot hold a value of up to {options.MaxStoredValueBytes} bytes; "
-                + $"the page must be at least {StoreOptions.RecordOverheadBytes} bytes larger than the value limit", nameof(options));
-        }
-
+        StoreSizing.For(options); // validates the memory budget with a clear message before anything is opened
         return new FasterVersionedStore(options);
     }
 
@@ -64,10 +58,25 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     public StoreCheckpoint? RecoveredCheckpoint { get; private set; }
 
     /// <summary>Size of the FASTER log in bytes (its tail address): every record version written, superseded ones included.</summary>
-    public long LogBytes => instance.TailAddress;
+    public long LogBytes => Volatile.Read(ref current).Instance.TailAddress;
 
     /// <summary>Number of keys (live or deleted) the store holds.</summary>
-    public int KeyCount => index.Count;
+    public int KeyCount => Volatile.Read(ref current).Index.Count;
+
+    // The instance the single writer uses. Only the writer swaps generations, so it needs no reference.
+    private FasterInstance WriterInstance => current.Instance;
+
+    // A reader's reference to the current generation, safe to hold across awaits.
+    private ViewLease AcquireView()
+    {
+        while (true)
+        {
+            var view = Volatile.Read(ref current);
+            if (view.TryAcquire())
+                return new ViewLease(view);
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        }
+    }
 
     private string InstanceDirectory(long gen) => Path.Combine(options.Directory, InstanceDirectoryPrefix + gen.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
@@ -94,7 +103,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
 
     private void RemoveOtherGenerations()
     {
-        var keep = Path.GetFileName(InstanceDirectory(generation));
+        var keep = Path.GetFileName(InstanceDirectory(current.Generation));
         foreach (var dir in Directory.EnumerateDirectories(options.Directory, InstanceDirectoryPrefix + "*"))
         {
             if (!string.Equals(Path.GetFileName(dir), keep, StringComparison.Ordinal))
@@ -102,17 +111,17 @@ public sealed partial class FasterVersionedStore : IVersionedStore
         }
     }
 
-    // Rebuilds the in-memory parts (key index, counters) from the open FASTER instance.
-    private void LoadFromInstance()
+    // Builds the in-memory parts of a generation (key index, hot metadata) from one scan of its
+    // log, then the counters from its meta record. Runs before the view is published.
+    private void LoadFromInstance(StoreView view)
     {
-        index.Clear();
-        retention.Clear();
+        var instance = view.Instance;
         instance.Scan(instance.TailAddress, (key, value) =>
         {
             if (RecordKeys.TryParseHead(key, out var composite))
-                index.Add(composite);
+                view.Index.Add(composite);
             else
-                LoadRetention(key, value);
+                view.Metadata.Observe(key, value);
         });
 
         var meta = instance.ReadForWrite(RecordKeys.Meta) is { } bytes ? StoreMeta.Parser.ParseFrom(bytes) : new StoreMeta();
@@ -128,7 +137,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
             var cookieIndex = BinaryPrimitives.ReadInt64LittleEndian(cookie);
             var cookieTerm = BinaryPrimitives.ReadInt64LittleEndian(cookie.AsSpan(8));
             appliedIndex = Math.Max(appliedIndex, cookieIndex);
-            RecoveredCheckpoint = new StoreCheckpoint(cookieIndex, cookieTerm, instance.TailAddress, generation);
+            RecoveredCheckpoint = new StoreCheckpoint(cookieIndex, cookieTerm, instance.TailAddress, view.Generation);
         }
     }
 
@@ -144,25 +153,25 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     public async ValueTask<StoreCheckpoint> CheckpointAsync(CancellationToken token)
     {
         var (raftIndex, raftTerm) = (appliedIndex, appliedTerm);
-        WriteMeta();
-        var tail = await instance.CheckpointAsync(Cookie(raftIndex, raftTerm), token).ConfigureAwait(false);
-        return new StoreCheckpoint(raftIndex, raftTerm, tail, generation);
+        await writer.RunAsync(WriteMeta).ConfigureAwait(false);
+        var view = current;
+        var tail = await view.Instance.CheckpointAsync(Cookie(raftIndex, raftTerm), token).ConfigureAwait(false);
+        return new StoreCheckpoint(raftIndex, raftTerm, tail, view.Generation);
     }
 
-    private void WriteMeta()
-        => instance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount, TokenCount = tokenCount, CompactedRevision = compactedRevision }.ToByteArray());
+    private bool WriteMeta()
+    {
+        WriterInstance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount, TokenCount = tokenCount, CompactedRevision = compactedRevision }.ToByteArray());
+        return true;
+    }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        swapGate.EnterWriteLock();
-        try
-        {
-            instance.Dispose();
-        }
-        finally
-        {
-            swapGate.ExitWriteLock();
-        }
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+            return;
+        writer.Dispose();
+        // Readers still holding the view finish first; the last one disposes the instance.
+        _ = current.RetireAsync();
     }
 }

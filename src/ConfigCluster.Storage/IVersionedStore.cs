@@ -25,6 +25,13 @@ public interface IVersionedStore : IDisposable
     /// </summary>
     CommandResult Apply(Command command, long index, long term);
 
+    /// <summary>
+    /// <see cref="Apply"/> for the Raft applier: the command runs on the store's writer thread,
+    /// so a FASTER wait (a head evicted to disk, a page flush before an append) never holds a
+    /// thread-pool thread. Calls must not overlap (one writer).
+    /// </summary>
+    ValueTask<CommandResult> ApplyAsync(Command command, long index, long term, CancellationToken token);
+
     /// <summary>Records that a Raft entry without a command (no-op, configuration) was applied.</summary>
     void Skip(long index, long term);
 
@@ -100,6 +107,15 @@ public interface IVersionedStore : IDisposable
     /// <exception cref="InvalidDataException">The snapshot is damaged or of an unknown format.</exception>
     ValueTask<StoreCheckpoint> InstallSnapshotAsync(string snapshotFile, CancellationToken token);
 
-    /// <summary>SHA-256 (hex) over every key's head and versions, in key order.</summary>
+    /// <summary>
+    /// SHA-256 (hex) over every key's head and versions, in key order. Reads every record (from
+    /// disk when evicted) synchronously: a tool's call, not a request path's.
+    /// </summary>
     string ComputeDigest();
+
+    /// <summary>
+    /// <see cref="ComputeDigest"/> for request paths: it runs on a dedicated thread, so its disk
+    /// reads (every version of every key) never hold a thread-pool thread.
+    /// </summary>
+    Task<string> ComputeDigestAsync(CancellationToken token);
 }

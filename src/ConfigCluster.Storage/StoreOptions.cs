@@ -1,22 +1,29 @@
 namespace ConfigCluster.Storage;
 
-/// <summary>Settings of the FASTER-backed store. Defaults suit a config store of up to ~1M versions.</summary>
+/// <summary>Settings of the FASTER-backed store.</summary>
 public sealed class StoreOptions
 {
     /// <summary>Directory holding the FASTER log and checkpoints. Required.</summary>
     public string Directory { get; set; } = "";
 
-    /// <summary>Size of the FASTER hash index in bytes (power of two). Default 8 MiB.</summary>
-    public long IndexSizeBytes { get; set; } = 1L << 23;
-
-    /// <summary>Memory for the in-memory part of the FASTER log in bytes. Default 64 MiB.</summary>
-    public long LogMemoryBytes { get; set; } = 1L << 26;
+    /// <summary>
+    /// Size of the FASTER hash index in bytes (power of two); 0 (the default) sizes it to the
+    /// memory budget: an eighth of <see cref="LogMemoryBytes"/>, between 1 MiB and 256 MiB.
+    /// </summary>
+    public long IndexSizeBytes { get; set; }
 
     /// <summary>
-    /// FASTER log page size in bytes. Default 8 MiB. One record must fit on a page, so this must
-    /// exceed <see cref="MaxStoredValueBytes"/> by <see cref="RecordOverheadBytes"/>.
+    /// The memory budget of FASTER's in-memory log in bytes (rounded down to a power of two);
+    /// records beyond it live on disk and are read from there. At least two pages (16 MiB with
+    /// the default value limit). Default: <see cref="DefaultLogMemoryBytes"/>.
     /// </summary>
-    public long PageSizeBytes { get; set; } = 8L << 20;
+    public long LogMemoryBytes { get; set; } = DefaultLogMemoryBytes();
+
+    /// <summary>
+    /// FASTER log page size in bytes; 0 (the default) takes the smallest power of two that holds
+    /// <see cref="MaxStoredValueBytes"/> plus <see cref="RecordOverheadBytes"/> (8 MiB).
+    /// </summary>
+    public long PageSizeBytes { get; set; }
 
     /// <summary>
     /// Largest value a version may hold as stored (a secret's envelope included). Default 4 MiB
@@ -30,4 +37,17 @@ public sealed class StoreOptions
 
     /// <summary>FASTER log file segment size in bytes. Default 256 MiB.</summary>
     public long SegmentSizeBytes { get; set; } = 1L << 28;
+
+    /// <summary>
+    /// The budget sized for the machine: 1/16 of the memory available to the process (the
+    /// container limit when there is one), between 64 MiB and 1 GiB. A config store's working
+    /// set is small (hot metadata lives outside FASTER; recent versions are what clients read),
+    /// so a sixteenth leaves the rest to the runtime, the Raft log and other processes, and the
+    /// 64 MiB floor keeps a few pages of recent writes in memory even on a tiny box.
+    /// </summary>
+    public static long DefaultLogMemoryBytes()
+    {
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return Math.Clamp(available / 16, 64L << 20, 1L << 30);
+    }
 }

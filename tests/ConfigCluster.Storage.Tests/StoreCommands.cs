@@ -34,6 +34,9 @@ internal sealed class StoreCommands(IVersionedStore store)
 
     public CommandResult Apply(Command command) => store.Apply(command, ++LastIndex, Term);
 
+    /// <summary>Applies through the store's writer thread, as the Raft applier does.</summary>
+    public ValueTask<CommandResult> ApplyAsync(Command command, CancellationToken token) => store.ApplyAsync(command, ++LastIndex, Term, token);
+
     public CommandResult Put(string key, string json, long? expected = null, string env = KeyPath.DefaultScope, string ns = KeyPath.DefaultScope, string author = DefaultAuthor)
     {
         var put = new PutOp { Key = Path(key, env, ns).ToStoreKey(), Value = ByteString.CopyFromUtf8(json) };

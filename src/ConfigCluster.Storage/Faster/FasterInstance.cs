@@ -9,7 +9,7 @@ using Session = ClientSession<SpanByte, SpanByte, SpanByte, SpanByteAndMemory, E
 /// One open FASTER key/value store over byte keys and values: one session for the single
 /// writer (apply), a pool of sessions for concurrent readers, checkpoints and log scans.
 /// </summary>
-internal sealed class FasterInstance : IDisposable
+internal sealed partial class FasterInstance : IDisposable
 {
     private readonly FasterKV<SpanByte, SpanByte> store;
     private readonly FasterKVSettings<SpanByte, SpanByte> settings;
@@ -19,14 +19,15 @@ internal sealed class FasterInstance : IDisposable
 
     private FasterInstance(StoreOptions options, string directory)
     {
+        var sizing = StoreSizing.For(options);
         System.IO.Directory.CreateDirectory(directory);
         settings = new FasterKVSettings<SpanByte, SpanByte>
         {
             LogDevice = Devices.CreateLogDevice(Path.Combine(directory, "hlog"), preallocateFile: false),
             CheckpointDir = Path.Combine(directory, "checkpoints"),
-            IndexSize = options.IndexSizeBytes,
-            MemorySize = options.LogMemoryBytes,
-            PageSize = options.PageSizeBytes,
+            IndexSize = sizing.IndexBytes,
+            MemorySize = sizing.MemoryBytes,
+            PageSize = sizing.PageBytes,
             SegmentSize = options.SegmentSizeBytes,
             TryRecoverLatest = true,
             RemoveOutdatedCheckpoints = true,

@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Text;
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Storage.Records;
+
+namespace ConfigCluster.Storage;
+
+/// <summary>
+/// The metadata every request consults (tokens, policies, the keyring, environments, retention),
+/// kept in memory so authentication and authorization never wait on FASTER, whose records may
+/// have been evicted to disk. It is a projection of the metadata records: built by observing
+/// every record of a log scan in log order (later records supersede earlier ones), then kept
+/// current by observing each metadata record the apply path writes. One writer, any readers.
+/// </summary>
+internal sealed class HotMetadata
+{
+    private readonly ConcurrentDictionary<TokenHashKey, (TokenRecord Record, StoredToken Token)> tokens = new();
+    private readonly ConcurrentDictionary<string, byte[]> accessors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, byte[]> tokenSequence = new();
+    private readonly ConcurrentDictionary<string, PutPolicyOp?> policies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> environments = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RetentionPolicy> retention = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<long, WrappedDataKey> dataKeyMap = [];
+    private WrappedDataKey[] dataKeys = [];
+
+    /// <summary>The keyring, oldest first (copy-on-write: readers never see a half-updated list).</summary>
+    public IReadOnlyList<WrappedDataKey> DataKeys => Volatile.Read(ref dataKeys);
+
+    /// <summary>Every namespace with a retention.</summary>
+    public ConcurrentDictionary<string, RetentionPolicy> Retention => retention;
+
+    /// <summary>Folds one record into the projection; records that are not metadata are ignored.</summary>
+    public void Observe(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (key.Length == 0)
+            return;
+        switch (key[0])
+        {
+            case RecordKeys.TokenTag when key.Length == 1 + TokenHashKey.Size:
+                var record = TokenRecord.Parser.ParseFrom(value);
+                tokens[TokenHashKey.From(key[1..])] = (record, ToToken(record));
+                break;
+            case RecordKeys.AccessorTag:
+                accessors[Encoding.UTF8.GetString(key[1..])] = value.ToArray();
+                break;
+            case RecordKeys.TokenSequenceTag when key.Length == 9:
+                tokenSequence[System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(key[1..])] = value.ToArray();
+                break;
+            case RecordKeys.PolicyTag:
+                var policy = PolicyRecord.Parser.ParseFrom(value);
+                policies[Encoding.UTF8.GetString(key[1..])] = policy.PutPolicy.IsEmpty ? null : PutPolicyOp.Parser.ParseFrom(policy.PutPolicy);
+                break;
+            case RecordKeys.DataKeyTag:
+                ObserveDataKey(DataKeyRecord.Parser.ParseFrom(value));
+                break;
+            case RecordKeys.EnvironmentTag:
+                environments[Encoding.UTF8.GetString(key[1..])] = EnvironmentRecord.Parser.ParseFrom(value).Inherits;
+                break;
+            case RecordKeys.RetentionTag when key.Length >= 2:
+                ObserveRetention(Encoding.UTF8.GetString(key[1..]), RetentionRecord.Parser.ParseFrom(value));
+                break;
+        }
+    }
+
+    /// <summary>The token whose secret hashes to <paramref name="hash"/>, with its record, or null.</summary>
+    public (TokenRecord Record, StoredToken Token)? FindToken(ReadOnlySpan<byte> hash)
+        => hash.Length == TokenHashKey.Size && tokens.TryGetValue(TokenHashKey.From(hash), out var entry) ? entry : null;
+
+    /// <summary>The token hash an accessor names, or null.</summary>
+    public byte[]? HashOfAccessor(string accessor) => accessors.GetValueOrDefault(accessor);
+
+    /// <summary>Tokens in creation order, up to <paramref name="count"/>.</summary>
+    public List<StoredToken> Tokens(long count)
+    {
+        var list = new List<StoredToken>();
+        for (var i = 1L; i <= count; i++)
+        {
+            if (tokenSequence.TryGetValue(i, out var hash) && FindToken(hash) is { } entry)
+                list.Add(entry.Token);
+        }
+
+        return list;
+    }
+
+    /// <summary>Whether a policy record exists (a deleted policy's record still does).</summary>
+    public bool HasPolicyRecord(string name) => policies.ContainsKey(name);
+
+    /// <summary>A live policy by name, or null.</summary>
+    public PutPolicyOp? FindPolicy(string name) => policies.GetValueOrDefault(name);
+
+    /// <summary>The configured parent of an environment: null when none is configured, "" when it inherits nothing.</summary>
+    public string? ConfiguredParent(string ns, string env) => environments.GetValueOrDefault($"{ns}\0{env}");
+
+    private void ObserveDataKey(DataKeyRecord record)
+    {
+        dataKeyMap[record.Sequence] = new WrappedDataKey(record.Sequence, record.KeyId.Memory, record.WrappedKey.Memory, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAtUnixMs));
+        Volatile.Write(ref dataKeys, [.. dataKeyMap.Values]);
+    }
+
+    private void ObserveRetention(string ns, RetentionRecord record)
+    {
+        if (record.MaxVersions == 0 && record.MaxAgeMs == 0)
+            retention.TryRemove(ns, out _);
+        else
+            retention[ns] = new RetentionPolicy(record.MaxVersions, TimeSpan.FromMilliseconds(record.MaxAgeMs));
+    }
+
+    private static StoredToken ToToken(TokenRecord record) => new(
+        record.Accessor,
+        record.Name,
+        [.. record.Policies],
+        record.ExpiresUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.ExpiresUnixMs) : null,
+        DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedUnixMs),
+        record.Revoked,
+        record.TokenHash.Memory);
+
+    /// <summary>A SHA-256 token hash as a dictionary key (no allocation per lookup).</summary>
+    private readonly record struct TokenHashKey(ulong A, ulong B, ulong C, ulong D)
+    {
+        public const int Size = 32;
+
+        public static TokenHashKey From(ReadOnlySpan<byte> hash)
+        {
+            var words = MemoryMarshal.Cast<byte, ulong>(hash[..Size]);
+            return new TokenHashKey(words[0], words[1], words[2], words[3]);
+        }
+    }
+}
