@@ -5,14 +5,14 @@ namespace ConfigCluster.Server.Acl;
 /// capability (401 without or with an unknown token, 403 without the capability), and every
 /// decision is audited before the request is served.
 /// </summary>
-public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
+public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate, NodeSettings settings)
 {
     public const string CallerItem = "cc.caller";
     public const string BearerItem = "cc.bearer";
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (HttpAccessRules.IsOpen(context.Request.Path) || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
+        if (HttpAccessRules.IsOpen(context.Request.Path, settings.MetricsOpen) || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true)
         {
             await next(context);
             return;

@@ -24,8 +24,17 @@ public sealed class GrpcAccessInterceptor(AccessGate gate) : Interceptor
         await continuation(request, responseStream, context);
     }
 
+    // Bidirectional streams (server reflection): no request is read before the check, so the
+    // method's rule by name applies, admin unless the method is open.
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        if (await AuthorizeAsync(null, context) is { } caller)
+            CallerIdentity.Current = caller;
+        await continuation(requestStream, responseStream, context);
+    }
+
     // Null for open methods; throws for refused calls.
-    private async ValueTask<CallerIdentity?> AuthorizeAsync(object request, ServerCallContext context)
+    private async ValueTask<CallerIdentity?> AuthorizeAsync(object? request, ServerCallContext context)
     {
         var method = context.Method;
         if (method.StartsWith("/configcluster.v1.Cluster/", StringComparison.Ordinal) || method.StartsWith("/configcluster.internal.v1.Peer/", StringComparison.Ordinal)
@@ -44,7 +53,7 @@ public sealed class GrpcAccessInterceptor(AccessGate gate) : Interceptor
         };
     }
 
-    private static AccessRequest Describe(string method, object request)
+    private static AccessRequest Describe(string method, object? request)
     {
         static string S(string? value) => string.IsNullOrEmpty(value) ? "default" : value;
         var name = method[(method.LastIndexOf('/') + 1)..];

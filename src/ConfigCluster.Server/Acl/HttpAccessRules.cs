@@ -6,12 +6,11 @@ namespace ConfigCluster.Server.Acl;
 public static class HttpAccessRules
 {
     /// <summary>Routes that need no token.</summary>
-    public static bool IsOpen(PathString path)
+    /// <param name="path">The request path.</param>
+    /// <param name="metricsOpen">Whether <c>/metrics</c> is served without a token (<c>--metrics-open</c>); otherwise it needs <c>admin</c>.</param>
+    public static bool IsOpen(PathString path, bool metricsOpen)
         => path.StartsWithSegments("/health") || path.Equals("/cluster/status") || path.StartsWithSegments("/configcluster.internal.v1.Peer")
-           || (path.Equals("/metrics") && MetricsOpen);
-
-    /// <summary>Whether <c>/metrics</c> is served without a token (<c>CONFIGCLUSTER_METRICS_OPEN=true</c>); otherwise it needs <c>admin</c>.</summary>
-    public static bool MetricsOpen { get; set; }
+           || (path.Equals("/metrics") && metricsOpen);
 
     public static AccessRequest Describe(HttpRequest request)
     {

@@ -24,7 +24,7 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
 
     public async Task<Outcome<IReadOnlyList<MemberStatus>>> AddAsync(string raft, CancellationToken token)
     {
-        if (!NodeSettingsParser.TryParseEndPoint(raft, out var endPoint))
+        if (!EndPointText.TryParse(raft, out var endPoint))
             return new ConfigError(ConfigErrorCode.InvalidArgument, $"raft: '{raft}' is not HOST:PORT");
         var outcome = await OnLeaderAsync(add: true, endPoint, token);
         if (outcome.Error is { } error)
@@ -44,7 +44,7 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
                 return new ConfigError(ConfigErrorCode.FailedPrecondition, $"'{nodeId}' leads and could not hand over: {transferError}");
         }
 
-        if (!NodeSettingsParser.TryParseEndPoint(member.Raft, out var endPoint))
+        if (!EndPointText.TryParse(member.Raft, out var endPoint))
             return new ConfigError(ConfigErrorCode.Internal, $"member '{nodeId}' has an unreadable endpoint");
         var outcome = await OnLeaderAsync(add: false, endPoint, token);
         if (outcome.Error is { } error)
