@@ -72,7 +72,7 @@ public sealed class NodeOptionsTests
         var directory = Directory.CreateDirectory(TempPath("cc-optfile-")).FullName;
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(directory, "configcluster.json"), """{"log-format": "xml", "durability": "maybe", "read-timeout": "soon"}""");
+            await File.WriteAllTextAsync(Path.Combine(directory, "configcluster.json"), """{"log-format": "xml", "durability": "maybe"}""");
             string[] args = ["--dev", "--data-dir", Path.Combine(directory, "data"), "--log-format=text"];
 
             // The command line overrides the file's log-format; its durability is read and refused.
