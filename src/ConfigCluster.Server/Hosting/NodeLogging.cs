@@ -33,6 +33,9 @@ internal static class NodeLogging
         logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         logging.AddFilter("Grpc", LogLevel.Warning);
         logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        // A node that is not ready (electing, catching up, waiting to join) answers 503 to every
+        // probe: that is the probe's answer, not an error to log each time.
+        logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         logging.AddConfiguration(hostConfiguration.GetSection("Logging"));
     }
 }
