@@ -7,6 +7,7 @@
 # Node i (1-based) listens on http 127.0.0.1:(P+10i+1), gRPC (P+10i+2), Raft (P+10i+3);
 # with the default P=7000: node 1 = 7011/7012/7013, node 2 = 7021/7022/7023, ...
 # deploy/docker-compose.yml is the container twin: same option names (CONTRACT.md) and host ports.
+# The build also packs ccctl as a .NET tool and installs it into DATA_ROOT/bin (see the PATH line it prints).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,13 +24,24 @@ while [ $# -gt 0 ]; do
     --data-root) data_root="$2"; shift 2 ;;
     --seed-file) seed_file="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "local-cluster: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
 if [ "$build" = 1 ]; then
   dotnet build "$repo/src/ConfigCluster.Server" -c Release -v quiet -nologo >/dev/null
+  # ccctl as a .NET tool, installed into the data root (a fresh version each build, so NuGet's
+  # cache never hands back an older package of the same version).
+  version="0.1.0-local.$(date +%Y%m%d%H%M%S)"
+  rm -f "$data_root/packages"/ConfigCluster.Cli.*.nupkg
+  if dotnet pack "$repo/src/ConfigCluster.Cli" -c Release -v quiet -nologo -p:Version="$version" -o "$data_root/packages" >/dev/null \
+     && rm -rf "$data_root/bin" \
+     && dotnet tool install ConfigCluster.Cli --version "$version" --tool-path "$data_root/bin" --add-source "$data_root/packages" >/dev/null; then
+    echo "ccctl installed: export PATH=\"$data_root/bin:\$PATH\""
+  else
+    echo "local-cluster: could not install ccctl; run: dotnet tool install ConfigCluster.Cli --prerelease --tool-path $data_root/bin --add-source $data_root/packages" >&2
+  fi
 fi
 dll="$repo/src/ConfigCluster.Server/bin/Release/net10.0/ConfigCluster.Server.dll"
 [ -f "$dll" ] || { echo "local-cluster: $dll not found (build failed?)" >&2; exit 1; }

@@ -84,15 +84,17 @@ for contract in ("../shared/CONTRACT.md", "shared/CONTRACT.md"):
 readme = open("README.md", encoding="utf-8").read() if os.path.isfile("README.md") else ""
 README_OPTIONS = table_options(readme)
 KNOWN = CONTRACT_OPTIONS | README_OPTIONS
-# The server's own parser, when it can be read, must accept every option used (a typo in an
+# The server's option catalog, when it can be read, must hold every option used (a typo in an
 # environment variable is otherwise silently ignored by the node).
 PARSER_OPTIONS = None
-parser_file = "src/ConfigCluster.Server/Hosting/NodeSettingsParser.cs"
+parser_file = "src/ConfigCluster.Server/Hosting/NodeOptionCatalog.cs"
 if os.path.isfile(parser_file):
     src = open(parser_file, encoding="utf-8").read()
-    found = re.findall(r"(?:ValueOptions|FlagOptions)\s*=\s*\[(.*?)\]", src, re.S)
+    found = set(re.findall(r'^\s*new\("([a-z][a-z-]*)",', src, re.M))
     if found:
-        PARSER_OPTIONS = set(re.findall(r'"([a-z][a-z-]*)"', " ".join(found)))
+        PARSER_OPTIONS = found
+    else:
+        problem(f"{parser_file}: no options found (expected lines like new(\"data-dir\", ...))")
 
 REQUIRED = ["node-id", "http", "grpc", "raft", "members", "data-dir"]
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ConfigCluster.Storage;
 
 namespace ConfigCluster.Cli;
 
@@ -31,45 +30,7 @@ internal static class OperationsCommands
                 Console.WriteLine($"saved {info.File}: revision {info.Revision}, {info.Size} bytes, sha256 {info.Sha256}");
         }));
 
-        var restoreFile = new Argument<string>("file") { Description = "a snapshot written by 'ccctl snapshot save'" };
-        var dataDir = new Option<string>("--data-dir") { Description = "an empty data directory for one node of the new cluster", Required = true };
-        var restore = new Command("restore", "prepare a node's data directory from a snapshot; restore every node of the new cluster from the same file") { restoreFile, dataDir };
-        restore.SetAction(async (parse, token) =>
-        {
-            var file = parse.GetValue(restoreFile)!;
-            var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
-            if (!File.Exists(file))
-            {
-                Console.Error.WriteLine($"ccctl: {file} does not exist");
-                return ExitCodes.Usage;
-            }
-
-            if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
-            {
-                Console.Error.WriteLine($"ccctl: {directory} is not empty; restore needs an empty data directory");
-                return ExitCodes.Conflict;
-            }
-
-            try
-            {
-                // The node's layout: <data-dir>/store holds the FASTER store (see RaftNode).
-                var (index, revision, keys) = await FasterVersionedStore.RestoreAsync(file, new StoreOptions { Directory = Path.Combine(directory, "store") }, token);
-                Console.WriteLine($"restored {file} into {directory}: revision {revision}, {keys} keys (Raft index {index}); start the node with --data-dir {directory}");
-                return ExitCodes.Ok;
-            }
-            catch (InvalidDataException e)
-            {
-                Console.Error.WriteLine($"ccctl: {file}: {e.Message}");
-                TryDelete(Path.Combine(directory, "store"));
-                return ExitCodes.Failed;
-            }
-            catch (IOException e)
-            {
-                Console.Error.WriteLine($"ccctl: {e.Message}");
-                return ExitCodes.Failed;
-            }
-        });
-
+        var restore = SnapshotRestore.Create();
         return new Command("snapshot", "backup and restore") { save, restore };
     }
 
@@ -188,19 +149,6 @@ internal static class OperationsCommands
 
         Output.Table(["seq", "id", "sealed", "newest"], status.Keys.Select(static k => (IReadOnlyList<string>)[k.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), k.Id, k.SealedVersions.ToString(System.Globalization.CultureInfo.InvariantCulture), k.Newest ? "*" : ""]));
         Console.WriteLine($"pending rewrap: {status.PendingRewrap}");
-    }
-
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-                Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Leave it; the message above says what failed.
-        }
     }
 
     private sealed record SavedSnapshot(string File, long Revision, long Size, string Sha256);

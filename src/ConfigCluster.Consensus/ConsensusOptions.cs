@@ -24,7 +24,7 @@ public sealed class ConsensusOptions
     /// </summary>
     public bool Join { get; init; }
 
-    /// <summary>Directory for the WAL (<c>wal/</c>) and the store (<c>store/</c>).</summary>
+    /// <summary>Directory for the WAL (<c>wal/</c>), the member list and temporary files; the host puts the store in <c>store/</c> beside them.</summary>
     public required string DataDirectory { get; init; }
 
     /// <summary>Facts announced to peers (client URLs), read back through member metadata.</summary>
@@ -47,9 +47,6 @@ public sealed class ConsensusOptions
 
     /// <summary>Longest a Raft request (append entries, install snapshot) may take. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Options of the FASTER store; its directory is set from <see cref="DataDirectory"/>.</summary>
-    public Storage.StoreOptions Store { get; init; } = new();
 }
 
 /// <summary>Keys of the metadata each member announces.</summary>

@@ -30,16 +30,19 @@ public sealed partial class RaftNode : IAsyncDisposable
     // Replaced (and the old one cancelled) whenever the leader this node knows changes.
     private CancellationTokenSource leaderEpoch = new();
 
-    public RaftNode(ConsensusOptions options, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// Builds the member around <paramref name="store"/>, which the host opened (and recovered)
+    /// from its checkpoint; the member applies the log to it but does not own it.
+    /// </summary>
+    public RaftNode(ConsensusOptions options, FasterVersionedStore store, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         this.options = options;
+        this.store = store;
         logger = loggerFactory.CreateLogger<RaftNode>();
 
-        var storeOptions = options.Store;
-        storeOptions.Directory = Path.Combine(options.DataDirectory, "store");
-        store = FasterVersionedStore.Open(storeOptions);
         stateMachine = new StoreStateMachine(store, options.SnapshotInterval, Path.Combine(options.DataDirectory, "tmp"), loggerFactory.CreateLogger<StoreStateMachine>());
 
         wal = new WriteAheadLog(
@@ -97,7 +100,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         cluster.LeaderChanged += OnLeaderChanged;
     }
 
-    /// <summary>The store this node applies the log to (read it directly for local reads).</summary>
+    /// <summary>The store this node applies the log to (the one it was given).</summary>
     public IVersionedStore Store => store;
 
     /// <summary>The state machine; register apply observers on it before <see cref="StartAsync"/>.</summary>
@@ -244,11 +247,11 @@ public sealed partial class RaftNode : IAsyncDisposable
     }
 
     /// <inheritdoc/>
+    /// <remarks>The store is not disposed: it belongs to whoever opened it, and outlives the WAL.</remarks>
     public async ValueTask DisposeAsync()
     {
         cluster.Dispose();
         await wal.DisposeAsync().ConfigureAwait(false);
-        store.Dispose();
     }
 
     private static partial class Log

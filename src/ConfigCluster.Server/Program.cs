@@ -1,36 +1,43 @@
 using ConfigCluster.Server;
 using ConfigCluster.Server.Hosting;
-using ConfigCluster.Server.Seed;
+using Microsoft.Extensions.Options;
 
-var appSettings = new ConfigurationBuilder()
-    .SetBasePath(AppContext.BaseDirectory)
-    .AddJsonFile("appsettings.json", optional: true)
-    .Build();
-
-if (!NodeSettingsParser.TryParse(args, Environment.GetEnvironmentVariable, appSettings, out var settings, out var error))
+if (NodeConfiguration.WantsHelp(args))
 {
-    Console.Error.WriteLine($"configcluster: {error}");
-    return 2;
+    Console.Write(NodeOptionCatalog.HelpText());
+    return 0;
 }
 
-IReadOnlyList<SeedEntry>? seed = null;
-if (settings.SeedFile is { } seedFile)
+if (args is ["restore", .. var restoreArgs])
+    return await RestoreCommand.RunAsync(restoreArgs, CancellationToken.None);
+
+if (!NodeConfiguration.TryBuild(args, Environment.GetEnvironmentVariables(), Environment.CurrentDirectory, out var configuration, out var error))
+    return Fail(error);
+
+WebApplication app;
+NodeSettings settings;
+try
 {
-    try
-    {
-        seed = SeedFileReader.Read(seedFile);
-    }
-    catch (Exception e) when (e is InvalidDataException or IOException)
-    {
-        Console.Error.WriteLine($"configcluster: --seed-file: {e.Message.ReplaceLineEndings(" ")}");
-        return 2;
-    }
+    // Resolving the settings validates the bound options, then creates the data directory and
+    // loads certificates; the seed file is read too. Every problem stops the node here, before
+    // it listens or joins. (Building the host already resolves them: Kestrel's listeners.)
+    app = NodeHost.Build(configuration);
+    settings = app.Services.GetRequiredService<NodeSettings>();
+    app.Services.GetService<IReadOnlyList<ConfigCluster.Server.Seed.SeedEntry>>();
+}
+catch (OptionsValidationException e)
+{
+    return Fail(e.Failures.First());
+}
+catch (NodeStartupException e)
+{
+    return Fail(e.Message);
 }
 
 if (settings.Dev)
     Console.WriteLine("configcluster: DEVELOPMENT MODE — one node, no TLS; do not use in production.");
 
-var app = NodeHost.Build(settings, seed);
+NodeHost.MapRoutes(app, settings);
 try
 {
     await app.StartAsync();
@@ -54,3 +61,9 @@ else
     Console.WriteLine(ready);
 await app.WaitForShutdownAsync();
 return 0;
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"configcluster: {message}");
+    return 2;
+}

@@ -111,4 +111,17 @@ public sealed class CliTests
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task CcctlSnapshotRestore_WithoutTheServerBinary_PrintsTheCommandToRun()
+    {
+        var target = Path.Combine(Path.GetTempPath(), $"cc-restore-{Guid.NewGuid():N}");
+        var missing = Path.Combine(Path.GetTempPath(), $"cc-none-{Guid.NewGuid():N}", "ConfigCluster.Server.dll");
+
+        var (code, _, err) = await Ccctl.RunWithAsync(null, new Dictionary<string, string> { ["CONFIGCLUSTER_SERVER"] = missing }, "snapshot", "restore", "backup.snap", "--data-dir", target);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"dotnet {missing} restore backup.snap --data-dir {target}", err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(target));
+    }
 }

@@ -14,6 +14,9 @@ public sealed class NodeOptionsTests
     [InlineData("--bogus", "1")]
     [InlineData("--max-value-bytes", "8388608")]
     [InlineData("--log-format", "xml")]
+    [InlineData("--store-memory", "1MiB")]
+    [InlineData("--durability", "maybe")]
+    [InlineData("--election-timeout", "never")]
     public async Task BadOption_ExitsNonZero_WithOneLineNamingIt(string option, string value)
     {
         var args = new Dictionary<string, string>
@@ -42,6 +45,91 @@ public sealed class NodeOptionsTests
         Assert.NotEqual(0, code);
         Assert.Contains("--data-dir", stderr);
     }
+
+    [Theory]
+    [InlineData("--dev", "--join")]
+    [InlineData("--dev=true", "--join=true")]
+    [InlineData("--join", "--dev")]
+    public async Task Flags_WithoutOrWithAValue_AreReadAsFlags(string first, string second)
+    {
+        var (code, stderr) = await RunAsync([first, second, "--data-dir", TempPath("cc-opt-")]);
+        Assert.Equal(2, code);
+        Assert.Contains("--join and --dev do not go together", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EnvironmentVariable_BadValue_ExitsNamingTheOption()
+    {
+        var (code, stderr) = await RunAsync(["--dev", "--data-dir", TempPath("cc-opt-")], new Dictionary<string, string> { ["CONFIGCLUSTER_SNAPSHOT_INTERVAL"] = "zero" });
+        Assert.Equal(2, code);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--snapshot-interval: 'zero'", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigFile_IsReadBelowEnvironmentAndCommandLine()
+    {
+        var directory = Directory.CreateDirectory(TempPath("cc-optfile-")).FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "configcluster.json"), """{"log-format": "xml", "durability": "maybe"}""");
+            string[] args = ["--dev", "--data-dir", Path.Combine(directory, "data"), "--log-format=text"];
+
+            // The command line overrides the file's log-format; its durability is read and refused.
+            var (code, stderr) = await RunAsync(args, workingDirectory: directory);
+            Assert.Equal(2, code);
+            Assert.Contains("--durability: 'maybe'", stderr, StringComparison.Ordinal);
+
+            // The environment overrides the file.
+            (code, stderr) = await RunAsync(args, new Dictionary<string, string> { ["CONFIGCLUSTER_DURABILITY"] = "eventually" }, directory);
+            Assert.Equal(2, code);
+            Assert.Contains("--durability: 'eventually'", stderr, StringComparison.Ordinal);
+
+            // A misspelt key in the file is an error, not silently ignored.
+            await File.WriteAllTextAsync(Path.Combine(directory, "configcluster.json"), """{"snapshot-intervall": "5"}""");
+            (code, stderr) = await RunAsync(args, workingDirectory: directory);
+            Assert.Equal(2, code);
+            Assert.Contains("--snapshot-intervall: unknown option", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Help_ListsEveryDocumentedOption_WithItsDefault()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(ServerBinary.Path);
+        start.ArgumentList.Add("--help");
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var help = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(0, process.ExitCode);
+        var documented = ReadmeOptions();
+        Assert.Contains("data-dir", documented);
+        foreach (var option in documented)
+        {
+            var line = help.Split('\n').FirstOrDefault(l => l.TrimStart().StartsWith("--" + option + " ", StringComparison.Ordinal) || l.Trim() == "--" + option);
+            Assert.True(line is not null && line.Contains("[default: ", StringComparison.Ordinal), $"--help does not list --{option} with its default");
+        }
+    }
+
+    // The `--name` options in the first cell of the README's "Running a node" table.
+    private static List<string> ReadmeOptions()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir!.FullName, "README.md")) || !File.Exists(Path.Combine(dir.FullName, "ConfigCluster.sln")))
+            dir = dir.Parent;
+        var readme = File.ReadAllLines(Path.Combine(dir.FullName, "README.md"));
+        var table = readme.SkipWhile(static l => l != "## Running a node").Skip(1).TakeWhile(static l => !l.StartsWith("## ", StringComparison.Ordinal)).Where(static l => l.StartsWith("| `--", StringComparison.Ordinal));
+        return [.. table.SelectMany(static l => System.Text.RegularExpressions.Regex.Matches(l.Split('|')[1], "`--([a-z-]+)").Select(static m => m.Groups[1].Value)).Distinct()];
+    }
+
+    private static string TempPath(string prefix) => Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"));
 
     [Fact]
     public async Task SeedFile_ImportedFlattened_AndImportingTwiceCreatesNoNewVersions()
@@ -73,12 +161,16 @@ public sealed class NodeOptionsTests
         }
     }
 
-    private static async Task<(int Code, string StdErr)> RunAsync(IEnumerable<string> arguments)
+    private static async Task<(int Code, string StdErr)> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add(ServerBinary.Path);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
+        if (workingDirectory is not null)
+            start.WorkingDirectory = workingDirectory;
         using var process = Process.Start(start)!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);

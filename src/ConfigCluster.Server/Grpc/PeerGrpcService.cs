@@ -58,7 +58,7 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
     public override async Task<MembershipResponse> ChangeMembership(MembershipRequest request, ServerCallContext context)
     {
         Authenticate(request.ToByteArray(), request.NotAfterUnixMs, context);
-        if (!Hosting.NodeSettingsParser.TryParseEndPoint(request.Raft, out var raft))
+        if (!Hosting.EndPointText.TryParse(request.Raft, out var raft))
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{request.Raft}' is not HOST:PORT"));
         var outcome = request.Add
             ? await node.AddMemberAsync(raft, context.CancellationToken)

@@ -3,48 +3,36 @@ using ConfigCluster.Consensus;
 using ConfigCluster.Server.Acl;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Grpc;
+using ConfigCluster.Server.Health;
 using ConfigCluster.Server.Http;
 using ConfigCluster.Server.Observability;
-using OpenTelemetry.Metrics;
 using ConfigCluster.Server.Secrets;
 using ConfigCluster.Server.Seed;
 using ConfigCluster.Server.Watch;
+using ConfigCluster.Storage;
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace ConfigCluster.Server.Hosting;
 
-/// <summary>Builds the node's web host: Kestrel listeners, services, routes.</summary>
+/// <summary>Builds the node's web host: options, services, Kestrel listeners; then its routes.</summary>
 internal static class NodeHost
 {
-    public static WebApplication Build(NodeSettings settings, IReadOnlyList<SeedEntry>? seed)
+    /// <summary>
+    /// Registers everything; resolves nothing, so an invalid option surfaces when
+    /// <see cref="NodeSettings"/> is first resolved (see Program), before anything starts.
+    /// </summary>
+    public static WebApplication Build(IConfiguration configuration)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (settings.JsonLogs)
-        {
-            builder.Logging.AddConsole(options => options.FormatterName = JsonLineLogFormatter.FormatterName)
-                .AddConsoleFormatter<JsonLineLogFormatter, JsonLineLogFormatterOptions>(options => options.NodeId = settings.NodeId);
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(options =>
-            {
-                options.SingleLine = true;
-                options.TimestampFormat = "HH:mm:ss.fff ";
-                options.UseUtcTimestamp = true;
-            });
-        }
+        builder.Services.AddOptions<NodeOptions>().Bind(configuration).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
+        builder.Services.AddSingleton(static provider => NodeStartup.Prepare(provider.GetRequiredService<IOptions<NodeOptions>>()));
+        NodeLogging.Configure(builder.Logging, builder.Configuration, configuration);
 
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        // DotNext logs full stack traces every election timeout while a peer is down: keep it quiet by default.
-        builder.Logging.AddFilter("DotNext", LogLevel.Critical);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
-        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
-        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
-
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<NodeSettings>(static (kestrel, settings) =>
         {
             kestrel.Limits.MaxRequestBodySize = settings.MaxValueBytes + (1L << 20);
             if (settings.HttpUrl == settings.GrpcUrl)
@@ -58,74 +46,64 @@ internal static class NodeHost
             }
         });
 
-        builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(provider => new RaftNode(
-            new ConsensusOptions
-            {
-                NodeId = settings.NodeId,
-                RaftEndPoint = settings.RaftEndPoint,
-                Members = settings.Members,
-                Join = settings.Join,
-                DataDirectory = settings.DataDirectory,
-                SnapshotInterval = settings.SnapshotInterval,
-                PeerTls = settings.PeerTls,
-                Durability = settings.Durability,
-                LowerElectionTimeoutMs = (int)settings.ElectionTimeout.TotalMilliseconds,
-                UpperElectionTimeoutMs = 2 * (int)settings.ElectionTimeout.TotalMilliseconds,
-                Store = new ConfigCluster.Storage.StoreOptions { LogMemoryBytes = settings.StoreMemoryBytes },
-                Metadata = new Dictionary<string, string>
-                {
-                    [MemberMetadataKeys.HttpUrl] = settings.HttpUrl.ToString().TrimEnd('/'),
-                    [MemberMetadataKeys.GrpcUrl] = settings.GrpcUrl.ToString().TrimEnd('/'),
-                },
-            },
-            provider.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton(provider => new ChangeFeed(provider.GetRequiredService<RaftNode>().Store));
-        builder.Services.AddSingleton(provider => new WatchReader(provider.GetRequiredService<ChangeFeed>(), provider.GetRequiredService<RaftNode>().Store));
+        builder.Services.AddConsensus();
+        builder.Services.AddSingleton<ChangeFeed>();
+        builder.Services.AddSingleton<WatchReader>();
         builder.Services.AddSingleton<PeerChannels>();
         builder.Services.AddSingleton<WriteCoordinator>();
-        builder.Services.AddSingleton(provider =>
+        builder.Services.AddSingleton(static provider =>
         {
+            var settings = provider.GetRequiredService<NodeSettings>();
             var (masterKey, sealedReason, generated) = MasterKeySource.Load(settings, Environment.GetEnvironmentVariable);
             var logger = provider.GetRequiredService<ILogger<SecretKeyring>>();
             if (generated)
                 DevLog.GeneratedMasterKey(logger, Path.Combine(settings.DataDirectory, MasterKeySource.DevKeyFileName));
-            return new SecretKeyring(masterKey, sealedReason, provider.GetRequiredService<RaftNode>().Store, logger);
+            return new SecretKeyring(masterKey, sealedReason, provider.GetRequiredService<IVersionedStore>(), logger);
         });
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddSingleton<KeyRotation>();
-        builder.Services.AddSingleton<ConfigCluster.Server.Operations.SnapshotBackup>();
-        builder.Services.AddSingleton<ConfigCluster.Server.Operations.LeadershipTransfer>();
-        builder.Services.AddSingleton<ConfigCluster.Server.Operations.HistoryRetention>();
-        builder.Services.AddSingleton<ConfigCluster.Server.Operations.Membership>();
-        builder.Services.AddHostedService<ConfigCluster.Server.Operations.CompactionService>();
+        builder.Services.AddSingleton<Operations.SnapshotBackup>();
+        builder.Services.AddSingleton<Operations.LeadershipTransfer>();
+        builder.Services.AddSingleton<Operations.HistoryRetention>();
+        builder.Services.AddSingleton<Operations.Membership>();
+        builder.Services.AddHostedService<Operations.CompactionService>();
         builder.Services.AddSingleton<EnvironmentService>();
-        builder.Services.AddSingleton(provider => new TokenAuthenticator(provider.GetRequiredService<RaftNode>().Store, provider.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(provider => new PolicyEvaluator(provider.GetRequiredService<RaftNode>().Store));
-        builder.Services.AddSingleton(provider => new PeerAuthenticator(provider.GetRequiredService<RaftNode>().Store));
-        builder.Services.AddSingleton(_ => new AuditLog(settings.DataDirectory));
+        builder.Services.AddSingleton<TokenAuthenticator>();
+        builder.Services.AddSingleton<PolicyEvaluator>();
+        builder.Services.AddSingleton<PeerAuthenticator>();
+        builder.Services.AddSingleton(static provider => new AuditLog(provider.GetRequiredService<NodeSettings>().DataDirectory));
         builder.Services.AddSingleton<AccessGate>();
         builder.Services.AddSingleton<AclService>();
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddHostedService<RaftHostedService>();
-        if (seed is not null)
-            builder.Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<SeedImportService>(provider, seed));
+        if (!string.IsNullOrEmpty(configuration["seed-file"]))
+        {
+            builder.Services.AddSingleton(static provider => NodeStartup.ReadSeed(provider.GetRequiredService<NodeSettings>()));
+            builder.Services.AddHostedService(static provider => ActivatorUtilities.CreateInstance<SeedImportService>(provider, provider.GetRequiredService<IReadOnlyList<SeedEntry>>()));
+        }
+
         builder.Services.AddSingleton<NodeGauges>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
-        builder.Services.AddGrpc(options =>
+        builder.Services.AddGrpc(static options =>
         {
-            options.MaxReceiveMessageSize = settings.MaxValueBytes + (1 << 20);
             options.Interceptors.Add<GrpcAccessInterceptor>();
             // No catch-all "unimplemented" endpoints: an unknown method falls through to the access
             // middleware like any unrouted request (admin only; an admin then gets 404 = Unimplemented).
             options.IgnoreUnknownServices = true;
         });
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddOptions<GrpcServiceOptions>().Configure<NodeSettings>(static (options, settings) => options.MaxReceiveMessageSize = settings.MaxValueBytes + (1 << 20));
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddNodeHealthChecks();
+        builder.Services.Configure<HostOptions>(static options => options.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        return builder.Build();
+    }
 
-        var app = builder.Build();
+    /// <summary>Maps the node's gRPC services and HTTP routes.</summary>
+    public static void MapRoutes(WebApplication app, NodeSettings settings)
+    {
         app.MapGrpcService<KvGrpcService>();
         app.MapGrpcService<ClusterGrpcService>();
         app.MapGrpcService<PeerGrpcService>();
@@ -133,6 +111,9 @@ internal static class NodeHost
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<EnvironmentsGrpcService>();
         app.MapGrpcService<AclGrpcService>();
+        app.MapGrpcHealthChecksService();
+        if (settings.GrpcReflection)
+            app.MapGrpcReflectionService();
         // Routing first: the access middleware reads the matched endpoint's declaration.
         app.UseRouting();
         app.UseWebSockets();
@@ -141,18 +122,18 @@ internal static class NodeHost
         app.MapWatchEndpoints();
         app.MapConfigEndpoints();
         app.MapClusterEndpoints();
+        app.MapNodeHealthChecks();
         app.MapAdminEndpoints();
         app.MapRetentionEndpoints();
         app.MapEnvironmentEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
-        if (string.Equals(Environment.GetEnvironmentVariable("CONFIGCLUSTER_METRICS_OPEN"), "true", StringComparison.OrdinalIgnoreCase))
+        if (settings.MetricsOpen)
             metrics.AllowAnonymousAccess();
         else
             metrics.RequireAdmin("metrics");
         GrpcAccessTable.ReportUndeclared(app.Logger);
-        return app;
     }
 
     private static void Listen(KestrelServerOptions kestrel, Uri url, HttpProtocols protocols, NodeSettings settings)

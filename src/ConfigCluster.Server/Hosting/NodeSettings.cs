@@ -3,11 +3,11 @@ using System.Net;
 namespace ConfigCluster.Server;
 
 /// <summary>
-/// The validated settings of one node (see shared/CONTRACT.md). Built by
-/// <see cref="Hosting.NodeSettingsParser"/> from the command line, <c>CONFIGCLUSTER_*</c>
-/// environment variables and appsettings.json, in that order of precedence.
+/// The validated settings of one node (see shared/CONTRACT.md): read from the bound
+/// <see cref="Hosting.NodeOptions"/> by <see cref="Hosting.NodeOptionsValidator"/>; the
+/// certificates are loaded and the data directory created at start-up (<see cref="Hosting.NodeStartup"/>).
 /// </summary>
-public sealed class NodeSettings
+public sealed record NodeSettings
 {
     /// <summary><c>--node-id</c>: the node's unique name.</summary>
     public required string NodeId { get; init; }
@@ -71,4 +71,10 @@ public sealed class NodeSettings
 
     /// <summary><c>--election-timeout</c>: lower bound of the randomized Raft election timeout (the upper bound is twice it). Default 150 ms.</summary>
     public TimeSpan ElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary><c>--metrics-open</c> (or <c>CONFIGCLUSTER_METRICS_OPEN=true</c>): <c>/metrics</c> needs no token. Default off: it needs <c>admin</c>.</summary>
+    public bool MetricsOpen { get; init; }
+
+    /// <summary><c>--grpc-reflection</c>: serve gRPC server reflection (admin only, like every method without its own rule). Default off.</summary>
+    public bool GrpcReflection { get; init; }
 }

@@ -1,6 +1,7 @@
 using ConfigCluster.Consensus;
 using ConfigCluster.Server.Secrets;
 using ConfigCluster.Server.Watch;
+using ConfigCluster.Storage;
 
 namespace ConfigCluster.Server.Hosting;
 
@@ -8,7 +9,7 @@ namespace ConfigCluster.Server.Hosting;
 /// Runs the node's Raft member for the lifetime of the host, with the change feed attached;
 /// checks the master key against the keyring once the node has caught up.
 /// </summary>
-internal sealed class RaftHostedService(RaftNode node, ChangeFeed feed, SecretKeyring keyring) : IHostedService
+internal sealed class RaftHostedService(RaftNode node, FasterVersionedStore store, ChangeFeed feed, SecretKeyring keyring) : IHostedService
 {
     private readonly CancellationTokenSource stopping = new();
 
@@ -40,6 +41,9 @@ internal sealed class RaftHostedService(RaftNode node, ChangeFeed feed, SecretKe
         feed.EndAll();
         await node.StopAsync(cancellationToken);
         await node.DisposeAsync();
+        // The host opened the store and the process exits without disposing the container:
+        // close it here, after the WAL that applies to it.
+        store.Dispose();
         stopping.Dispose();
     }
 }

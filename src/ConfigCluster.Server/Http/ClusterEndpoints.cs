@@ -4,16 +4,14 @@ using ConfigCluster.Server.Acl;
 namespace ConfigCluster.Server.Http;
 
 /// <summary>
-/// <c>/cluster/status</c> and the health probes; these need no token. The status is limited
-/// without a working token (node, role, leader, term); <c>?digest=true</c> needs <c>admin</c>.
+/// <c>/cluster/status</c>; it needs no token (the health probes are in <see cref="Health.NodeHealthChecks"/>).
+/// The status is limited without a working token (node, role, leader, term); <c>?digest=true</c> needs <c>admin</c>.
 /// </summary>
 internal static class ClusterEndpoints
 {
     public static void MapClusterEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/cluster/status", StatusAsync).AllowAnonymousAccess();
-        routes.MapGet("/health/live", static () => Results.Ok(new { status = "live" })).AllowAnonymousAccess();
-        routes.MapGet("/health/ready", ReadyAsync).AllowAnonymousAccess();
     }
 
     private static async Task<IResult> StatusAsync(HttpRequest request, RaftNode node, AccessGate gate, CancellationToken token)
@@ -75,17 +73,5 @@ internal static class ClusterEndpoints
             writer.WriteEndArray();
             writer.WriteEndObject();
         });
-    }
-
-    // Ready: a leader is known and this node has applied everything it knows to be committed.
-    private static async Task<IResult> ReadyAsync(RaftNode node, CancellationToken token)
-    {
-        var status = await node.GetStatusAsync(token);
-        var leaderKnown = status.Members.Any(static m => m.IsLeader);
-        var caughtUp = status.AppliedIndex >= status.CommitIndex;
-        var ready = leaderKnown && caughtUp;
-        return Results.Json(
-            new { status = ready ? "ready" : "not-ready", leaderKnown, caughtUp, status.AppliedIndex, status.CommitIndex },
-            statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -8,7 +8,7 @@ namespace ConfigCluster.Server.Observability;
 /// <summary>Gauges read from the node when scraped: Raft role, term, indexes, store size, watchers.</summary>
 public sealed class NodeGauges
 {
-    public NodeGauges(RaftNode node, ChangeFeed feed)
+    public NodeGauges(RaftNode node, FasterVersionedStore store, ChangeFeed feed)
     {
         var meter = ServerMeters.Meter;
         meter.CreateObservableGauge("configcluster.raft.is_leader", () => node.IsLeader ? 1 : 0, description: "1 on the leader");
@@ -18,9 +18,9 @@ public sealed class NodeGauges
         meter.CreateObservableGauge("configcluster.raft.applied_index", () => node.AppliedIndex, description: "Raft index applied to the store");
         meter.CreateObservableGauge("configcluster.raft.snapshot_index", () => node.StateMachine.NewestCheckpointIndex, description: "Index of the newest store checkpoint");
         meter.CreateObservableGauge("configcluster.raft.snapshots_installed", () => node.StateMachine.SnapshotsInstalled, description: "Snapshots installed from a leader since start");
-        meter.CreateObservableGauge("configcluster.store.revision", () => node.Store.Revision, description: "Global store revision");
-        meter.CreateObservableGauge("configcluster.store.keys", () => (node.Store as FasterVersionedStore)?.KeyCount ?? 0, description: "Keys held (live or deleted)");
-        meter.CreateObservableGauge("configcluster.store.log_size", () => (node.Store as FasterVersionedStore)?.LogBytes ?? 0, unit: "By", description: "Size of the store's FASTER log");
+        meter.CreateObservableGauge("configcluster.store.revision", () => store.Revision, description: "Global store revision");
+        meter.CreateObservableGauge("configcluster.store.keys", () => store.KeyCount, description: "Keys held (live or deleted)");
+        meter.CreateObservableGauge("configcluster.store.log_size", () => store.LogBytes, unit: "By", description: "Size of the store's FASTER log");
         meter.CreateObservableGauge("configcluster.raft.apply_lag", () => Math.Max(0, node.CommitIndex - node.AppliedIndex), description: "Committed entries not yet applied here");
         meter.CreateObservableGauge("configcluster.watch.active", () => feed.SubscriberCount, description: "Active watchers and waiting long-polls");
     }

@@ -13,7 +13,7 @@ public sealed record CompactionReport(long Removed, long OldestRevision);
 /// Per-namespace history retention. Both the setting and every compaction go through the log,
 /// so every node removes exactly the same versions. The newest version of a key is never removed.
 /// </summary>
-public sealed class HistoryRetention(ConfigService config, RaftNode node)
+public sealed class HistoryRetention(ConfigService config, IVersionedStore store)
 {
     /// <summary>The author recorded for compactions the leader runs on its own.</summary>
     public const string SystemAuthor = "system:compaction";
@@ -21,10 +21,10 @@ public sealed class HistoryRetention(ConfigService config, RaftNode node)
     // Bounds one request's work: at most this many compaction entries of a default batch each.
     private const int MaxRounds = 100;
 
-    public RetentionPolicy? Get(string ns) => node.Store.GetRetention(ns);
+    public RetentionPolicy? Get(string ns) => store.GetRetention(ns);
 
     /// <summary>The oldest revision whose change is still kept (a watch may start from one before it).</summary>
-    public long OldestRevision => node.Store.OldestRevision;
+    public long OldestRevision => store.OldestRevision;
 
     public async Task<Outcome<RetentionPolicy?>> SetAsync(string ns, long maxVersions, TimeSpan maxAge, CancellationToken token)
     {
@@ -65,21 +65,21 @@ public sealed class HistoryRetention(ConfigService config, RaftNode node)
                 break;
         }
 
-        return await config.CatchUpAsync(token) is { } barrierError ? barrierError : new CompactionReport(removed, node.Store.OldestRevision);
+        return await config.CatchUpAsync(token) is { } barrierError ? barrierError : new CompactionReport(removed, store.OldestRevision);
     }
 }
 
 /// <summary>On the leader, applies every namespace's retention every <c>--compaction-interval</c>.</summary>
-public sealed partial class CompactionService(HistoryRetention retention, RaftNode node, NodeSettings settings, ILogger<CompactionService> logger) : BackgroundService
+public sealed partial class CompactionService(HistoryRetention retention, RaftNode node, IVersionedStore store, NodeSettings settings, TimeProvider time, ILogger<CompactionService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(settings.CompactionInterval);
+        using var timer = new PeriodicTimer(settings.CompactionInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             if (!node.IsLeader)
                 continue;
-            foreach (var ns in node.Store.Retention().Keys)
+            foreach (var ns in store.Retention().Keys)
             {
                 var outcome = await retention.CompactAsync(ns, HistoryRetention.SystemAuthor, stoppingToken);
                 if (outcome.Error is { } error)

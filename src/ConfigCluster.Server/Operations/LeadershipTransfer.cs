@@ -22,7 +22,7 @@ public sealed record LeadershipTransferResult(string? PreviousLeader, string? Le
 /// the target (or, without a target, any other member), so it is elected. Then every hold is
 /// released. Works from any member: remote members are asked through the signed Peer service.
 /// </summary>
-public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl.PeerAuthenticator peers)
+public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl.PeerAuthenticator peers, TimeProvider time)
 {
     /// <summary>How long a transfer may take.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -35,8 +35,7 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
 
     public async Task<LeadershipTransferResult> TransferAsync(string? target, CancellationToken token)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-        deadline.CancelAfter(Timeout);
+        using var deadline = Deadline.After(time, Timeout, token);
         var status = await node.GetStatusAsync(deadline.Token);
         if (target is not null && status.Members.All(m => m.NodeId != target))
             return new(null, null, node.Term, $"no member is named '{target}'", UnknownTarget: true);
@@ -50,12 +49,13 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
             // An attempt fails when the old leader appended an entry the target had not received
             // before stepping down: the others then refuse the target their votes. The holds are
             // released, the cluster elects someone, the target catches up, and it is tried again.
+            var noLeader = new Backoff(time);
             while (true)
             {
                 status = await node.GetStatusAsync(deadline.Token);
                 if (status.Members.FirstOrDefault(static m => m.IsLeader) is not { NodeId: { } current } leader)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+                    await noLeader.WaitAsync(deadline.Token);
                     continue;
                 }
 
@@ -92,13 +92,14 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
                 return null;
             held.Add(leader);
 
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < AttemptWindow)
+            var started = time.GetTimestamp();
+            var poll = new Backoff(time);
+            while (time.GetElapsedTime(started) < AttemptWindow)
             {
                 var id = (await node.GetLeaderMetadataAsync(token))?.GetValueOrDefault(MemberMetadataKeys.NodeId);
                 if (id is not null && id != leader.NodeId && (target is null || id == target))
                     return id;
-                await Task.Delay(TimeSpan.FromMilliseconds(20), token);
+                await poll.WaitAsync(token);
             }
 
             return null;
@@ -114,14 +115,15 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
     // so no voter's log is ahead of the target's (bounded by AttemptWindow).
     private async Task WaitUntilCaughtUpAsync(MemberStatus target, MemberStatus leader, CancellationToken token)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < AttemptWindow)
+        var started = time.GetTimestamp();
+        var poll = new Backoff(time);
+        while (time.GetElapsedTime(started) < AttemptWindow)
         {
             var (leaderCommit, leaderLast) = await PositionAsync(leader, token);
             var (targetCommit, _) = await PositionAsync(target, token);
             if (leaderCommit >= 0 && leaderCommit == leaderLast && targetCommit >= leaderCommit)
                 return;
-            await Task.Delay(TimeSpan.FromMilliseconds(20), token);
+            await poll.WaitAsync(token);
         }
     }
 
@@ -136,10 +138,9 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
 
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(TimeSpan.FromSeconds(1));
+            using var timeout = Deadline.After(time, TimeSpan.FromSeconds(1), token);
             // Indexes are not in the anonymous status: the call carries a short-lived peer proof.
-            var status = await channels.StatusOf(member.GrpcUrl ?? "").StatusAsync(new Contracts.V1.StatusRequest(), Acl.PeerStatusProof.Create(peers, TimeProvider.System), cancellationToken: timeout.Token);
+            var status = await channels.StatusOf(member.GrpcUrl ?? "").StatusAsync(new Contracts.V1.StatusRequest(), Acl.PeerStatusProof.Create(peers, time), cancellationToken: timeout.Token);
             return (status.CommitIndex, status.LastLogIndex);
         }
         catch (Exception e) when (e is RpcException or UriFormatException or InvalidOperationException || (e is OperationCanceledException && !token.IsCancellationRequested))
@@ -159,7 +160,7 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
 
     private async Task ReleaseAsync(MemberStatus member)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), time);
         try
         {
             if (member.IsLocal)
@@ -180,11 +181,11 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
     private Peer.PeerClient Client(MemberStatus member)
         => channels.For(member.GrpcUrl ?? throw new RpcException(new Status(StatusCode.Unavailable, $"member '{member.NodeId}' announced no gRPC URL")));
 
-    private static HoldRequest NewRequest(bool resign) => new()
+    private HoldRequest NewRequest(bool resign) => new()
     {
         Resign = resign,
         HoldMs = (int)Lease.TotalMilliseconds,
-        NotAfterUnixMs = DateTimeOffset.UtcNow.Add(Timeout).ToUnixTimeMilliseconds(),
+        NotAfterUnixMs = time.GetUtcNow().Add(Timeout).ToUnixTimeMilliseconds(),
         Nonce = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)),
     };
 

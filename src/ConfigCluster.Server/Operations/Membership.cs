@@ -15,7 +15,7 @@ namespace ConfigCluster.Server.Operations;
 /// <c>--join</c>, is caught up with the log or a snapshot before the member list that makes it
 /// a voter is committed. Removing the leader first hands leadership to another member.
 /// </summary>
-public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAuthenticator peers, LeadershipTransfer leadership)
+public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAuthenticator peers, LeadershipTransfer leadership, TimeProvider time)
 {
     // Catching a new member up can take a while (a snapshot install, then warm-up rounds).
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -24,7 +24,7 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
 
     public async Task<Outcome<IReadOnlyList<MemberStatus>>> AddAsync(string raft, CancellationToken token)
     {
-        if (!NodeSettingsParser.TryParseEndPoint(raft, out var endPoint))
+        if (!EndPointText.TryParse(raft, out var endPoint))
             return new ConfigError(ConfigErrorCode.InvalidArgument, $"raft: '{raft}' is not HOST:PORT");
         var outcome = await OnLeaderAsync(add: true, endPoint, token);
         if (outcome.Error is { } error)
@@ -44,7 +44,7 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
                 return new ConfigError(ConfigErrorCode.FailedPrecondition, $"'{nodeId}' leads and could not hand over: {transferError}");
         }
 
-        if (!NodeSettingsParser.TryParseEndPoint(member.Raft, out var endPoint))
+        if (!EndPointText.TryParse(member.Raft, out var endPoint))
             return new ConfigError(ConfigErrorCode.Internal, $"member '{nodeId}' has an unreadable endpoint");
         var outcome = await OnLeaderAsync(add: false, endPoint, token);
         if (outcome.Error is { } error)
@@ -65,12 +65,12 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
         }
 
         // Committed on the leader: wait until this node has installed the new member list too.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        using var deadline = Deadline.After(time, TimeSpan.FromSeconds(10), token);
         try
         {
+            var poll = new Backoff(time);
             while (node.MemberEndPoints.Any(e => RaftNode.FormatEndPoint(e) == raft) != expectMember)
-                await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+                await poll.WaitAsync(deadline.Token);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
@@ -85,10 +85,10 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
     // Runs the change on the leader, following leadership while it moves.
     private async Task<Outcome<MembershipChange>> OnLeaderAsync(bool add, EndPoint raft, CancellationToken token)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-        deadline.CancelAfter(Timeout);
+        using var deadline = Deadline.After(time, Timeout, token);
         try
         {
+            var notLeader = new Backoff(time);
             while (true)
             {
                 var change = node.IsLeader
@@ -96,7 +96,7 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
                     : await ForwardAsync(add, raft, deadline.Token);
                 if (change != MembershipChange.NotLeader)
                     return new(change, null);
-                await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+                await notLeader.WaitAsync(deadline.Token);
             }
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
@@ -114,7 +114,7 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
         {
             Add = add,
             Raft = RaftNode.FormatEndPoint(raft),
-            NotAfterUnixMs = DateTimeOffset.UtcNow.Add(Timeout).ToUnixTimeMilliseconds(),
+            NotAfterUnixMs = time.GetUtcNow().Add(Timeout).ToUnixTimeMilliseconds(),
             Nonce = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)),
         };
         if (peers.SignedHeaders(request.ToByteArray()) is not { } headers)

@@ -3,6 +3,7 @@ using ConfigCluster.Consensus;
 using ConfigCluster.Core.Commands;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Hosting;
+using ConfigCluster.Storage;
 
 namespace ConfigCluster.Server.Operations;
 
@@ -17,7 +18,7 @@ public sealed record BackupFile(string Path, long Revision, long RaftIndex, long
 /// node checkpoints its store at the same entry; this node then writes its checkpoint in the
 /// snapshot format (records as stored, so secrets stay ciphertext; SHA-256 trailer).
 /// </summary>
-public sealed class SnapshotBackup(ConfigService config, RaftNode node, NodeSettings settings)
+public sealed class SnapshotBackup(ConfigService config, RaftNode node, IVersionedStore store, NodeSettings settings, TimeProvider time)
 {
     public async Task<Outcome<BackupFile>> TakeAsync(CancellationToken token)
     {
@@ -36,7 +37,7 @@ public sealed class SnapshotBackup(ConfigService config, RaftNode node, NodeSett
             Storage.StoreCheckpoint checkpoint;
             try
             {
-                checkpoint = await checkpointed.WaitAsync(settings.WriteTimeout, token);
+                checkpoint = await checkpointed.WaitAsync(settings.WriteTimeout, time, token);
             }
             catch (TimeoutException)
             {
@@ -50,7 +51,7 @@ public sealed class SnapshotBackup(ConfigService config, RaftNode node, NodeSett
             {
                 await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                 {
-                    node.Store.WriteSnapshot(checkpoint, output);
+                    store.WriteSnapshot(checkpoint, output);
                 }
 
                 byte[] hash;

@@ -1,6 +1,7 @@
 extern alias server;
 
-using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using server::ConfigCluster.Server.Acl;
 using server::ConfigCluster.Server;
 using server::ConfigCluster.Server.Hosting;
@@ -25,22 +26,23 @@ internal static class RouteTable
     public static async Task<(IReadOnlyList<HttpRoute> Http, IReadOnlyList<string> Other)> ReadAsync()
     {
         var directory = Path.Combine(Path.GetTempPath(), "cc-routes-" + Guid.NewGuid().ToString("N"));
-        var raft = new IPEndPoint(IPAddress.Loopback, 1);
-        var settings = new NodeSettings
+        // Options as the command line gives them (the host binds and validates them like a node's).
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            NodeId = "routes",
-            HttpUrl = new Uri("http://127.0.0.1:1"),
-            GrpcUrl = new Uri("http://127.0.0.1:2"),
-            RaftEndPoint = raft,
-            Members = [raft],
-            DataDirectory = directory,
-        };
+            ["node-id"] = "routes",
+            ["http"] = "http://127.0.0.1:1",
+            ["grpc"] = "http://127.0.0.1:2",
+            ["raft"] = "127.0.0.1:1",
+            ["members"] = "127.0.0.1:1",
+            ["data-dir"] = directory,
+        }).Build();
         try
         {
             var http = new List<HttpRoute>();
             var other = new List<string>();
-            await using (var app = NodeHost.Build(settings, seed: null))
+            await using (var app = NodeHost.Build(configuration))
             {
+                NodeHost.MapRoutes(app, app.Services.GetRequiredService<NodeSettings>());
                 foreach (var endpoint in ((IEndpointRouteBuilder)app).DataSources.SelectMany(static s => s.Endpoints))
                 {
                     if (endpoint.Metadata.GetMetadata<GrpcMethodMetadata>() is not null)

@@ -1,0 +1,48 @@
+using ConfigCluster.Consensus;
+using ConfigCluster.Storage;
+
+namespace ConfigCluster.Server.Hosting;
+
+/// <summary>The storage and consensus layers as services: the host opens the store and hands it to the Raft member.</summary>
+internal static class ConsensusServices
+{
+    /// <summary>Registers the FASTER store (also as <see cref="IVersionedStore"/>), the consensus options and <see cref="RaftNode"/>.</summary>
+    public static IServiceCollection AddConsensus(this IServiceCollection services)
+    {
+        // Opened (and recovered from its checkpoint) before the member is built: the WAL reads
+        // the store's snapshot index once, when it is constructed.
+        services.AddSingleton(provider =>
+        {
+            var settings = provider.GetRequiredService<NodeSettings>();
+            return FasterVersionedStore.Open(new StoreOptions
+            {
+                Directory = Path.Combine(settings.DataDirectory, "store"),
+                LogMemoryBytes = settings.StoreMemoryBytes,
+            });
+        });
+        services.AddSingleton<IVersionedStore>(provider => provider.GetRequiredService<FasterVersionedStore>());
+        services.AddSingleton(provider => ConsensusOptionsOf(provider.GetRequiredService<NodeSettings>()));
+        services.AddSingleton<RaftNode>();
+        return services;
+    }
+
+    // The node options the Raft member needs, in its own terms (milliseconds, announced metadata).
+    private static ConsensusOptions ConsensusOptionsOf(NodeSettings settings) => new()
+    {
+        NodeId = settings.NodeId,
+        RaftEndPoint = settings.RaftEndPoint,
+        Members = settings.Members,
+        Join = settings.Join,
+        DataDirectory = settings.DataDirectory,
+        SnapshotInterval = settings.SnapshotInterval,
+        PeerTls = settings.PeerTls,
+        Durability = settings.Durability,
+        LowerElectionTimeoutMs = (int)settings.ElectionTimeout.TotalMilliseconds,
+        UpperElectionTimeoutMs = 2 * (int)settings.ElectionTimeout.TotalMilliseconds,
+        Metadata = new Dictionary<string, string>
+        {
+            [MemberMetadataKeys.HttpUrl] = settings.HttpUrl.ToString().TrimEnd('/'),
+            [MemberMetadataKeys.GrpcUrl] = settings.GrpcUrl.ToString().TrimEnd('/'),
+        },
+    };
+}
