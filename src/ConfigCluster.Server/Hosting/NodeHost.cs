@@ -93,6 +93,13 @@ internal static class NodeHost
                 DevLog.GeneratedMasterKey(logger, Path.Combine(settings.DataDirectory, MasterKeySource.DevKeyFileName));
             return new SecretKeyring(masterKey, sealedReason, provider.GetRequiredService<RaftNode>().Store, logger);
         });
+        builder.Services.AddSingleton(provider => provider.GetRequiredService<RaftNode>().Store);
+        builder.Services.AddSingleton<ICommandSubmitter, ConsensusSubmitter>();
+        builder.Services.AddSingleton<IReadBarrier, RaftReadBarrier>();
+        builder.Services.AddSingleton<WritePipeline>();
+        builder.Services.AddSingleton<SecretSealer>();
+        builder.Services.AddSingleton<WriteBuilder>();
+        builder.Services.AddSingleton<ItemAccess>();
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddSingleton<KeyRotation>();
         builder.Services.AddSingleton<ConfigCluster.Server.Operations.SnapshotBackup>();

@@ -13,7 +13,7 @@ internal static class AdminEndpoints
 {
     public static void MapAdminEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/admin/keys", static (KeyRotation rotation) => Report(rotation.Report()));
+        routes.MapGet("/admin/keys", static async (KeyRotation rotation, CancellationToken token) => Report(await rotation.ReportAsync(token)));
         routes.MapPost("/admin/keys/rotate", RotateAsync);
         routes.MapPost("/admin/keys/rewrap", RewrapAsync);
         routes.MapGet("/admin/snapshot", SnapshotAsync);

@@ -35,7 +35,7 @@ internal static class ConfigEndpoints
         }
 
         var outcome = await config.GetAsync(path, version ?? 0, consistency, token);
-        response.Headers[LongPoll.IndexHeader] = LongPoll.KeyIndex(config, path);
+        response.Headers[LongPoll.IndexHeader] = await LongPoll.KeyIndexAsync(config, path, token);
         if (outcome.Error is { } error)
             return HttpErrors.ToResult(error);
         var found = outcome.Value!;
@@ -143,9 +143,7 @@ internal static class ConfigEndpoints
         var check = await config.ListAsync(request.Query["ns"], request.Query["env"], request.Query["prefix"], null, 1, false, consistency, token);
         if (check.Error is { } error)
             return HttpErrors.ToResult(error);
-        var ns = string.IsNullOrEmpty(request.Query["ns"]) ? Core.Keys.KeyPath.DefaultScope : request.Query["ns"].ToString();
-        var env = string.IsNullOrEmpty(request.Query["env"]) ? Core.Keys.KeyPath.DefaultScope : request.Query["env"].ToString();
-        var view = environments.EffectiveView(ns, env, request.Query["prefix"].ToString());
+        var view = await environments.EffectiveViewAsync(Scopes.OrDefault(request.Query["ns"]), Scopes.OrDefault(request.Query["env"]), request.Query["prefix"].ToString(), token);
         return new JsonResult(StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
