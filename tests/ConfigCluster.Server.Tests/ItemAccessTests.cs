@@ -24,10 +24,8 @@ public sealed class ItemAccessTests
         var token = await cluster.CreateTokenAsync("auth-rw", new TestRule("auth.*", "*", "read", "write", "list"));
         using var service = cluster[1].ClientWith(token);
 
-        var (status, body) = await service.SendAsync(HttpMethod.Post, "/changesets",
-            "{\"items\": [{\"op\": \"put\", \"key\": \"auth.x\", \"value\": 1}, {\"op\": \"put\", \"key\": \"billing.rate\", \"value\": 999}]}");
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("billing.rate", body!["error"]!.GetValue<string>());
+        await ForbiddenNamingAsync(service.SendAsync(HttpMethod.Post, "/changesets",
+            "{\"items\": [{\"op\": \"put\", \"key\": \"auth.x\", \"value\": 1}, {\"op\": \"put\", \"key\": \"billing.rate\", \"value\": 999}]}"), "billing.rate");
 
         using var channel = GrpcChannel.ForAddress(cluster[2].GrpcUrl);
         var request = new ChangeSetRequest
@@ -38,8 +36,7 @@ public sealed class ItemAccessTests
                 new ChangeSetItem { Path = new KeyPath { Key = "billing.rate" }, ValueJson = "999" },
             },
         };
-        var denied = await Assert.ThrowsAsync<RpcException>(async () => await new Environments.EnvironmentsClient(channel).ApplyChangeSetAsync(request, ScopedTokens.Bearer(token)));
-        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        var denied = await DeniedAsync(async () => await new Environments.EnvironmentsClient(channel).ApplyChangeSetAsync(request, ScopedTokens.Bearer(token)));
         Assert.Contains("billing.rate", denied.Status.Detail);
 
         var (_, rate) = await cluster[0].Http.GetJsonAsync("/config/billing.rate");
@@ -59,15 +56,12 @@ public sealed class ItemAccessTests
         var token = await cluster.CreateTokenAsync("staging-rw", new TestRule("*", "staging", "read", "write", "delete", "list"));
         using var service = cluster[0].ClientWith(token);
 
-        var (status, body) = await service.SendAsync(HttpMethod.Post, "/changesets?env=staging",
-            "{\"items\": [{\"op\": \"put\", \"key\": \"app.a\", \"value\": 1}, {\"op\": \"put\", \"key\": \"app.b\", \"value\": 2, \"environment\": \"prod\"}]}");
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("app.b", body!["error"]!.GetValue<string>());
+        await ForbiddenNamingAsync(service.SendAsync(HttpMethod.Post, "/changesets?env=staging",
+            "{\"items\": [{\"op\": \"put\", \"key\": \"app.a\", \"value\": 1}, {\"op\": \"put\", \"key\": \"app.b\", \"value\": 2, \"environment\": \"prod\"}]}"), "app.b");
 
         using var channel = GrpcChannel.ForAddress(cluster[1].GrpcUrl);
         var request = new ChangeSetRequest { Items = { new ChangeSetItem { Path = new KeyPath { Environment = "prod", Key = "app.c" }, ValueJson = "3" } } };
-        var denied = await Assert.ThrowsAsync<RpcException>(async () => await new Environments.EnvironmentsClient(channel).ApplyChangeSetAsync(request, ScopedTokens.Bearer(token)));
-        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        await DeniedAsync(async () => await new Environments.EnvironmentsClient(channel).ApplyChangeSetAsync(request, ScopedTokens.Bearer(token)));
 
         Assert.Equal(HttpStatusCode.NotFound, (await cluster[0].Http.GetJsonAsync("/config/app.a?env=staging")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await cluster[0].Http.GetJsonAsync("/config/app.b?env=prod")).Status);
@@ -88,14 +82,10 @@ public sealed class ItemAccessTests
         var token = await cluster.CreateTokenAsync("promoter", new TestRule("*", "staging", "read", "list"), new TestRule("app.*", "prod", "write"));
         using var service = cluster[1].ClientWith(token);
 
-        var (status, body) = await service.SendAsync(HttpMethod.Post, "/promote?from=staging&to=prod");
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("db.url", body!["error"]!.GetValue<string>());
+        await ForbiddenNamingAsync(service.SendAsync(HttpMethod.Post, "/promote?from=staging&to=prod"), "db.url");
 
         using var channel = GrpcChannel.ForAddress(cluster[2].GrpcUrl);
-        var denied = await Assert.ThrowsAsync<RpcException>(async () =>
-            await new Environments.EnvironmentsClient(channel).PromoteAsync(new PromoteRequest { From = "staging", To = "prod" }, ScopedTokens.Bearer(token)));
-        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        await DeniedAsync(async () => await new Environments.EnvironmentsClient(channel).PromoteAsync(new PromoteRequest { From = "staging", To = "prod" }, ScopedTokens.Bearer(token)));
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetJsonAsync("/config/app.timeout?env=prod")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetJsonAsync("/config/db.url?env=prod")).Status);
 
@@ -116,15 +106,11 @@ public sealed class ItemAccessTests
         var token = await cluster.CreateTokenAsync("no-secrets", new TestRule("plain.*", "staging", "read", "list"), new TestRule("*", "prod", "read", "write", "list"));
         using var service = cluster[1].ClientWith(token);
 
-        var (status, body) = await service.SendAsync(HttpMethod.Post, "/promote?from=staging&to=prod");
-        Assert.Equal(HttpStatusCode.Forbidden, status);
-        Assert.Contains("db.password", body!["error"]!.GetValue<string>());
+        var body = await ForbiddenNamingAsync(service.SendAsync(HttpMethod.Post, "/promote?from=staging&to=prod"), "db.password");
         Assert.DoesNotContain("s3cret", body.ToJsonString());
 
         using var channel = GrpcChannel.ForAddress(cluster[2].GrpcUrl);
-        var denied = await Assert.ThrowsAsync<RpcException>(async () =>
-            await new Environments.EnvironmentsClient(channel).PromoteAsync(new PromoteRequest { From = "staging", To = "prod" }, ScopedTokens.Bearer(token)));
-        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        await DeniedAsync(async () => await new Environments.EnvironmentsClient(channel).PromoteAsync(new PromoteRequest { From = "staging", To = "prod" }, ScopedTokens.Bearer(token)));
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetJsonAsync("/config/db.password?env=prod")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetJsonAsync("/config/plain.flag?env=prod")).Status);
     }
@@ -144,8 +130,7 @@ public sealed class ItemAccessTests
         var environments = new Environments.EnvironmentsClient(channel);
         foreach (var (from, to) in new[] { ("prod", "staging"), ("staging", "prod") })
         {
-            var denied = await Assert.ThrowsAsync<RpcException>(async () => await environments.DiffAsync(new DiffRequest { From = from, To = to }, ScopedTokens.Bearer(token)));
-            Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+            await DeniedAsync(async () => await environments.DiffAsync(new DiffRequest { From = from, To = to }, ScopedTokens.Bearer(token)));
         }
 
         // With list on both sides the same diff answers.
@@ -154,5 +139,20 @@ public sealed class ItemAccessTests
         var (status, diff) = await allowed.GetJsonAsync("/diff?from=prod&to=staging");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(["app.mode"], diff!["changed"]!.AsArray().Select(static c => c!["key"]!.GetValue<string>()));
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonNode> ForbiddenNamingAsync(Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonNode? Body)> call, string key)
+    {
+        var (status, body) = await call;
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains(key, body!["error"]!.GetValue<string>());
+        return body;
+    }
+
+    private static async Task<RpcException> DeniedAsync(Func<Task> call)
+    {
+        var denied = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        return denied;
     }
 }
