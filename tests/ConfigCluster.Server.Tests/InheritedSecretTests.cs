@@ -41,6 +41,13 @@ public sealed class InheritedSecretTests
         Assert.Equal("default", body["source"]!.GetValue<string>());
         Assert.Equal("from-staging", (await cluster[2].Http.GetJsonAsync("/config/api.key?env=prod")).Body!["value"]!.GetValue<string>());
 
+        // The effective list names each key's source and shows a secret's fingerprint, never its value.
+        var (_, effective) = await cluster[1].Http.GetJsonAsync("/config?env=prod&effective=true");
+        var listed = effective!["items"]!.AsArray().Single(static i => i!["key"]!.GetValue<string>() == "db.password")!;
+        Assert.Equal("default", listed["source"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(listed["fingerprint"]?.GetValue<string>()));
+        Assert.DoesNotContain(Value, effective.ToJsonString());
+
         var kv = new KV.KVClient(cluster[2].Grpc);
         var got = await kv.GetAsync(new GetRequest { Path = new KeyPath { Environment = "prod", Key = "db.password" } });
         Assert.Equal($"\"{Value}\"", got.Kv.ValueJson);
