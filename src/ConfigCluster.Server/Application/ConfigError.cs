@@ -30,6 +30,9 @@ public enum ConfigErrorCode
     /// <summary>The cluster is not in a state that allows the operation (409, FailedPrecondition). Nothing changed.</summary>
     FailedPrecondition,
 
+    /// <summary>The caller's token may not touch one of the items (403, PermissionDenied). Nothing changed.</summary>
+    PermissionDenied,
+
     /// <summary>An internal failure (500, Internal).</summary>
     Internal,
 }

@@ -97,8 +97,8 @@ public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup
         return new RewrapResponse { Rewrapped = rewrapped, Batches = batches, Status = ToStatus(report) };
     }
 
-    public override Task<KeyringStatus> GetKeyring(GetKeyringRequest request, ServerCallContext context)
-        => Task.FromResult(ToStatus(rotation.Report()));
+    public override async Task<KeyringStatus> GetKeyring(GetKeyringRequest request, ServerCallContext context)
+        => ToStatus(await rotation.ReportAsync(context.CancellationToken));
 
     private static KeyringStatus ToStatus(KeyringReport report)
     {

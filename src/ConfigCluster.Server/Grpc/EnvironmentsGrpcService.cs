@@ -28,7 +28,7 @@ public sealed class EnvironmentsGrpcService(EnvironmentService environments, Con
         var env = Scope(request.Environment, "environment");
         await CatchUpAsync(context);
         var response = new ListResponse { Revision = config.Store.Revision };
-        foreach (var item in environments.EffectiveView(ns, env, request.Prefix).Values)
+        foreach (var item in (await environments.EffectiveViewAsync(ns, env, request.Prefix, context.CancellationToken)).Values)
             response.Items.Add(KvGrpcService.ToKeyValue(item, revealValue: false));
         return response;
     }
@@ -37,7 +37,7 @@ public sealed class EnvironmentsGrpcService(EnvironmentService environments, Con
     {
         var ns = Scope(request.Namespace, "namespace");
         await CatchUpAsync(context);
-        var diff = environments.Diff(ns, Scope(request.From, "from"), Scope(request.To, "to"), request.Prefix);
+        var diff = (await environments.DiffAsync(ns, Scope(request.From, "from"), Scope(request.To, "to"), request.Prefix, context.CancellationToken)).OrThrow();
         var response = new DiffResponse();
         response.Added.AddRange(diff.Added.Select(static v => new DiffEntry { Key = v.Path.Key, To = KvGrpcService.ToKeyValue(v, revealValue: false) }));
         response.Removed.AddRange(diff.Removed.Select(static v => new DiffEntry { Key = v.Path.Key, From = KvGrpcService.ToKeyValue(v, revealValue: false) }));

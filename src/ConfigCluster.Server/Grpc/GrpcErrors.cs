@@ -21,6 +21,7 @@ internal static class GrpcErrors
             ConfigErrorCode.VersionMismatch or ConfigErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
             ConfigErrorCode.Retry => StatusCode.Aborted,
             ConfigErrorCode.TooLarge => StatusCode.ResourceExhausted,
+            ConfigErrorCode.PermissionDenied => StatusCode.PermissionDenied,
             ConfigErrorCode.Unavailable or ConfigErrorCode.Sealed => StatusCode.Unavailable,
             ConfigErrorCode.Ambiguous => StatusCode.Unknown,
             _ => StatusCode.Internal,

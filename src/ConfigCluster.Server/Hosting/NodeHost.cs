@@ -61,6 +61,13 @@ internal static class NodeHost
                 DevLog.GeneratedMasterKey(logger, Path.Combine(settings.DataDirectory, MasterKeySource.DevKeyFileName));
             return new SecretKeyring(masterKey, sealedReason, provider.GetRequiredService<IVersionedStore>(), logger);
         });
+        builder.Services.AddSingleton(provider => provider.GetRequiredService<RaftNode>().Store);
+        builder.Services.AddSingleton<ICommandSubmitter, ConsensusSubmitter>();
+        builder.Services.AddSingleton<IReadBarrier, RaftReadBarrier>();
+        builder.Services.AddSingleton<WritePipeline>();
+        builder.Services.AddSingleton<SecretSealer>();
+        builder.Services.AddSingleton<WriteBuilder>();
+        builder.Services.AddSingleton<ItemAccess>();
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddSingleton<KeyRotation>();
         builder.Services.AddSingleton<Operations.SnapshotBackup>();

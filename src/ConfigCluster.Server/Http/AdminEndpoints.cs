@@ -14,7 +14,7 @@ internal static class AdminEndpoints
 {
     public static void MapAdminEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/admin/keys", static (KeyRotation rotation) => Report(rotation.Report())).RequireAdmin("keys.read");
+        routes.MapGet("/admin/keys", static async (KeyRotation rotation, CancellationToken token) => Report(await rotation.ReportAsync(token))).RequireAdmin("keys.read");
         routes.MapPost("/admin/keys/rotate", RotateAsync).RequireAdmin("keys.rotate");
         routes.MapPost("/admin/keys/rewrap", RewrapAsync).RequireAdmin("keys.rewrap");
         routes.MapGet("/admin/snapshot", SnapshotAsync).RequireAdmin("snapshot");

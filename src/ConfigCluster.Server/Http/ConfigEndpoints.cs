@@ -37,7 +37,7 @@ internal static class ConfigEndpoints
         }
 
         var outcome = await config.GetAsync(path, version ?? 0, consistency, token);
-        response.Headers[LongPoll.IndexHeader] = LongPoll.KeyIndex(config, path);
+        response.Headers[LongPoll.IndexHeader] = await LongPoll.KeyIndexAsync(config, path, token);
         if (outcome.Error is { } error)
             return HttpErrors.ToResult(error);
         var found = outcome.Value!;
@@ -122,21 +122,7 @@ internal static class ConfigEndpoints
             (int)Math.Min(limit ?? 0, int.MaxValue), includeDeleted, consistency, token);
         if (outcome.Error is { } error)
             return HttpErrors.ToResult(error);
-        var page = outcome.Value!;
-        var revision = config.Store.Revision;
-        return new JsonResult(StatusCodes.Status200OK, writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteStartArray("items");
-            foreach (var item in page.Items)
-                WriteListItem(writer, item, source: false);
-
-            writer.WriteEndArray();
-            if (page.NextAfter is not null)
-                writer.WriteString("nextPageToken", page.NextAfter);
-            writer.WriteNumber("revision", revision);
-            writer.WriteEndObject();
-        });
+        return ListAnswer(outcome.Value!.Items, source: false, outcome.Value.NextAfter, config.Store.Revision);
     }
 
     // The environment's view with inheritance applied; each item names its source environment.
@@ -145,21 +131,25 @@ internal static class ConfigEndpoints
         var check = await config.ListAsync(request.Query["ns"], request.Query["env"], request.Query["prefix"], null, 1, false, consistency, token);
         if (check.Error is { } error)
             return HttpErrors.ToResult(error);
-        var ns = string.IsNullOrEmpty(request.Query["ns"]) ? Core.Keys.KeyPath.DefaultScope : request.Query["ns"].ToString();
-        var env = string.IsNullOrEmpty(request.Query["env"]) ? Core.Keys.KeyPath.DefaultScope : request.Query["env"].ToString();
-        var view = environments.EffectiveView(ns, env, request.Query["prefix"].ToString());
-        return new JsonResult(StatusCodes.Status200OK, writer =>
+        var view = await environments.EffectiveViewAsync(Scopes.OrDefault(request.Query["ns"]), Scopes.OrDefault(request.Query["env"]), request.Query["prefix"].ToString(), token);
+        return ListAnswer(view.Values, source: true, nextPageToken: null, config.Store.Revision);
+    }
+
+    // {"items": [...], "nextPageToken": "...", "revision": R}; each item names its source environment when source is set.
+    private static JsonResult ListAnswer(IEnumerable<StoredVersion> items, bool source, string? nextPageToken, long revision)
+        => new(StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartArray("items");
-            foreach (var item in view.Values)
-                WriteListItem(writer, item, source: true);
+            foreach (var item in items)
+                WriteListItem(writer, item, source);
 
             writer.WriteEndArray();
-            writer.WriteNumber("revision", config.Store.Revision);
+            if (nextPageToken is not null)
+                writer.WriteString("nextPageToken", nextPageToken);
+            writer.WriteNumber("revision", revision);
             writer.WriteEndObject();
         });
-    }
 
     // One item of a listing: metadata and, for plain keys, the value; secrets show their fingerprint.
     private static void WriteListItem(Utf8JsonWriter writer, StoredVersion item, bool source)

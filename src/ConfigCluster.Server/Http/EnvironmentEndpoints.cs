@@ -43,7 +43,7 @@ internal static class EnvironmentEndpoints
 
     private static IResult Get(string env, HttpRequest request, ConfigService config)
     {
-        var ns = string.IsNullOrEmpty(request.Query["ns"]) ? KeyPath.DefaultScope : request.Query["ns"].ToString();
+        var ns = Scopes.OrDefault(request.Query["ns"]);
         if (!KeyPath.TryValidateScope(ns, "namespace", out var error) || !KeyPath.TryValidateScope(env, "environment", out error))
             return HttpErrors.BadRequest(error);
         return Results.Ok(new { environment = env, inherits = config.Store.ParentOf(ns, env) ?? "", chain = config.Store.InheritanceChain(ns, env) });
@@ -55,7 +55,10 @@ internal static class EnvironmentEndpoints
             return problem;
         if (await config.CatchUpAsync(token) is { } barrierError)
             return HttpErrors.ToResult(barrierError);
-        var diff = environments.Diff(ns, from, to, prefix);
+        var outcome = await environments.DiffAsync(ns, from, to, prefix, token);
+        if (outcome.Error is { } error)
+            return HttpErrors.ToResult(error);
+        var diff = outcome.Value!;
         return new JsonResult(StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
@@ -128,7 +131,7 @@ internal static class EnvironmentEndpoints
 
     private static bool TryScopes(HttpRequest request, out string ns, out string from, out string to, out string prefix, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out IResult? problem)
     {
-        ns = string.IsNullOrEmpty(request.Query["ns"]) ? KeyPath.DefaultScope : request.Query["ns"].ToString();
+        ns = Scopes.OrDefault(request.Query["ns"]);
         from = request.Query["from"].ToString();
         to = request.Query["to"].ToString();
         prefix = request.Query["prefix"].ToString();

@@ -13,6 +13,7 @@ internal static class HttpErrors
             ConfigErrorCode.NotFound => StatusCodes.Status404NotFound,
             ConfigErrorCode.VersionMismatch or ConfigErrorCode.Retry or ConfigErrorCode.FailedPrecondition => StatusCodes.Status409Conflict,
             ConfigErrorCode.TooLarge => StatusCodes.Status413PayloadTooLarge,
+            ConfigErrorCode.PermissionDenied => StatusCodes.Status403Forbidden,
             ConfigErrorCode.Unavailable or ConfigErrorCode.Sealed => StatusCodes.Status503ServiceUnavailable,
             ConfigErrorCode.Ambiguous => StatusCodes.Status504GatewayTimeout,
             _ => StatusCodes.Status500InternalServerError,

@@ -31,10 +31,10 @@ internal static class LongPoll
         if (consistency == ReadConsistency.Linearizable)
         {
             // A failed barrier shows up again on the read that follows; no need to answer it here.
-            await config.GetAsync(path, 0, consistency, token);
+            await config.CatchUpAsync(token);
         }
 
-        if (KeyRevision(config, path) > (index ?? 0))
+        if (await KeyRevisionAsync(config, path, token) > (index ?? 0))
             return null;
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -60,15 +60,15 @@ internal static class LongPoll
     }
 
     /// <summary>The key's latest revision (deletions included) over the environment and its ancestors, 0 when it never existed.</summary>
-    public static string KeyIndex(ConfigService config, KeyPath path)
-        => KeyRevision(config, path).ToString(CultureInfo.InvariantCulture);
+    public static async Task<string> KeyIndexAsync(ConfigService config, KeyPath path, CancellationToken token)
+        => (await KeyRevisionAsync(config, path, token)).ToString(CultureInfo.InvariantCulture);
 
-    private static long KeyRevision(ConfigService config, KeyPath path)
+    private static async Task<long> KeyRevisionAsync(ConfigService config, KeyPath path, CancellationToken token)
     {
         long newest = 0;
         foreach (var env in config.Store.InheritanceChain(path.Namespace, path.Environment))
         {
-            if (KeyPath.TryCreate(path.Namespace, env, path.Key, out var candidate, out _) && config.Store.Get(candidate) is { } head)
+            if (KeyPath.TryCreate(path.Namespace, env, path.Key, out var candidate, out _) && await config.Store.GetAsync(candidate, 0, token) is { } head)
                 newest = Math.Max(newest, head.Revision);
         }
 

@@ -16,22 +16,15 @@ public sealed record KeyringReport(IReadOnlyList<DataKeyUsage> Keys, long Pendin
 /// Rotation (a new data key through the log) and rewrap (stored versions re-sealed under the
 /// newest key, through the log, in bounded batches, so every node ends with the same bytes).
 /// </summary>
-public sealed class KeyRotation(ConfigService config, SecretKeyring keyring)
+public sealed class KeyRotation(IVersionedStore store, WritePipeline pipeline, SecretSealer sealer, SecretKeyring keyring)
 {
     public const int DefaultBatch = 100, MaxBatch = 1000;
 
+    /// <summary>Adds a new data key (new secrets are sealed under it) and reports the keyring.</summary>
     public async Task<Outcome<KeyringReport>> RotateAsync(CancellationToken token)
-    {
-        if (keyring.MasterKey is not { } masterKey)
-            return new ConfigError(ConfigErrorCode.Sealed, $"this node is sealed: {keyring.SealedReason}");
-        var (keyId, wrapped) = masterKey.NewWrappedDataKey();
-        var outcome = await config.SubmitRawAsync(
-            config.NewCommand(null, addDataKey: new AddDataKeyOp { KeyId = ByteString.CopyFrom(keyId), WrappedKey = ByteString.CopyFrom(wrapped) }), token);
-        if (outcome.Error is { } error)
-            return error;
-        return await config.CatchUpAsync(token) is { } barrierError ? barrierError : Report();
-    }
+        => await sealer.AddDataKeyAsync(token) is { } error ? error : await ReportAsync(token);
 
+    /// <summary>Re-seals every stored secret version not yet under the newest key, in batches through the log.</summary>
     public async Task<Outcome<(long Rewrapped, long Batches, KeyringReport Report)>> RewrapAsync(int batchSize, CancellationToken token)
     {
         if (batchSize < 0 || batchSize > MaxBatch)
@@ -39,22 +32,24 @@ public sealed class KeyRotation(ConfigService config, SecretKeyring keyring)
         if (keyring.SealedReason is { } sealedReason)
             return new ConfigError(ConfigErrorCode.Sealed, $"this node is sealed: {sealedReason}");
         batchSize = batchSize == 0 ? DefaultBatch : batchSize;
-        if (await config.CatchUpAsync(token) is { } startError)
+        if (await pipeline.CatchUpAsync(token) is { } startError)
             return startError;
         var newest = keyring.NewestKeyId;
         if (newest.IsEmpty)
-            return (0L, 0L, Report());
+            return (0L, 0L, await ReportAsync(token));
 
         long rewrapped = 0, batches = 0;
         var batch = new RewrapOp();
-        foreach (var version in SecretVersions())
+        await foreach (var version in SecretVersionsAsync(token))
         {
             var oldKeyId = SecretEnvelope.KeyIdOf(version.Value.Span);
             if (oldKeyId.SequenceEqual(newest.Span))
                 continue;
-            if (!keyring.TryOpen(version.Value.Span, version.Path, version.Version, out var plaintext, out var openError)
-                || !keyring.TrySeal(plaintext, version.Path, version.Version, out var envelope, out _, out openError))
-                return new ConfigError(ConfigErrorCode.Internal, openError);
+            var plaintext = sealer.Open(version);
+            if (plaintext.Error is { } openError)
+                return openError;
+            if (!keyring.TrySeal(plaintext.Value, version.Path, version.Version, out var envelope, out _, out var sealError))
+                return new ConfigError(ConfigErrorCode.Internal, sealError);
             batch.Items.Add(new RewrapItem
             {
                 Key = version.Path.ToStoreKey(),
@@ -62,14 +57,13 @@ public sealed class KeyRotation(ConfigService config, SecretKeyring keyring)
                 OldKeyId = ByteString.CopyFrom(oldKeyId),
                 Value = ByteString.CopyFrom(envelope),
             });
-            if (batch.Items.Count == batchSize)
-            {
-                if (await SubmitAsync(batch, token) is { } error)
-                    return error;
-                rewrapped += batch.Items.Count;
-                batches++;
-                batch = new RewrapOp();
-            }
+            if (batch.Items.Count < batchSize)
+                continue;
+            if (await SubmitAsync(batch, token) is { } error)
+                return error;
+            rewrapped += batch.Items.Count;
+            batches++;
+            batch = new RewrapOp();
         }
 
         if (batch.Items.Count > 0)
@@ -80,17 +74,17 @@ public sealed class KeyRotation(ConfigService config, SecretKeyring keyring)
             batches++;
         }
 
-        if (await config.CatchUpAsync(token) is { } endError)
+        if (await pipeline.CatchUpAsync(token) is { } endError)
             return endError;
-        return (rewrapped, batches, Report());
+        return (rewrapped, batches, await ReportAsync(token));
     }
 
     /// <summary>Each data key with the number of stored versions it seals.</summary>
-    public KeyringReport Report()
+    public async Task<KeyringReport> ReportAsync(CancellationToken token)
     {
-        var keys = config.Store.DataKeys();
+        var keys = store.DataKeys();
         var usage = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var version in SecretVersions())
+        await foreach (var version in SecretVersionsAsync(token))
         {
             var id = Convert.ToHexStringLower(SecretEnvelope.KeyIdOf(version.Value.Span));
             usage[id] = usage.GetValueOrDefault(id) + 1;
@@ -112,18 +106,18 @@ public sealed class KeyRotation(ConfigService config, SecretKeyring keyring)
 
     private async Task<ConfigError?> SubmitAsync(RewrapOp batch, CancellationToken token)
     {
-        var outcome = await config.SubmitRawAsync(config.NewCommand(null, rewrap: batch), token);
-        return outcome.Error;
+        var command = pipeline.NewCommand(null);
+        command.Rewrap = batch;
+        return (await pipeline.SubmitOnceAsync(command, token)).Error;
     }
 
-    private IEnumerable<StoredVersion> SecretVersions()
+    private async IAsyncEnumerable<StoredVersion> SecretVersionsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
     {
-        var store = config.Store;
         foreach (var path in store.AllKeys())
         {
-            if (store.Get(path) is not { Secret: true })
+            if (await store.GetAsync(path, 0, token) is not { Secret: true })
                 continue;
-            foreach (var version in store.History(path))
+            foreach (var version in await store.HistoryAsync(path, token))
             {
                 if (version.Secret && !version.Value.IsEmpty)
                     yield return version;

@@ -36,7 +36,7 @@ internal sealed partial class SeedImportService(
                 {
                     if (!KeyPath.TryCreate(null, null, entry.Key, out var path, out _))
                         continue;
-                    var current = config.Store.Get(path);
+                    var current = await config.Store.GetAsync(path, 0, stoppingToken);
                     if (current is { IsDeletion: false } && Encoding.UTF8.GetString(current.Value.Span) == entry.ValueJson)
                         continue;
                     changes.Add(new ChangeSetEntry(path, entry.ValueJson, Secret: false, ExpectedVersion: current?.Version ?? 0));

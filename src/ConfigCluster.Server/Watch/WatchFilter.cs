@@ -37,26 +37,49 @@ public sealed class WatchFilter
     /// <summary>A filter on exactly one environment (no inheritance), e.g. for long-polls of a stored key.</summary>
     public static WatchFilter Exact(KeyPath path) => new(path.Namespace, path.Environment, path.Key, "", [path.Environment], null);
 
+    /// <summary>Whether a change belongs to the watched view (on the apply path: the store's synchronous read).</summary>
     public bool Matches(StoredVersion change)
     {
-        if (change.Path.Namespace != Namespace)
-            return false;
-        if (Key is not null ? change.Path.Key != Key : !change.Path.Key.StartsWith(Prefix, StringComparison.Ordinal))
-            return false;
-        var depth = IndexOf(change.Path.Environment);
-        if (depth < 0)
-            return false;
-
-        // An inherited change is hidden by an override (or mask) in a nearer environment.
-        for (var i = 0; i < depth && store is not null; i++)
+        var depth = Depth(change);
+        for (var i = 0; i < depth; i++)
         {
-            if (KeyPath.TryCreate(Namespace, Chain[i], change.Path.Key, out var nearer, out _)
-                && store.Get(nearer) is { } head && (!head.IsDeletion || head.Operation == VersionKind.Mask))
+            if (Nearer(i, change) is { } nearer && Overrides(store!.Get(nearer)))
                 return false;
         }
 
-        return true;
+        return depth >= 0;
     }
+
+    /// <summary><see cref="Matches"/> for request paths (a watch's replay): the overrides are read asynchronously.</summary>
+    public async ValueTask<bool> MatchesAsync(StoredVersion change, CancellationToken token)
+    {
+        var depth = Depth(change);
+        for (var i = 0; i < depth; i++)
+        {
+            if (Nearer(i, change) is { } nearer && Overrides(await store!.GetAsync(nearer, 0, token)))
+                return false;
+        }
+
+        return depth >= 0;
+    }
+
+    // -1 when the change is outside the watched key or prefix and chain; else how many nearer
+    // environments could override it (0 without a store to look in: an exact filter).
+    private int Depth(StoredVersion change)
+    {
+        if (change.Path.Namespace != Namespace)
+            return -1;
+        if (Key is not null ? change.Path.Key != Key : !change.Path.Key.StartsWith(Prefix, StringComparison.Ordinal))
+            return -1;
+        var depth = IndexOf(change.Path.Environment);
+        return depth > 0 && store is null ? 0 : depth;
+    }
+
+    private KeyPath? Nearer(int index, StoredVersion change)
+        => KeyPath.TryCreate(Namespace, Chain[index], change.Path.Key, out var nearer, out _) ? nearer : null;
+
+    // An inherited change is hidden by a live value (or a mask) in a nearer environment.
+    private static bool Overrides(StoredVersion? head) => head is { } h && (!h.IsDeletion || h.Operation == VersionKind.Mask);
 
     private int IndexOf(string env)
     {
@@ -79,8 +102,8 @@ public sealed class WatchFilter
             return false;
         }
 
-        ns = string.IsNullOrEmpty(ns) ? KeyPath.DefaultScope : ns;
-        env = string.IsNullOrEmpty(env) ? KeyPath.DefaultScope : env;
+        ns = Application.Scopes.OrDefault(ns);
+        env = Application.Scopes.OrDefault(env);
         if (!KeyPath.TryValidateScope(ns, "namespace", out error) || !KeyPath.TryValidateScope(env, "environment", out error))
             return false;
         if (!string.IsNullOrEmpty(key) ? !KeyPath.TryValidateKey(key, out error) : !KeyPath.TryValidatePrefix(prefix, out error))

@@ -36,9 +36,9 @@ public sealed class WatchReader(ChangeFeed feed, IVersionedStore store)
             for (var revision = from + 1; revision <= subscription.SubscribedAt; revision++)
             {
                 token.ThrowIfCancellationRequested();
-                foreach (var change in store.GetChanges(revision))
+                foreach (var change in await store.GetChangesAsync(revision, token))
                 {
-                    if (filter.Matches(change) && access?.Allows(change) != false)
+                    if (access?.Allows(change) != false && await filter.MatchesAsync(change, token))
                         yield return new WatchItem(change, revision);
                 }
             }
