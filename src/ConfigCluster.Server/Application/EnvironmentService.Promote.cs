@@ -15,6 +15,12 @@ public sealed partial class EnvironmentService
     /// </summary>
     public async Task<Outcome<(CommandResult? Result, IReadOnlyList<string> Keys)>> PromoteAsync(string ns, string from, string to, string prefix, IReadOnlyCollection<string>? keys, string? message, CancellationToken token)
     {
+        foreach (var key in keys ?? [])
+        {
+            if (!KeyPath.TryValidateKey(key, out var keyError))
+                return new ConfigError(ConfigErrorCode.InvalidArgument, $"keys: {keyError}");
+        }
+
         // The whole difference, not the caller's filtered view: a key the caller cannot see must
         // be refused by name, not silently left behind.
         static bool All(string key) => true;

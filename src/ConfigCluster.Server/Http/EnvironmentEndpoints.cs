@@ -114,12 +114,6 @@ internal static class EnvironmentEndpoints
         if (!TryScopes(request, out var ns, out var from, out var to, out var prefix, out var problem))
             return problem;
         var keys = request.Query["keys"].ToString() is { Length: > 0 } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) : null;
-        foreach (var key in keys ?? [])
-        {
-            if (!KeyPath.TryValidateKey(key, out var keyError))
-                return HttpErrors.BadRequest($"keys: {keyError}");
-        }
-
         if (await config.CatchUpAsync(token) is { } barrierError)
             return HttpErrors.ToResult(barrierError);
         var outcome = await environments.PromoteAsync(ns, from, to, prefix, keys, request.Query["message"], token);
