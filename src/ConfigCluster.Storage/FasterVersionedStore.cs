@@ -107,12 +107,16 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     {
         index.Clear();
         retention.Clear();
+        ClearRequests();
         instance.Scan(instance.TailAddress, (key, value) =>
         {
             if (RecordKeys.TryParseHead(key, out var composite))
                 index.Add(composite);
             else
+            {
                 LoadRetention(key, value);
+                LoadRequest(key, value);
+            }
         });
 
         var meta = instance.ReadForWrite(RecordKeys.Meta) is { } bytes ? StoreMeta.Parser.ParseFrom(bytes) : new StoreMeta();

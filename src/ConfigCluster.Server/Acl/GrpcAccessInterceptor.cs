@@ -40,7 +40,7 @@ public sealed class GrpcAccessInterceptor(AccessGate gate) : Interceptor
             AccessDecision.Allowed => caller,
             AccessDecision.Unauthenticated => throw new RpcException(new Status(StatusCode.Unauthenticated, message)),
             AccessDecision.Forbidden => throw new RpcException(new Status(StatusCode.PermissionDenied, message)),
-            _ => throw new RpcException(new Status(StatusCode.Internal, message)),
+            _ => throw new RpcException(new Status(StatusCode.Unavailable, message)), // AuditFailed
         };
     }
 

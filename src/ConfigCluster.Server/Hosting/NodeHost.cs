@@ -103,8 +103,13 @@ internal static class NodeHost
         builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddSingleton(provider => new TokenAuthenticator(provider.GetRequiredService<RaftNode>().Store, provider.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(provider => new PolicyEvaluator(provider.GetRequiredService<RaftNode>().Store));
-        builder.Services.AddSingleton(provider => new PeerAuthenticator(provider.GetRequiredService<RaftNode>().Store));
-        builder.Services.AddSingleton(_ => new AuditLog(settings.DataDirectory));
+        builder.Services.AddSingleton(_ => ClusterSecret.Load(settings.DataDirectory, Environment.GetEnvironmentVariable));
+        builder.Services.AddSingleton<PeerAuthenticator>();
+        builder.Services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        builder.Services.AddSingleton(provider => ActivatorUtilities.CreateInstance<AuditLog>(provider, settings.DataDirectory));
+        builder.Services.AddSingleton<AuditVerification>();
+        builder.Services.AddHostedService<AuditCheckpointService>();
         builder.Services.AddSingleton<AccessGate>();
         builder.Services.AddSingleton<AclService>();
         builder.Services.AddHostedService<BootstrapService>();
