@@ -10,7 +10,7 @@ namespace ConfigCluster.Server.Acl;
 /// (line count and last MAC) in the Raft log, so every node holds it and a later truncation of
 /// this node's audit tail is detected by <c>audit verify</c>.
 /// </summary>
-public sealed partial class AuditCheckpointService(AuditLog audit, WriteCoordinator writes, RaftNode node, NodeSettings settings, IOptions<AuditOptions> options, TimeProvider clock, ILogger<AuditCheckpointService> logger) : BackgroundService
+public sealed partial class AuditCheckpointService(AuditLog audit, AuditVerification verification, WriteCoordinator writes, RaftNode node, NodeSettings settings, IOptions<AuditOptions> options, TimeProvider clock, ILogger<AuditCheckpointService> logger) : BackgroundService
 {
     /// <summary>The author recorded for checkpoint entries.</summary>
     public const string Author = "system:audit";
@@ -20,6 +20,7 @@ public sealed partial class AuditCheckpointService(AuditLog audit, WriteCoordina
     {
         var interval = options.Value.CheckpointInterval;
         long recorded = 0;
+        var checkedChain = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -34,6 +35,19 @@ public sealed partial class AuditCheckpointService(AuditLog audit, WriteCoordina
             var end = audit.Durable;
             if (end.Lines <= recorded || !node.HasLeader)
                 continue;
+            if (!checkedChain && node.Store.FindAuditCheckpoint(settings.NodeId) is not null)
+            {
+                // A newer checkpoint replaces the recorded one: first make sure this node's chain
+                // still holds it, so a truncated (and since regrown) chain keeps its evidence.
+                checkedChain = true;
+                var report = await verification.VerifyAsync(stoppingToken);
+                if (!report.Ok)
+                {
+                    Log.ChainBroken(logger, report.FirstBadLine ?? 0, report.Reason ?? "");
+                    return;
+                }
+            }
+
             var command = new Command
             {
                 // Deterministic: a retry of the same checkpoint is applied once.
@@ -52,6 +66,9 @@ public sealed partial class AuditCheckpointService(AuditLog audit, WriteCoordina
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 6111, Level = LogLevel.Error, Message = "This node's audit chain is broken at line {Line} ({Reason}); no further checkpoints are recorded, so the replicated one keeps the evidence")]
+        public static partial void ChainBroken(ILogger logger, long line, string reason);
+
         [LoggerMessage(EventId = 6110, Level = LogLevel.Warning, Message = "Could not record an audit checkpoint ({Reason}); trying again at the next interval")]
         public static partial void CheckpointFailed(ILogger logger, string reason);
     }

@@ -52,7 +52,8 @@ public sealed partial class AuditLog
         try
         {
             var file = EnsureOpen(bytes.Length);
-            lengthBefore = file.Length;
+            // Append at the real end even if something else changed the file's length meanwhile.
+            lengthBefore = file.Seek(0, SeekOrigin.End);
             file.Write(bytes);
             file.Flush(flushToDisk: true);
             lock (stateGate)
