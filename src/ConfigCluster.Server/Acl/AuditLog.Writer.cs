@@ -65,8 +65,10 @@ public sealed partial class AuditLog
             foreach (var pending in batch)
                 pending.Done.TrySetResult();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Any failure (not only I/O) fails the batch's requests and leaves the writer running:
+            // a dead writer would leave every later request waiting forever.
             Log.SinkFailed(logger, e.Message);
             Abandon(lengthBefore);
             var failure = new IOException("the audit file could not be written", e);
