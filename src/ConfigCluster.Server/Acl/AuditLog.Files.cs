@@ -102,10 +102,20 @@ public sealed partial class AuditLog
 
     private static AuditCheckpoint CheckpointOf(string line)
     {
+        // A damaged last line restarts the numbering; verification then reports the damage.
         if (!AuditChain.TryOpen(line, out var body, out var mac))
             return new AuditCheckpoint(0, AuditChain.Genesis);
-        using var document = JsonDocument.Parse(body);
-        return new AuditCheckpoint(document.RootElement.GetProperty("seq").GetInt64(), mac);
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.TryGetProperty("seq", out var seq) && seq.TryGetInt64(out var lines)
+                ? new AuditCheckpoint(lines, mac)
+                : new AuditCheckpoint(0, AuditChain.Genesis);
+        }
+        catch (JsonException)
+        {
+            return new AuditCheckpoint(0, AuditChain.Genesis);
+        }
     }
 
     // A crash between write and flush may leave half a line: drop it (its request was not served).
