@@ -22,9 +22,10 @@ public sealed partial class FasterVersionedStore
 
         // A client that retries a write after an ambiguous failure reuses its request id: the
         // retry gets the first attempt's result and changes nothing.
+        ExpireRequests(command.TimestampUnixMs);
         var requestKey = command.RequestId.Length is > 0 and <= MaxRequestIdLength ? RecordKeys.Request(command.RequestId) : null;
-        var result = requestKey is not null && WriterInstance.ReadForWrite(requestKey) is { } remembered
-            ? Remembered(remembered)
+        var result = requestKey is not null && FindRemembered(requestKey) is { } remembered
+            ? remembered
             : command.OpCase switch
             {
                 Command.OpOneofCase.Put => ApplyOne(command, PlanPut(command.Put)),
@@ -41,10 +42,11 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.Checkpoint => new CommandResult { Code = ResultCode.ResultOk, Revision = revision },
                 Command.OpOneofCase.SetRetention => ApplySetRetention(command.SetRetention),
                 Command.OpOneofCase.Compact => ApplyCompact(command, command.Compact),
+                Command.OpOneofCase.AuditCheckpoint => ApplyAuditCheckpoint(command, command.AuditCheckpoint),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)
-            WriterInstance.Upsert(requestKey, result.ToByteArray());
+            Remember(command, requestKey, result);
         Volatile.Write(ref appliedTerm, raftTerm);
         Volatile.Write(ref appliedIndex, raftIndex);
         return result;
@@ -146,13 +148,6 @@ public sealed partial class FasterVersionedStore
         WriterInstance.Upsert(RecordKeys.Change(newRevision), changes.ToByteArray());
         Volatile.Write(ref revision, newRevision);
         return newRevision;
-    }
-
-    private static CommandResult Remembered(byte[] bytes)
-    {
-        var result = CommandResult.Parser.ParseFrom(bytes);
-        result.Deduplicated = true;
-        return result;
     }
 
     private CommandResult Retry(string message)

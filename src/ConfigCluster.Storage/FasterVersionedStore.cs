@@ -116,12 +116,16 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     private void LoadFromInstance(StoreView view)
     {
         var instance = view.Instance;
+        ClearRequests();
         instance.Scan(instance.TailAddress, (key, value) =>
         {
             if (RecordKeys.TryParseHead(key, out var composite))
                 view.Index.Add(composite);
             else
+            {
                 view.Metadata.Observe(key, value);
+                LoadRequest(key, value);
+            }
         });
 
         var meta = instance.ReadForWrite(RecordKeys.Meta) is { } bytes ? StoreMeta.Parser.ParseFrom(bytes) : new StoreMeta();

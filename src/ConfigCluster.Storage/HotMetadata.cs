@@ -21,6 +21,7 @@ internal sealed class HotMetadata
     private readonly ConcurrentDictionary<string, PutPolicyOp?> policies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> environments = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RetentionPolicy> retention = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StoredAuditCheckpoint> auditCheckpoints = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, WrappedDataKey> dataKeyMap = [];
     private WrappedDataKey[] dataKeys = [];
 
@@ -60,6 +61,10 @@ internal sealed class HotMetadata
             case RecordKeys.RetentionTag when key.Length >= 2:
                 ObserveRetention(Encoding.UTF8.GetString(key[1..]), RetentionRecord.Parser.ParseFrom(value));
                 break;
+            case RecordKeys.AuditCheckpointTag when value.Length > 0:
+                var checkpoint = AuditCheckpointRecord.Parser.ParseFrom(value);
+                auditCheckpoints[Encoding.UTF8.GetString(key[1..])] = new StoredAuditCheckpoint(checkpoint.LineCount, checkpoint.ChainMac, DateTimeOffset.FromUnixTimeMilliseconds(checkpoint.TimestampUnixMs));
+                break;
         }
     }
 
@@ -88,6 +93,9 @@ internal sealed class HotMetadata
 
     /// <summary>A live policy by name, or null.</summary>
     public PutPolicyOp? FindPolicy(string name) => policies.GetValueOrDefault(name);
+
+    /// <summary>A node's latest audit checkpoint, or null.</summary>
+    public StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId) => auditCheckpoints.GetValueOrDefault(nodeId);
 
     /// <summary>The configured parent of an environment: null when none is configured, "" when it inherits nothing.</summary>
     public string? ConfiguredParent(string ns, string env) => environments.GetValueOrDefault($"{ns}\0{env}");

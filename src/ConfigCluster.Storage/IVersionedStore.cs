@@ -107,6 +107,9 @@ public interface IVersionedStore : IDisposable
     /// <exception cref="InvalidDataException">The snapshot is damaged or of an unknown format.</exception>
     ValueTask<StoreCheckpoint> InstallSnapshotAsync(string snapshotFile, CancellationToken token);
 
+    /// <summary>A node's latest audit checkpoint replicated through the log, or null when it has none.</summary>
+    StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId);
+
     /// <summary>
     /// SHA-256 (hex) over every key's head and versions, in key order. Reads every record (from
     /// disk when evicted) synchronously: a tool's call, not a request path's.

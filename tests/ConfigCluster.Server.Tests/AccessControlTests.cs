@@ -90,7 +90,7 @@ public sealed class AccessControlTests
         var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(static l => JsonNode.Parse(l)!).ToList();
         Assert.True(lines.Count(l => l["decision"]!.GetValue<string>() == "unauthenticated" && l["key"]?.GetValue<string>() == "x") >= 2);
         Assert.Contains(lines, l => l["tokenName"]?.GetValue<string>() == "auth-svc" && l["key"]?.GetValue<string>() == "auth.missing");
-        var auditText = await File.ReadAllTextAsync(Path.Combine(node.DataDirectory, "audit.jsonl"));
+        var auditText = await File.ReadAllTextAsync(Path.Combine(node.DataDirectory, "audit", "audit.jsonl"));
         foreach (var secret in new[] { token, NodeProcess.AdminToken, "cc_not_a_real_token_but_long_enough" })
         {
             Assert.DoesNotContain(secret, auditText);
@@ -134,7 +134,7 @@ public sealed class AccessControlTests
             await node.Http.GetJsonAsync($"/config/k{i}");
         Assert.True((await node.Http.GetJsonAsync("/audit/verify")).Body!["ok"]!.GetValue<bool>());
 
-        var file = Path.Combine(node.DataDirectory, "audit.jsonl");
+        var file = Path.Combine(node.DataDirectory, "audit", "audit.jsonl");
         var lines = await File.ReadAllLinesAsync(file);
         var edited = Array.FindIndex(lines, static l => l.Contains("\"k2\"", StringComparison.Ordinal));
         lines[edited] = lines[edited].Replace("\"k2\"", "\"k9\"", StringComparison.Ordinal);
@@ -142,7 +142,7 @@ public sealed class AccessControlTests
 
         var verdict = (await node.Http.GetJsonAsync("/audit/verify")).Body!;
         Assert.False(verdict["ok"]!.GetValue<bool>());
-        Assert.Equal(edited + 2, verdict["firstBadLine"]!.GetValue<int>());
+        Assert.Equal(edited + 1, verdict["firstBadLine"]!.GetValue<int>());
     }
 
     [Fact]

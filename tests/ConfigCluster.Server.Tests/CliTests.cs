@@ -96,15 +96,16 @@ public sealed class CliTests
             var export = await CcctlAsync(cluster, "export", "svc.", "--format", "env");
             Assert.Contains("SVC_RETRIES=3", export.Out);
 
-            var audit = Path.Combine(cluster[0].DataDirectory, "audit.jsonl");
+            var audit = Path.Combine(cluster[0].DataDirectory, "audit", "audit.jsonl");
+            var secretFile = Path.Combine(cluster[0].DataDirectory, "cluster.secret");
             await cluster[0].Http.GetJsonAsync("/config/svc.url");
-            Assert.Equal(0, (await CcctlAsync(cluster, "audit", "verify", audit)).Code);
+            Assert.Equal(0, (await CcctlAsync(cluster, "audit", "verify", audit, "--cluster-secret-file", secretFile)).Code);
             var lines = await File.ReadAllLinesAsync(audit);
             lines[1] = lines[1].Replace("\"allow\"", "\"deny\"", StringComparison.Ordinal);
             await File.WriteAllLinesAsync(audit, lines);
-            var verdict = await CcctlAsync(cluster, "audit", "verify", audit);
+            var verdict = await CcctlAsync(cluster, "audit", "verify", audit, "--cluster-secret-file", secretFile);
             Assert.NotEqual(0, verdict.Code);
-            Assert.Contains("line 3", verdict.Err);
+            Assert.Contains("line 2", verdict.Err);
         }
         finally
         {

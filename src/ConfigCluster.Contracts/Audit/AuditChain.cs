@@ -1,43 +1,59 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 
 namespace ConfigCluster.Contracts.Audit;
 
 /// <summary>
 /// The audit file's tamper-evidence, shared by the node that writes it and the tools that check
-/// it: every JSON line carries in <c>prev</c> the SHA-256 (hex) of the line before it.
+/// it. Every line is a JSON object that ends with <c>"mac":"…"</c>: the HMAC-SHA256 (hex), keyed
+/// with the cluster's audit key, of the previous line's MAC and this line without its MAC. An
+/// edited, inserted or removed line breaks every MAC after it, and unlike a plain hash chain the
+/// chain cannot be recomputed by someone who can write the file but does not hold the key.
 /// </summary>
 public static class AuditChain
 {
-    /// <summary>The hash a line's successor must carry.</summary>
-    public static string HashOf(string line) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(line)));
+    /// <summary>Length of a MAC in hex.</summary>
+    public const int MacHexLength = 64;
 
-    /// <summary>1-based number of the first line whose <c>prev</c> is not the hash of the line before; 0 when intact.</summary>
-    public static int FirstBrokenLine(IEnumerable<string> lines)
+    /// <summary>The MAC that precedes the first line of a chain.</summary>
+    public const string Genesis = "";
+
+    private const string MacPrefix = ",\"mac\":\"";
+    private const string MacSuffix = "\"}";
+    private static readonly int TrailerLength = MacPrefix.Length + MacHexLength + MacSuffix.Length;
+
+    /// <summary>The MAC of <paramref name="body"/> (a JSON object without <c>mac</c>) following <paramref name="previousMac"/>.</summary>
+    public static string Mac(ReadOnlySpan<byte> key, string previousMac, string body)
     {
-        ArgumentNullException.ThrowIfNull(lines);
-        var previous = "";
-        var number = 0;
-        foreach (var line in lines)
-        {
-            number++;
-            if (line.Length == 0)
-                continue;
-            try
-            {
-                using var document = JsonDocument.Parse(line);
-                if (!document.RootElement.TryGetProperty("prev", out var prev) || prev.GetString() != previous)
-                    return number;
-            }
-            catch (JsonException)
-            {
-                return number;
-            }
-
-            previous = HashOf(line);
-        }
-
-        return 0;
+        ArgumentNullException.ThrowIfNull(previousMac);
+        ArgumentNullException.ThrowIfNull(body);
+        var bytes = Encoding.UTF8.GetBytes(previousMac + "\n" + body);
+        return Convert.ToHexStringLower(HMACSHA256.HashData(key, bytes));
     }
+
+    /// <summary>The line to write for <paramref name="body"/>: the body with its MAC as the last member.</summary>
+    public static string Seal(string body, string mac)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (body.Length < 2 || body[^1] != '}' || mac.Length != MacHexLength)
+            throw new ArgumentException("body must be a JSON object and mac a hex HMAC-SHA256", nameof(body));
+        return string.Concat(body.AsSpan(0, body.Length - 1), MacPrefix, mac, MacSuffix);
+    }
+
+    /// <summary>Splits a written line into its body (as it was MACed) and its MAC; false when it has no MAC trailer.</summary>
+    public static bool TryOpen(string line, out string body, out string mac)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        body = mac = "";
+        if (line.Length < TrailerLength + 2 || !line.EndsWith(MacSuffix, StringComparison.Ordinal)
+            || string.CompareOrdinal(line, line.Length - TrailerLength, MacPrefix, 0, MacPrefix.Length) != 0)
+            return false;
+        mac = line.Substring(line.Length - MacHexLength - MacSuffix.Length, MacHexLength);
+        body = string.Concat(line.AsSpan(0, line.Length - TrailerLength), "}");
+        return true;
+    }
+
+    /// <summary>Whether two MACs (hex) are equal, compared in constant time.</summary>
+    public static bool SameMac(string a, string b)
+        => a.Length == b.Length && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
 }

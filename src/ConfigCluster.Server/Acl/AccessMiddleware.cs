@@ -44,7 +44,7 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
             {
                 AccessDecision.Unauthenticated => StatusCodes.Status401Unauthorized,
                 AccessDecision.Forbidden => StatusCodes.Status403Forbidden,
-                _ => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status503ServiceUnavailable, // AuditFailed: not served because it could not be audited
             };
             await Results.Json(new { error = message }, statusCode: status).ExecuteAsync(context);
             return;

@@ -1,6 +1,7 @@
-using System.Text;
+using System.Collections.Concurrent;
 using System.Text.Json;
 using ConfigCluster.Contracts.Audit;
+using Microsoft.Extensions.Options;
 
 namespace ConfigCluster.Server.Acl;
 
@@ -18,59 +19,101 @@ public sealed record AuditRecord(
     long? Version);
 
 /// <summary>
-/// This node's append-only audit file (JSON lines). Every line carries the SHA-256 of the line
-/// before it, so an edited, inserted or removed line breaks the chain (see <see cref="Verify"/>).
-/// Writing is part of serving a request: if the record cannot be written, the request fails.
+/// This node's append-only audit trail (JSON lines in <c>DATA_DIR/audit/audit.jsonl</c>, rotated
+/// by size into <c>audit.NNNNNN.jsonl</c>). Each line is MACed with the cluster's audit key over
+/// the previous line's MAC (<see cref="AuditChain"/>), across files. One background writer takes
+/// every line queued meanwhile, writes them at once and flushes them to disk; a request's
+/// <see cref="WriteAsync"/> completes only when its line is durable, and fails (so the request is
+/// refused) when the sink cannot write.
 /// </summary>
-public sealed class AuditLog : IDisposable
+public sealed partial class AuditLog : IDisposable
 {
+    /// <summary>The current file's name.</summary>
     public const string FileName = "audit.jsonl";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly Lock gate = new();
-    private readonly FileStream stream;
-    private string previousHash;
 
-    public AuditLog(string dataDirectory)
+    /// <summary>The directory under the data directory that holds the audit files.</summary>
+    public const string DirectoryName = "audit";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly BlockingCollection<Pending> queue = new(new ConcurrentQueue<Pending>());
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Thread writer;
+    private readonly AuditOptions options;
+    private readonly byte[] key;
+    private readonly ILogger<AuditLog> logger;
+
+    /// <summary>Opens (or starts) the chain in <paramref name="dataDirectory"/> and starts the writer.</summary>
+    public AuditLog(string dataDirectory, ClusterSecret secret, IOptions<AuditOptions> options, ILogger<AuditLog> logger)
     {
-        Path = System.IO.Path.Combine(dataDirectory, FileName);
-        previousHash = LastHash(Path);
-        stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        ArgumentNullException.ThrowIfNull(secret);
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options.Value;
+        this.logger = logger;
+        key = secret.AuditKey;
+        Directory = System.IO.Path.Combine(dataDirectory, DirectoryName);
+        System.IO.Directory.CreateDirectory(Directory);
+        Path = System.IO.Path.Combine(Directory, FileName);
+        durable = RecoverTail();
+        writer = new Thread(Run) { IsBackground = true, Name = "audit writer" };
+        writer.Start();
     }
 
+    /// <summary>The directory holding the audit files.</summary>
+    public string Directory { get; }
+
+    /// <summary>The file lines are appended to.</summary>
     public string Path { get; }
 
-    /// <summary>Appends <paramref name="record"/>; completes once it is written.</summary>
-    /// <exception cref="IOException">The record could not be written.</exception>
+    /// <summary>The durable end of the chain: lines written and flushed so far, and the last MAC.</summary>
+    public AuditCheckpoint Durable => Volatile.Read(ref durable);
+
+    /// <summary>Queues <paramref name="record"/>; completes once its line is on disk.</summary>
+    /// <exception cref="IOException">The line could not be written (the request must not be served).</exception>
     public ValueTask WriteAsync(AuditRecord record, CancellationToken token)
     {
-        Write(record);
-        return ValueTask.CompletedTask;
-    }
-
-    private void Write(AuditRecord record)
-    {
-        lock (gate)
+        ArgumentNullException.ThrowIfNull(record);
+        var pending = new Pending(record, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
         {
-            var line = JsonSerializer.Serialize(new { record.Time, record.Node, tokenName = record.TokenName, record.Accessor, record.Operation, record.Key, record.Namespace, record.Environment, record.Decision, record.Version, prev = previousHash }, Json);
-            var bytes = Encoding.UTF8.GetBytes(line + "\n");
-            stream.Write(bytes);
-            stream.Flush();
-            previousHash = HashOf(line);
+            queue.Add(pending, token);
         }
+        catch (InvalidOperationException)
+        {
+            throw new IOException("the audit log is closed");
+        }
+
+        return new ValueTask(pending.Done.Task.WaitAsync(token));
     }
 
-    /// <summary>Checks the chain of a whole audit file; returns the 1-based number of the first bad line, or 0.</summary>
-    public static int Verify(IEnumerable<string> lines) => AuditChain.FirstBrokenLine(lines);
+    // The JSON object a line holds before its MAC is added. Field names are part of the format.
+    private static string Body(AuditRecord record, long seq) => JsonSerializer.Serialize(
+        new { record.Time, record.Node, tokenName = record.TokenName, record.Accessor, record.Operation, record.Key, record.Namespace, record.Environment, record.Decision, record.Version, seq }, Json);
 
-    private static string HashOf(string line) => AuditChain.HashOf(line);
-
-    private static string LastHash(string path)
+    /// <summary>Stops the writer after the lines already queued.</summary>
+    public void Dispose()
     {
-        if (!File.Exists(path))
-            return "";
-        var last = File.ReadLines(path).LastOrDefault(static l => l.Length > 0);
-        return last is null ? "" : HashOf(last);
+        queue.CompleteAdding();
+        if (!writer.Join(TimeSpan.FromSeconds(5)))
+            stopping.Cancel();
+        CloseStream();
+        queue.Dispose();
+        stopping.Dispose();
     }
 
-    public void Dispose() => stream.Dispose();
+    private sealed record Pending(AuditRecord Record, TaskCompletionSource Done);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 6100, Level = LogLevel.Error, Message = "The audit sink cannot write ({Reason}); requests are refused until it can")]
+        public static partial void SinkFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 6101, Level = LogLevel.Error, Message = "The audit file {File} disappeared while open; a new file continues the chain (the lines it held are gone, and audit verify will say so)")]
+        public static partial void FileVanished(ILogger logger, string file);
+
+        [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Rotated the audit file to {File}")]
+        public static partial void Rotated(ILogger logger, string file);
+
+        [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Dropped an incomplete last audit line ({Bytes} bytes) left by a crash; its request was never served")]
+        public static partial void DroppedPartialLine(ILogger logger, long bytes);
+    }
 }

@@ -1,43 +1,71 @@
-using System.Security.Cryptography;
-using System.Text;
-using ConfigCluster.Storage;
+using ConfigCluster.Consensus;
+using ConfigCluster.Contracts.Peer;
+using Grpc.Core;
 
 namespace ConfigCluster.Server.Acl;
 
 /// <summary>
-/// Authenticates node-to-node calls (forwarded writes): the sender signs the command with an
-/// HMAC keyed from the cluster's bootstrap token hash, which every node holds in its replicated
-/// state and no client sees. The leader trusts the author a signed command names.
-/// Until TLS with client certificates protects the peer channel, this is what keeps clients
-/// from proposing commands directly.
+/// Signs and checks node-to-node calls (forwarded writes, membership changes, leadership holds).
+/// The key is derived from the cluster secret (<see cref="ClusterSecret"/>), which no snapshot,
+/// backup or client holds. A signature covers the payload and a <see cref="PeerStamp"/> (a unique
+/// id, the Raft term and the commit index the sender saw); <see cref="PeerReplayGuard"/> refuses
+/// replays and late arrivals by log position, never by comparing clocks across nodes.
 /// </summary>
-public sealed class PeerAuthenticator(IVersionedStore store)
+public sealed class PeerAuthenticator(ClusterSecret secret, RaftNode node)
 {
-    public const string Header = "x-cc-peer-signature";
-    private static readonly byte[] Label = Encoding.ASCII.GetBytes("configcluster peer\0");
-    private byte[]? key;
+    /// <summary>
+    /// Log entries a signed call stays valid for: it is refused once this node's commit index is
+    /// more than this many entries past the one the sender saw. Large enough for a forward under
+    /// full load (a few seconds of writes), small enough to bound the ids remembered.
+    /// </summary>
+    public const long ReplayWindowEntries = 100_000;
 
-    public string? Sign(ReadOnlySpan<byte> command) => Key() is { } k ? Convert.ToHexStringLower(HMACSHA256.HashData(k, command)) : null;
+    /// <summary>Header carrying the signature (kept for callers that named it here).</summary>
+    public const string Header = PeerSignature.SignatureHeader;
 
-    /// <summary>The call headers carrying the signature of <paramref name="payload"/>; null before the cluster is bootstrapped.</summary>
-    public global::Grpc.Core.Metadata? SignedHeaders(ReadOnlySpan<byte> payload)
-        => Sign(payload) is { } signature ? new global::Grpc.Core.Metadata { { Header, signature } } : null;
+    private readonly PeerReplayGuard guard = new(ReplayWindowEntries, maxRemembered: 1_000_000);
 
-    public bool Verify(ReadOnlySpan<byte> command, string? signature)
+    /// <summary>The call headers that sign <paramref name="payload"/> for the current term and commit index.</summary>
+    public Metadata? SignedHeaders(ReadOnlySpan<byte> payload)
     {
-        if (signature is null || Sign(command) is not { } expected)
-            return false;
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature));
+        var stamp = PeerStamp.New(node.Term, node.CommitIndex);
+        return new Metadata
+        {
+            { PeerSignature.StampHeader, stamp.ToString() },
+            { PeerSignature.SignatureHeader, PeerSignature.Sign(secret.PeerKey, stamp, payload) },
+        };
     }
 
-    private byte[]? Key()
+    /// <summary>Checks a received call's signature, term, position and id.</summary>
+    public PeerCheck Check(ReadOnlySpan<byte> payload, Metadata headers)
     {
-        if (Volatile.Read(ref key) is { } cached)
-            return cached;
-        if (store.Tokens() is not { Count: > 0 } tokens)
-            return null;
-        var derived = SHA256.HashData([.. Label, .. tokens[0].TokenHash.Span]);
-        Volatile.Write(ref key, derived);
-        return derived;
+        ArgumentNullException.ThrowIfNull(headers);
+        if (!PeerStamp.TryParse(headers.GetValue(PeerSignature.StampHeader), out var stamp)
+            || !PeerSignature.Verify(secret.PeerKey, stamp, payload, headers.GetValue(PeerSignature.SignatureHeader)))
+            return PeerCheck.BadSignature;
+        return guard.Admit(stamp, node.Term, node.CommitIndex);
+    }
+
+    /// <summary>Throws the gRPC status for a refused call; returns when the call is valid.</summary>
+    /// <exception cref="RpcException">The call is refused.</exception>
+    public void Authenticate(ReadOnlySpan<byte> payload, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        switch (Check(payload, context.RequestHeaders))
+        {
+            case PeerCheck.Valid:
+                return;
+            case PeerCheck.BadSignature:
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "peer calls must be signed by a member of this cluster"));
+            case PeerCheck.OtherTerm:
+                // Nothing was done: the sender re-signs in the current term and tries again.
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "the call was signed in another Raft term"), new Metadata { { Application.WriteCoordinator.NotLeaderTrailer, "1" } });
+            case PeerCheck.TooLate:
+                throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"the call arrived more than {ReplayWindowEntries} log entries after it was signed; not applied"));
+            case PeerCheck.Replayed:
+                throw new RpcException(new Status(StatusCode.AlreadyExists, "this signed call was already received; a replay is refused"));
+            default:
+                throw new RpcException(new Status(StatusCode.Unavailable, "too many peer calls in flight; not applied"));
+        }
     }
 }

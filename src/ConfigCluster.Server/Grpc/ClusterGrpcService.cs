@@ -10,13 +10,13 @@ namespace ConfigCluster.Server.Grpc;
 /// only node, role, leader and term; with one also indexes and members; the digest needs
 /// <c>admin</c> (see <see cref="AccessGate.StatusAccessAsync"/>).
 /// </summary>
-public sealed class ClusterGrpcService(RaftNode node, AccessGate gate, PeerAuthenticator peers, TimeProvider clock) : Cluster.ClusterBase
+public sealed class ClusterGrpcService(RaftNode node, AccessGate gate, PeerAuthenticator peers) : Cluster.ClusterBase
 {
     /// <inheritdoc />
     public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
         var bearer = TokenAuthenticator.FromAuthorizationHeader(context.RequestHeaders.GetValue("authorization"));
-        var (detail, decision, message) = await gate.StatusAccessAsync(bearer, request.IncludeDigest, PeerStatusProof.Verify(peers, context.RequestHeaders, clock), context.CancellationToken);
+        var (detail, decision, message) = await gate.StatusAccessAsync(bearer, request.IncludeDigest, PeerStatusProof.Verify(peers, context.RequestHeaders), context.CancellationToken);
         if (detail is null)
         {
             var code = decision switch

@@ -15,8 +15,7 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
 {
     public override async Task<ProposeResponse> Propose(ProposeRequest request, ServerCallContext context)
     {
-        if (!peers.Verify(request.Command.Span, context.RequestHeaders.GetValue(Acl.PeerAuthenticator.Header)))
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "peer calls must be signed by a member of this cluster"));
+        peers.Authenticate(request.Command.Span, context);
         Command command;
         try
         {
@@ -27,10 +26,6 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
         }
 
-        // A forwarded write that arrives after its client gave up is refused, never proposed: the
-        // accepting node has already answered "ambiguous", and now the answer is "not applied".
-        if (request.NotAfterUnixMs > 0 && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > request.NotAfterUnixMs)
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the forwarded write arrived after its deadline; not applied"));
         var outcome = await node.ProposeAsync(command, context.CancellationToken);
         return outcome.Status switch
         {
@@ -57,7 +52,7 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
 
     public override async Task<MembershipResponse> ChangeMembership(MembershipRequest request, ServerCallContext context)
     {
-        Authenticate(request.ToByteArray(), request.NotAfterUnixMs, context);
+        peers.Authenticate(request.ToByteArray(), context);
         if (!Hosting.EndPointText.TryParse(request.Raft, out var raft))
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{request.Raft}' is not HOST:PORT"));
         var outcome = request.Add
@@ -73,13 +68,7 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
         return new MembershipResponse { Outcome = outcome.ToString() };
     }
 
-    private void Authenticate(HoldRequest request, ServerCallContext context) => Authenticate(request.ToByteArray(), request.NotAfterUnixMs, context);
-
-    private void Authenticate(byte[] signed, long notAfterUnixMs, ServerCallContext context)
-    {
-        if (!peers.Verify(signed, context.RequestHeaders.GetValue(Acl.PeerAuthenticator.Header)))
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "peer calls must be signed by a member of this cluster"));
-        if (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > notAfterUnixMs)
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the request arrived after its deadline"));
-    }
+    // Late or replayed calls are refused by Raft term and log position (PeerAuthenticator), not by
+    // comparing this node's clock with the sender's.
+    private void Authenticate(HoldRequest request, ServerCallContext context) => peers.Authenticate(request.ToByteArray(), context);
 }

@@ -78,8 +78,13 @@ internal static class NodeHost
         builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddSingleton<TokenAuthenticator>();
         builder.Services.AddSingleton<PolicyEvaluator>();
+        builder.Services.AddSingleton(static provider => ClusterSecret.Load(provider.GetRequiredService<NodeSettings>().DataDirectory, Environment.GetEnvironmentVariable));
         builder.Services.AddSingleton<PeerAuthenticator>();
-        builder.Services.AddSingleton(static provider => new AuditLog(provider.GetRequiredService<NodeSettings>().DataDirectory));
+        builder.Services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        builder.Services.AddSingleton(static provider => ActivatorUtilities.CreateInstance<AuditLog>(provider, provider.GetRequiredService<NodeSettings>().DataDirectory));
+        builder.Services.AddSingleton<AuditVerification>();
+        builder.Services.AddHostedService<AuditCheckpointService>();
         builder.Services.AddSingleton<AccessGate>();
         builder.Services.AddSingleton<AclService>();
         builder.Services.AddHostedService<BootstrapService>();

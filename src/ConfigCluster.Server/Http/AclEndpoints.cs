@@ -18,12 +18,8 @@ internal static class AclEndpoints
         })).RequireAdmin("token.list");
         routes.MapDelete("/acl/tokens/{accessor}", RevokeAsync).RequireAdmin("token.revoke");
         routes.MapPut("/acl/policies/{name}", PutPolicyAsync).RequireAdmin("policy.write");
-        routes.MapGet("/audit", ReadAudit).RequireAdmin("audit.read");
-        routes.MapGet("/audit/verify", static (AuditLog audit) =>
-        {
-            var bad = AuditLog.Verify(File.ReadLines(audit.Path));
-            return Results.Ok(new { ok = bad == 0, firstBadLine = bad == 0 ? (int?)null : bad, file = audit.Path });
-        }).RequireAdmin("audit.verify");
+        routes.MapGet("/audit", AuditEndpoints.ReadAsync).RequireAdmin("audit.read");
+        routes.MapGet("/audit/verify", AuditEndpoints.VerifyAsync).RequireAdmin("audit.verify");
     }
 
     private static async Task<IResult> CreateTokenAsync(HttpRequest request, AclService acl, CancellationToken token)
@@ -112,26 +108,6 @@ internal static class AclEndpoints
         }
 
         return true;
-    }
-
-    private static IResult ReadAudit(HttpRequest request, AuditLog audit)
-    {
-        DateTimeOffset? since = null;
-        if (request.Query["since"].ToString() is { Length: > 0 } text)
-        {
-            if (!DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
-                return HttpErrors.BadRequest("since must be an ISO 8601 time");
-            since = parsed;
-        }
-
-        var lines = File.ReadLines(audit.Path).Where(line => since is null || LineTime(line) >= since);
-        return Results.Text(string.Join('\n', lines) + "\n", "application/x-ndjson");
-    }
-
-    private static DateTimeOffset LineTime(string line)
-    {
-        using var document = JsonDocument.Parse(line);
-        return document.RootElement.GetProperty("time").GetDateTimeOffset();
     }
 
     private static async Task<JsonDocument?> ReadAsync(HttpRequest request, CancellationToken token)

@@ -140,7 +140,7 @@ public sealed class LeadershipTransfer(RaftNode node, PeerChannels channels, Acl
         {
             using var timeout = Deadline.After(time, TimeSpan.FromSeconds(1), token);
             // Indexes are not in the anonymous status: the call carries a short-lived peer proof.
-            var status = await channels.StatusOf(member.GrpcUrl ?? "").StatusAsync(new Contracts.V1.StatusRequest(), Acl.PeerStatusProof.Create(peers, time), cancellationToken: timeout.Token);
+            var status = await channels.StatusOf(member.GrpcUrl ?? "").StatusAsync(new Contracts.V1.StatusRequest(), Acl.PeerStatusProof.Create(peers), cancellationToken: timeout.Token);
             return (status.CommitIndex, status.LastLogIndex);
         }
         catch (Exception e) when (e is RpcException or UriFormatException or InvalidOperationException || (e is OperationCanceledException && !token.IsCancellationRequested))

@@ -22,6 +22,10 @@ internal static class RecordKeys
     public const byte TokenSequenceTag = (byte)'s';
     public const byte PolicyTag = (byte)'p';
     public const byte RetentionTag = (byte)'q';
+    public const byte AuditCheckpointTag = (byte)'u';
+
+    /// <summary>A node's latest audit checkpoint.</summary>
+    public static byte[] AuditCheckpoint(string nodeId) => Text(AuditCheckpointTag, nodeId);
 
     /// <summary>A namespace's history retention.</summary>
     public static byte[] Retention(string ns) => Text(RetentionTag, ns);

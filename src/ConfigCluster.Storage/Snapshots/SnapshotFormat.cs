@@ -54,9 +54,35 @@ internal static class SnapshotFormat
     public static (long Index, long Term) Verify(string file)
     {
         using var stream = File.OpenRead(file);
+        // The checksum first: damage anywhere (a length field included) is reported as such,
+        // not as whatever structural error the damaged bytes happen to cause.
+        VerifyChecksum(stream);
+        stream.Position = 0;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var (index, term) = ReadCore(stream, hash, visitor: null);
         return (index, term);
+    }
+
+    private static void VerifyChecksum(FileStream stream)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var trailer = new byte[hash.HashLengthInBytes];
+        if (stream.Length < trailer.Length)
+            throw new InvalidDataException("snapshot is truncated (no checksum)");
+        var remaining = stream.Length - trailer.Length;
+        var buffer = new byte[1 << 16];
+        while (remaining > 0)
+        {
+            var read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+            if (read == 0)
+                throw new InvalidDataException("snapshot is truncated (no checksum)");
+            hash.AppendData(buffer, 0, read);
+            remaining -= read;
+        }
+
+        stream.ReadExactly(trailer);
+        if (!CryptographicOperations.FixedTimeEquals(hash.GetHashAndReset(), trailer))
+            throw new InvalidDataException("snapshot checksum mismatch: the file is damaged");
     }
 
     /// <summary>Reads a snapshot (verify it first), passing every record to <paramref name="visitor"/>.</summary>

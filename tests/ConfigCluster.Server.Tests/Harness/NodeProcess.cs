@@ -37,6 +37,9 @@ internal sealed class NodeProcess : IAsyncDisposable
     /// <summary>The bootstrap (root) token every test cluster starts with.</summary>
     public const string AdminToken = "cc_test_admin_token_0123456789abcdef";
 
+    /// <summary>The cluster secret every test node is provisioned with (base64 of 32 bytes): audit and peer keys derive from it.</summary>
+    public const string ClusterSecret = "Y2MtdGVzdC1jbHVzdGVyLXNlY3JldC0wMTIzNDU2Nzg=";
+
     public string NodeId { get; }
 
     /// <summary>An HTTP client that sends no token.</summary>
@@ -106,6 +109,7 @@ internal sealed class NodeProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         start.Environment.Remove("CONFIGCLUSTER_MASTER_KEY");
         start.Environment["CONFIGCLUSTER_BOOTSTRAP_TOKEN"] = AdminToken;
+        start.Environment["CONFIGCLUSTER_CLUSTER_SECRET"] = ClusterSecret;
         foreach (var (name, value) in Environment)
             start.Environment[name] = value;
 

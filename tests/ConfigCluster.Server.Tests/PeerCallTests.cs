@@ -1,0 +1,82 @@
+using System.Net;
+using System.Security.Cryptography;
+using ConfigCluster.Contracts.Audit;
+using ConfigCluster.Contracts.Internal.V1;
+using ConfigCluster.Contracts.Peer;
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Server.Tests.Harness;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace ConfigCluster.Server.Tests;
+
+/// <summary>The internal Peer service driven directly with crafted calls: only current, first-seen calls signed with this cluster's secret are proposed.</summary>
+public sealed class PeerCallTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    // A forwarded write exactly as a follower builds it, signed for the term and commit index the leader reports.
+    private static async Task<(ProposeRequest Request, Metadata Headers)> SignedPutAsync(NodeProcess leader, byte[] clusterSecret, string key)
+    {
+        var status = await TestCluster.StatusAsync(leader);
+        var command = new Command
+        {
+            RequestId = Guid.NewGuid().ToString("N"),
+            TimestampUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Author = "root",
+            Put = new PutOp { Key = new StoreKey { Namespace = "default", Environment = "default", Key = key }, Value = ByteString.CopyFromUtf8("\"captured\"") },
+        };
+        var payload = CommandCodec.Encode(command);
+        var stamp = PeerStamp.New(status["term"]!.GetValue<long>(), status["commitIndex"]!.GetValue<long>());
+        var signature = PeerSignature.Sign(ClusterKeys.Derive(clusterSecret, ClusterKeys.PeerPurpose), stamp, payload);
+        var headers = new Metadata { { PeerSignature.StampHeader, stamp.ToString() }, { PeerSignature.SignatureHeader, signature } };
+        return (new ProposeRequest { Command = ByteString.CopyFrom(payload) }, headers);
+    }
+
+    [Fact]
+    public async Task Propose_CapturedForwardReplayed_IsRefused()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var (request, headers) = await SignedPutAsync(cluster[leader], Convert.FromBase64String(NodeProcess.ClusterSecret), "peer.replayed");
+        var peer = new Peer.PeerClient(cluster[leader].Grpc);
+
+        await peer.ProposeAsync(request, headers);
+        var replay = await Assert.ThrowsAsync<RpcException>(async () => await peer.ProposeAsync(request, headers));
+        Assert.Equal(StatusCode.AlreadyExists, replay.StatusCode);
+
+        // Later, under another leader (another term), the captured call is still refused.
+        await cluster.KillNodeAsync(leader);
+        var next = await cluster.WaitForLeaderAsync(Timeout);
+        var late = await Assert.ThrowsAsync<RpcException>(async () => await new Peer.PeerClient(cluster[next].Grpc).ProposeAsync(request, headers));
+        Assert.Equal(StatusCode.FailedPrecondition, late.StatusCode);
+
+        var (status, body) = await cluster[next].Http.GetJsonAsync("/config/peer.replayed");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, body!["version"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Propose_SignedWithAnotherClustersSecret_IsRefused()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var (request, headers) = await SignedPutAsync(cluster[leader], RandomNumberGenerator.GetBytes(32), "peer.forged");
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await new Peer.PeerClient(cluster[leader].Grpc).ProposeAsync(request, headers));
+
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster[leader].Http.GetJsonAsync("/config/peer.forged")).Status);
+    }
+
+    [Fact]
+    public async Task Propose_Unsigned_IsRefused()
+    {
+        await using var cluster = await TestCluster.StartAsync(count: 1);
+        var (request, _) = await SignedPutAsync(cluster[0], Convert.FromBase64String(NodeProcess.ClusterSecret), "peer.unsigned");
+
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await new Peer.PeerClient(cluster[0].Grpc).ProposeAsync(request));
+
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+    }
+}
