@@ -72,7 +72,7 @@ internal static class NodeHost
                 PeerTls = settings.PeerTls,
                 Durability = settings.Durability,
                 LowerElectionTimeoutMs = (int)settings.ElectionTimeout.TotalMilliseconds,
-                UpperElectionTimeoutMs = 2 * (int)settings.ElectionTimeout.TotalMilliseconds,
+                UpperElectionTimeoutMs = 3 * (int)settings.ElectionTimeout.TotalMilliseconds / 2,
                 Store = new ConfigCluster.Storage.StoreOptions { LogMemoryBytes = settings.StoreMemoryBytes },
                 Metadata = new Dictionary<string, string>
                 {

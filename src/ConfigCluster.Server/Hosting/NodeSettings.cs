@@ -69,6 +69,6 @@ public sealed class NodeSettings
     /// <summary><c>--durability fsync|replicated</c>: when a write is acknowledged. Default <see cref="Consensus.DurabilityMode.Fsync"/>.</summary>
     public Consensus.DurabilityMode Durability { get; init; } = Consensus.DurabilityMode.Fsync;
 
-    /// <summary><c>--election-timeout</c>: lower bound of the randomized Raft election timeout (the upper bound is twice it). Default 150 ms.</summary>
-    public TimeSpan ElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(150);
+    /// <summary><c>--election-timeout</c>: lower bound of the randomized Raft election timeout (the upper bound is 1.5 times it; heartbeats every fifth of it). Default 500 ms.</summary>
+    public TimeSpan ElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 }

@@ -96,7 +96,7 @@ public static class NodeSettingsParser
         var durabilityText = Get("durability") ?? "fsync";
         if (durabilityText is not ("fsync" or "replicated"))
             return Fail($"--durability: '{durabilityText}' is not fsync or replicated", out error);
-        if (!TryParseDuration("election-timeout", Get("election-timeout"), TimeSpan.FromMilliseconds(150), out var electionTimeout, out error))
+        if (!TryParseDuration("election-timeout", Get("election-timeout"), TimeSpan.FromMilliseconds(500), out var electionTimeout, out error))
             return false;
 
         var logFormat = Get("log-format") ?? "text";
