@@ -33,18 +33,7 @@ public sealed partial class RaftNode
             return ProposeOutcome.NotLeader;
 
         var proposal = new PendingProposal(command, token);
-        bool startDrain;
-        lock (proposalGate)
-        {
-            pendingProposals.Enqueue(proposal);
-            startDrain = entriesInFlight < MaxEntriesInFlight;
-            if (startDrain)
-                entriesInFlight++;
-        }
-
-        if (startDrain)
-            _ = Task.Run(DrainProposalsAsync, CancellationToken.None);
-
+        Enqueue([proposal]);
         try
         {
             return await proposal.Task.WaitAsync(token).ConfigureAwait(false);
@@ -54,6 +43,56 @@ public sealed partial class RaftNode
             // It may already be in an entry on its way to the followers.
             return ProposeOutcome.Ambiguous;
         }
+    }
+
+    /// <summary>
+    /// <see cref="ProposeAsync"/> for several commands at once (a follower's forwarded batch):
+    /// they are queued together, so they go out in as few entries as possible. One outcome per
+    /// command, in order.
+    /// </summary>
+    public async Task<ProposeOutcome[]> ProposeAllAsync(IReadOnlyList<Command> commands, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        var outcomes = new ProposeOutcome[commands.Count];
+        if (!IsLeader)
+        {
+            Array.Fill(outcomes, ProposeOutcome.NotLeader);
+            return outcomes;
+        }
+
+        var proposals = new PendingProposal[commands.Count];
+        for (var i = 0; i < proposals.Length; i++)
+            proposals[i] = new PendingProposal(commands[i], token);
+        Enqueue(proposals);
+        for (var i = 0; i < proposals.Length; i++)
+        {
+            try
+            {
+                outcomes[i] = await proposals[i].Task.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                outcomes[i] = ProposeOutcome.Ambiguous;
+            }
+        }
+
+        return outcomes;
+    }
+
+    private void Enqueue(ReadOnlySpan<PendingProposal> proposals)
+    {
+        bool startDrain;
+        lock (proposalGate)
+        {
+            foreach (var proposal in proposals)
+                pendingProposals.Enqueue(proposal);
+            startDrain = entriesInFlight < MaxEntriesInFlight;
+            if (startDrain)
+                entriesInFlight++;
+        }
+
+        if (startDrain)
+            _ = Task.Run(DrainProposalsAsync, CancellationToken.None);
     }
 
     private async Task DrainProposalsAsync()
