@@ -9,4 +9,7 @@ namespace ConfigCluster.Consensus;
 internal sealed class ProposalContext(int commands)
 {
     public CommandResult?[] Results { get; } = new CommandResult?[commands];
+
+    /// <summary>The entry's log index, set when the leader applies it.</summary>
+    public long Index { get; set; }
 }

@@ -148,13 +148,10 @@ public sealed partial class RaftNode
         try
         {
             await cluster.ReplicateAsync(payload, context, bound.Token).ConfigureAwait(false);
+            // The followers that made up the majority synced it before acknowledging it; now this
+            // node's copy (one wait covers every entry the flusher wrote meanwhile).
             if (options.Durability == DurabilityMode.Fsync)
-            {
-                // Shares the WAL flusher's round with every other entry appended meanwhile.
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                await wal.FlushAsync(bound.Token).ConfigureAwait(false);
-                ConsensusMeters.SyncDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
+                await wal.WaitDurableAsync(context.Index > 0 ? context.Index : wal.LastEntryIndex, bound.Token).ConfigureAwait(false);
 
             return ProposeStatus.Applied;
         }

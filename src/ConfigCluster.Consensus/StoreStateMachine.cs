@@ -136,6 +136,8 @@ public sealed partial class StoreStateMachine : IStateMachine
         }
 
         var results = entry.Context is ProposalContext context && context.Results.Length == commands.Count ? context.Results : null;
+        if (entry.Context is ProposalContext proposal)
+            proposal.Index = entry.Index;
         for (var i = 0; i < commands.Count; i++)
         {
             var result = ApplyOne(commands[i], entry);
