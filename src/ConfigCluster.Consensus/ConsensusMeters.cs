@@ -16,4 +16,12 @@ public static class ConsensusMeters
     /// <summary>Time to receive and install a snapshot from the leader, in milliseconds.</summary>
     public static readonly Histogram<double> SnapshotInstallDuration = Meter.CreateHistogram<double>(
         "configcluster.store.snapshot_install.duration", "ms", "Time to receive and install a snapshot from the leader");
+
+    /// <summary>Time for one WAL sync (msync of the appended pages plus the O_SYNC checkpoint record), in milliseconds.</summary>
+    public static readonly Histogram<double> SyncDuration = Meter.CreateHistogram<double>(
+        "configcluster.wal.sync.duration", "ms", "Time to sync appended WAL entries before acknowledging them");
+
+    /// <summary>Commands per proposed log entry (the leader packs concurrent proposals into one entry).</summary>
+    public static readonly Histogram<int> CommandsPerEntry = Meter.CreateHistogram<int>(
+        "configcluster.proposal.commands_per_entry", "{command}", "Commands packed into one log entry");
 }

@@ -33,11 +33,18 @@ public sealed class ConsensusOptions
     /// <summary>Applied entries between store checkpoints (Raft snapshots). Default 10,000.</summary>
     public long SnapshotInterval { get; init; } = 10_000;
 
-    /// <summary>Lower bound of the randomized election timeout in milliseconds. Default 150.</summary>
-    public int LowerElectionTimeoutMs { get; init; } = 150;
+    /// <summary>Lower bound of the randomized election timeout in milliseconds. Default 500.</summary>
+    public int LowerElectionTimeoutMs { get; init; } = 500;
 
-    /// <summary>Upper bound of the randomized election timeout in milliseconds. Default 300.</summary>
-    public int UpperElectionTimeoutMs { get; init; } = 300;
+    /// <summary>Upper bound of the randomized election timeout in milliseconds. Default 750.</summary>
+    public int UpperElectionTimeoutMs { get; init; } = 750;
+
+    /// <summary>
+    /// The leader's heartbeat period as a fraction of <see cref="LowerElectionTimeoutMs"/>, in (0, 1).
+    /// Default 0.2 (100 ms at the default timeout): several heartbeats fit in one election timeout,
+    /// as in etcd (100 ms against 1 s), so a few late ones under load do not start an election.
+    /// </summary>
+    public double HeartbeatThreshold { get; init; } = 0.2;
 
     /// <summary>When a write is acknowledged: synced on a majority (default) or held by a majority.</summary>
     public DurabilityMode Durability { get; init; } = DurabilityMode.Fsync;

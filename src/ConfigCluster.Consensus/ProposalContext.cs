@@ -4,9 +4,12 @@ namespace ConfigCluster.Consensus;
 
 /// <summary>
 /// Travels with a proposed entry through DotNext (<c>LogEntry.Context</c>) to the leader's
-/// apply, which records the command's result in it.
+/// apply, which records each command's result in it, in the entry's command order.
 /// </summary>
-internal sealed class ProposalContext
+internal sealed class ProposalContext(int commands)
 {
-    public CommandResult? Result { get; set; }
+    public CommandResult?[] Results { get; } = new CommandResult?[commands];
+
+    /// <summary>The entry's log index, set when the leader applies it.</summary>
+    public long Index { get; set; }
 }

@@ -20,7 +20,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     private readonly ILogger<RaftNode> logger;
     private readonly FasterVersionedStore store;
     private readonly StoreStateMachine stateMachine;
-    private readonly WriteAheadLog wal;
+    private readonly DurableWriteAheadLog wal;
     private readonly RaftCluster cluster;
     private readonly MemberListFile memberList;
 
@@ -45,17 +45,18 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         stateMachine = new StoreStateMachine(store, options.SnapshotInterval, Path.Combine(options.DataDirectory, "tmp"), loggerFactory.CreateLogger<StoreStateMachine>());
 
-        wal = new WriteAheadLog(
+        wal = new DurableWriteAheadLog(
             new WriteAheadLog.Options
             {
                 Location = Path.Combine(options.DataDirectory, "wal"),
                 HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
                 // Entries are written into memory-mapped chunk files, so an appended entry is in the
-                // OS page cache at once and survives a kill -9 of the process; DotNext's flusher
-                // writes committed pages to disk in the background.
+                // OS page cache at once and survives a kill -9 of the process. What reaches the
+                // disk before a write is acknowledged depends on --durability (DurableWriteAheadLog).
                 MemoryManagement = WriteAheadLog.MemoryManagementStrategy.SharedMemory,
             },
-            stateMachine);
+            stateMachine,
+            options.Durability);
 
         var (bind, announced) = options.RaftEndPoint switch
         {
@@ -76,6 +77,10 @@ public sealed partial class RaftNode : IAsyncDisposable
             SslOptions = options.PeerTls?.ToSslOptions(),
             LowerElectionTimeout = options.LowerElectionTimeoutMs,
             UpperElectionTimeout = options.UpperElectionTimeoutMs,
+            // etcd's proportions: a heartbeat every ~100 ms against a ~1 s election timeout, so a
+            // leader whose heartbeats are delayed by a busy box is not deposed by a follower that
+            // merely missed one or two (DotNext's default is half the lower timeout).
+            HeartbeatThreshold = options.HeartbeatThreshold,
             // Long enough for a follower to receive and install a whole snapshot in one request.
             RequestTimeout = options.RequestTimeout,
             ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
@@ -159,39 +164,6 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// <summary>Waits until a leader is known, or the token fires.</summary>
     public async Task WaitForLeaderAsync(CancellationToken token)
         => await cluster.WaitForLeaderAsync(Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
-
-    /// <summary>
-    /// Appends <paramref name="command"/> on this node (it must be the leader) and waits until it
-    /// is committed by a majority and applied here.
-    /// </summary>
-    public async Task<ProposeOutcome> ProposeAsync(Command command, CancellationToken token)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        if (!IsLeader)
-            return ProposeOutcome.NotLeader;
-
-        var payload = CommandCodec.Encode(command);
-        var context = new ProposalContext();
-        try
-        {
-            await cluster.ReplicateAsync(payload, context, token).ConfigureAwait(false);
-        }
-        catch (NotLeaderException e) when (e.InnerException is null)
-        {
-            // Thrown before the append: leadership had already moved.
-            return ProposeOutcome.NotLeader;
-        }
-        catch (Exception e) when (e is NotLeaderException or OperationCanceledException or QuorumUnreachableException or TimeoutException)
-        {
-            Log.ProposalAmbiguous(logger, e.GetType().Name);
-            return ProposeOutcome.Ambiguous;
-        }
-
-        // The leader applied the entry, so its context holds the result.
-        return context.Result is { } result
-            ? new ProposeOutcome(ProposeStatus.Applied, result)
-            : ProposeOutcome.Ambiguous;
-    }
 
     /// <summary>
     /// Linearizable read barrier: returns once this node has applied everything committed

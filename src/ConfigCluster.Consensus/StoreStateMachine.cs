@@ -25,7 +25,8 @@ public sealed partial class StoreStateMachine : IStateMachine
     private StoreSnapshot? newest;
     private long snapshotsInstalled;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<StoreCheckpoint>> checkpointWaiters = new(StringComparer.Ordinal);
-    private string? checkpointCommandId;
+    // Request ids of the checkpoint commands in the entry being applied (a batch may hold several).
+    private readonly List<string> checkpointCommandIds = [];
 
     public StoreStateMachine(IVersionedStore store, long snapshotInterval, string tempDirectory, ILogger<StoreStateMachine> logger)
     {
@@ -83,12 +84,16 @@ public sealed partial class StoreStateMachine : IStateMachine
             else
                 await ApplyCommandAsync(entry, token).ConfigureAwait(false);
 
-            if (checkpointCommandId is { } requestId)
+            if (checkpointCommandIds.Count > 0)
             {
-                checkpointCommandId = null;
                 await CheckpointAsync(token).ConfigureAwait(false);
-                if (checkpointWaiters.TryRemove(requestId, out var waiter))
-                    waiter.TrySetResult(newest!.Checkpoint);
+                foreach (var requestId in checkpointCommandIds)
+                {
+                    if (checkpointWaiters.TryRemove(requestId, out var waiter))
+                        waiter.TrySetResult(newest!.Checkpoint);
+                }
+
+                checkpointCommandIds.Clear();
             }
             else if (store.AppliedIndex - NewestCheckpointIndex >= snapshotInterval)
             {
@@ -102,6 +107,7 @@ public sealed partial class StoreStateMachine : IStateMachine
         catch (Exception e)
         {
             Log.ApplyFailed(logger, entry.Index, e);
+            checkpointCommandIds.Clear();
             store.Skip(entry.Index, entry.Term);
         }
 
@@ -116,10 +122,10 @@ public sealed partial class StoreStateMachine : IStateMachine
             return;
         }
 
-        Command command;
+        IReadOnlyList<Command> commands;
         try
         {
-            command = CommandCodec.Decode(payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray());
+            commands = EntryPayload.Decode(payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray());
         }
         catch (InvalidDataException e)
         {
@@ -129,13 +135,41 @@ public sealed partial class StoreStateMachine : IStateMachine
             return;
         }
 
-        var result = await store.ApplyAsync(command, entry.Index, entry.Term, token).ConfigureAwait(false);
+        var results = entry.Context is ProposalContext context && context.Results.Length == commands.Count ? context.Results : null;
+        if (entry.Context is ProposalContext proposal)
+            proposal.Index = entry.Index;
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var result = await ApplyOneAsync(commands[i], entry, token).ConfigureAwait(false);
+            if (results is not null)
+                results[i] = result;
+        }
+
+        ConsensusMeters.CommandsPerEntry.Record(commands.Count);
+        // The last command may have failed without moving the applied index.
+        store.Skip(entry.Index, entry.Term);
+    }
+
+    // One command of an entry. A command whose apply throws fails alone, with the same result on
+    // every node (apply is deterministic); the rest of its batch and the applier carry on.
+    private async ValueTask<CommandResult> ApplyOneAsync(Command command, LogEntry entry, CancellationToken token)
+    {
+        CommandResult result;
+        try
+        {
+            result = await store.ApplyAsync(command, entry.Index, entry.Term, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.ApplyFailed(logger, entry.Index, e);
+            return new CommandResult { Code = ResultCode.ResultStoreFailure, Message = "the store could not apply the command", Revision = store.Revision };
+        }
+
         if (command.OpCase == Command.OpOneofCase.Checkpoint)
-            checkpointCommandId = command.RequestId;
-        if (entry.Context is ProposalContext context)
-            context.Result = result;
+            checkpointCommandIds.Add(command.RequestId);
         foreach (var observer in observers)
             observer.OnApplied(command, result, entry.Index);
+        return result;
     }
 
     private async ValueTask CheckpointAsync(CancellationToken token)

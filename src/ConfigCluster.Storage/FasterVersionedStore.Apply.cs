@@ -17,7 +17,9 @@ public sealed partial class FasterVersionedStore
     public CommandResult Apply(Command command, long raftIndex, long raftTerm)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (raftIndex <= appliedIndex)
+        // The commands of one log entry (a batch packed by the leader) share its index, so only
+        // an index below the applied one is stale; the state machine skips whole entries it has applied.
+        if (raftIndex < appliedIndex)
             return new CommandResult { Code = ResultCode.ResultInvalid, Message = "entry already applied", Revision = revision };
 
         // A client that retries a write after an ambiguous failure reuses its request id: the

@@ -20,8 +20,8 @@ public interface IVersionedStore : IDisposable
 
     /// <summary>
     /// Applies one command at Raft position <paramref name="index"/>. Deterministic; never throws
-    /// for bad input (the result says what went wrong). Entries at or below
-    /// <see cref="AppliedIndex"/> are ignored.
+    /// for bad input (the result says what went wrong). Entries below <see cref="AppliedIndex"/>
+    /// are ignored; the commands of one log entry (a batch) share its index and are applied in order.
     /// </summary>
     CommandResult Apply(Command command, long index, long term);
 

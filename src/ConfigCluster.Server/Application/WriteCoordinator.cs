@@ -15,6 +15,19 @@ namespace ConfigCluster.Server.Application;
 /// </summary>
 public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, Acl.PeerAuthenticator peers, PeerChannels peerChannels, ILogger<WriteCoordinator> logger)
 {
+    private ForwardQueue? forwards;
+
+    private ForwardQueue Forwards
+    {
+        get
+        {
+            if (Volatile.Read(ref forwards) is { } queue)
+                return queue;
+            Interlocked.CompareExchange(ref forwards, new ForwardQueue(SendBatchAsync), null);
+            return forwards;
+        }
+    }
+
     /// <summary>Trailer a leader sets when it refused a forwarded command because it no longer leads.</summary>
     public const string NotLeaderTrailer = "cc-not-leader";
 
@@ -75,35 +88,70 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
 
     private async Task<ProposeOutcome> ForwardAsync(Command command, DateTimeOffset notAfter, CancellationToken token)
     {
-        // Stop waiting when this node's view of the leader changes (it was cut off, or the
-        // leader moved): the write may have reached the leader, so the answer is "ambiguous",
-        // and the client retries elsewhere with the same request id instead of waiting out the timeout.
-        using var inFlight = CancellationTokenSource.CreateLinkedTokenSource(token, node.LeaderEpoch, node.LeaderContact);
         var leader = await node.GetLeaderMetadataAsync(token);
         if (leader is null || !leader.TryGetValue(MemberMetadataKeys.GrpcUrl, out var url))
             return ProposeOutcome.NotLeader;
 
+        // Concurrent writes share one call to the leader (ForwardQueue); this one's outcome
+        // comes back through its ForwardedWrite.
+        var write = new ForwardedWrite(url, CommandCodec.Encode(command), notAfter.ToUnixTimeMilliseconds());
+        Forwards.Add(write);
+        return await write.Task.WaitAsync(token);
+    }
+
+    // One ProposeBatch call carrying every write in the batch; completes each write.
+    private async Task SendBatchAsync(string url, List<ForwardedWrite> batch)
+    {
+        // Stop waiting when this node's view of the leader changes (it was cut off, or the
+        // leader moved): the writes may have reached the leader, so the answer is "ambiguous",
+        // and clients retry elsewhere with the same request ids instead of waiting out the timeout.
+        using var inFlight = CancellationTokenSource.CreateLinkedTokenSource(node.LeaderEpoch, node.LeaderContact);
+        var request = new ProposeBatchRequest { Nonce = ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)) };
+        foreach (var write in batch)
+        {
+            request.Commands.Add(new ForwardedCommand { Command = UnsafeByteOperations.UnsafeWrap(write.Encoded), NotAfterUnixMs = write.NotAfterUnixMs });
+            request.NotAfterUnixMs = Math.Max(request.NotAfterUnixMs, write.NotAfterUnixMs);
+        }
+
+        inFlight.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, request.NotAfterUnixMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
         var client = peerChannels.For(url);
         try
         {
-            var encoded = CommandCodec.Encode(command);
-            if (peers.SignedHeaders(encoded) is not { } headers)
-                return ProposeOutcome.NotLeader; // not bootstrapped yet: nothing can be forwarded
-            var request = new ProposeRequest { Command = ByteString.CopyFrom(encoded), NotAfterUnixMs = notAfter.ToUnixTimeMilliseconds() };
-            var reply = await client.ProposeAsync(request, headers, cancellationToken: inFlight.Token);
-            Log.Forwarded(logger, url);
-            Observability.ServerMeters.ForwardedWrites.Add(1);
-            return new ProposeOutcome(ProposeStatus.Applied, CommandResult.Parser.ParseFrom(reply.Result));
+            if (peers.SignedHeaders(request.ToByteArray()) is not { } headers)
+            {
+                Complete(batch, ProposeOutcome.NotLeader); // not bootstrapped yet: nothing can be forwarded
+                return;
+            }
+
+            var reply = await client.ProposeBatchAsync(request, headers, cancellationToken: inFlight.Token);
+            Log.Forwarded(logger, url, batch.Count);
+            Observability.ServerMeters.ForwardedWrites.Add(batch.Count);
+            for (var i = 0; i < batch.Count; i++)
+                batch[i].TrySetResult(i < reply.Results.Count ? ToOutcome(reply.Results[i]) : ProposeOutcome.Ambiguous);
         }
         catch (RpcException e) when (e.Trailers.GetValue(NotLeaderTrailer) is not null || IsConnectionRefused(e))
         {
-            return ProposeOutcome.NotLeader;
+            Complete(batch, ProposeOutcome.NotLeader);
         }
-        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled || !token.IsCancellationRequested)
+        catch (RpcException e)
         {
             Log.ForwardAmbiguous(logger, url, e.StatusCode.ToString());
-            return ProposeOutcome.Ambiguous;
+            Complete(batch, ProposeOutcome.Ambiguous);
         }
+    }
+
+    private static ProposeOutcome ToOutcome(ForwardedResult result) => result.Outcome switch
+    {
+        ForwardedResult.Types.Outcome.Applied => new ProposeOutcome(ProposeStatus.Applied, CommandResult.Parser.ParseFrom(result.Result)),
+        ForwardedResult.Types.Outcome.NotLeader => ProposeOutcome.NotLeader,
+        // Expired: its client has already been told "ambiguous" and it was never proposed.
+        _ => ProposeOutcome.Ambiguous,
+    };
+
+    private static void Complete(List<ForwardedWrite> batch, ProposeOutcome outcome)
+    {
+        foreach (var write in batch)
+            write.TrySetResult(outcome);
     }
 
     // A refused connection means the request never reached the leader: safe to retry.
@@ -120,10 +168,10 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 3000, Level = LogLevel.Debug, Message = "Forwarded a write to the leader at {LeaderUrl}")]
-        public static partial void Forwarded(ILogger logger, string leaderUrl);
+        [LoggerMessage(EventId = 3000, Level = LogLevel.Debug, Message = "Forwarded {Count} writes to the leader at {LeaderUrl}")]
+        public static partial void Forwarded(ILogger logger, string leaderUrl, int count);
 
-        [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Forwarding a write to {LeaderUrl} ended with {Status}; outcome unknown")]
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Forwarding writes to {LeaderUrl} ended with {Status}; outcome unknown")]
         public static partial void ForwardAmbiguous(ILogger logger, string leaderUrl, string status);
     }
 }

@@ -37,6 +37,54 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
         };
     }
 
+    /// <summary>
+    /// A follower's coalesced forwards: every command not yet past its deadline is queued for the
+    /// leader's next log entries together (<see cref="RaftNode.ProposeAllAsync"/>).
+    /// </summary>
+    public override async Task<ProposeBatchResponse> ProposeBatch(ProposeBatchRequest request, ServerCallContext context)
+    {
+        peers.Authenticate(request.ToByteArray(), context);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var commands = new List<Command>(request.Commands.Count);
+        var slots = new int[request.Commands.Count];
+        for (var i = 0; i < request.Commands.Count; i++)
+        {
+            var forwarded = request.Commands[i];
+            if (forwarded.NotAfterUnixMs > 0 && now > forwarded.NotAfterUnixMs)
+            {
+                slots[i] = -1; // its client gave up: never proposed
+                continue;
+            }
+
+            try
+            {
+                commands.Add(CommandCodec.Decode(forwarded.Command.Span));
+            }
+            catch (InvalidDataException e)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"command {i}: {e.Message}"));
+            }
+
+            slots[i] = commands.Count - 1;
+        }
+
+        var outcomes = await node.ProposeAllAsync(commands, context.CancellationToken);
+        var response = new ProposeBatchResponse();
+        foreach (var slot in slots)
+        {
+            response.Results.Add(slot < 0
+                ? new ForwardedResult { Outcome = ForwardedResult.Types.Outcome.Expired }
+                : outcomes[slot] switch
+                {
+                    { Status: ProposeStatus.Applied, Result: { } result } => new ForwardedResult { Outcome = ForwardedResult.Types.Outcome.Applied, Result = result.ToByteString() },
+                    { Status: ProposeStatus.NotLeader } => new ForwardedResult { Outcome = ForwardedResult.Types.Outcome.NotLeader },
+                    _ => new ForwardedResult { Outcome = ForwardedResult.Types.Outcome.Ambiguous },
+                });
+        }
+
+        return response;
+    }
+
     public override async Task<HoldResponse> Hold(HoldRequest request, ServerCallContext context)
     {
         Authenticate(request, context);

@@ -38,7 +38,7 @@ internal static class ConsensusServices
         PeerTls = settings.PeerTls,
         Durability = settings.Durability,
         LowerElectionTimeoutMs = (int)settings.ElectionTimeout.TotalMilliseconds,
-        UpperElectionTimeoutMs = 2 * (int)settings.ElectionTimeout.TotalMilliseconds,
+        UpperElectionTimeoutMs = 3 * (int)settings.ElectionTimeout.TotalMilliseconds / 2,
         Metadata = new Dictionary<string, string>
         {
             [MemberMetadataKeys.HttpUrl] = settings.HttpUrl.ToString().TrimEnd('/'),

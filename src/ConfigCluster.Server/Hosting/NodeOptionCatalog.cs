@@ -42,7 +42,7 @@ public static class NodeOptionCatalog
         new("compaction-interval", "DURATION", "5m", "how often the leader applies history retention"),
         new("store-memory", "SIZE", "64MiB", "FASTER's in-memory budget (at least 16MiB); colder keys are read from disk"),
         new("durability", "fsync|replicated", "fsync", "acknowledge a write once synced on a majority, or once a majority holds it"),
-        new("election-timeout", "DURATION", "150ms", "lower bound of the randomized Raft election timeout (upper: twice it)"),
+        new("election-timeout", "DURATION", "500ms", "lower bound of the randomized Raft election timeout (upper: 1.5 times it; heartbeats every fifth of it)"),
         new("master-key-file", "FILE", "none", "base64 master key for secrets (or CONFIGCLUSTER_MASTER_KEY)"),
         new("peer-tls-cert", "FILE", "none", "PEM certificate for mutual TLS between peers (with --peer-tls-key, --peer-tls-ca)"),
         new("peer-tls-key", "FILE", "none", "PEM key of --peer-tls-cert"),

@@ -51,7 +51,7 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             || !TryDuration("write-timeout", options.WriteTimeout, TimeSpan.FromSeconds(10), out var writeTimeout, out error)
             || !TryDuration("read-timeout", options.ReadTimeout, TimeSpan.FromSeconds(5), out var readTimeout, out error)
             || !TryDuration("compaction-interval", options.CompactionInterval, TimeSpan.FromMinutes(5), out var compactionInterval, out error)
-            || !TryDuration("election-timeout", options.ElectionTimeout, TimeSpan.FromMilliseconds(150), out var electionTimeout, out error))
+            || !TryDuration("election-timeout", options.ElectionTimeout, TimeSpan.FromMilliseconds(500), out var electionTimeout, out error))
             return false;
         var storeMemory = 64L << 20;
         if (options.StoreMemory is { } storeMemoryText && (!SizeParser.TryParse(storeMemoryText, out storeMemory) || storeMemory < (16L << 20)))

@@ -69,8 +69,8 @@ public sealed record NodeSettings
     /// <summary><c>--durability fsync|replicated</c>: when a write is acknowledged. Default <see cref="Consensus.DurabilityMode.Fsync"/>.</summary>
     public Consensus.DurabilityMode Durability { get; init; } = Consensus.DurabilityMode.Fsync;
 
-    /// <summary><c>--election-timeout</c>: lower bound of the randomized Raft election timeout (the upper bound is twice it). Default 150 ms.</summary>
-    public TimeSpan ElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(150);
+    /// <summary><c>--election-timeout</c>: lower bound of the randomized Raft election timeout (the upper bound is 1.5 times it; heartbeats every fifth of it). Default 500 ms.</summary>
+    public TimeSpan ElectionTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary><c>--metrics-open</c> (or <c>CONFIGCLUSTER_METRICS_OPEN=true</c>): <c>/metrics</c> needs no token. Default off: it needs <c>admin</c>.</summary>
     public bool MetricsOpen { get; init; }

@@ -71,6 +71,9 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public bool IsRunning => process is { HasExited: false };
 
+    /// <summary>The node's process id while it runs (for tracing it), else null.</summary>
+    public int? ProcessId => process is { HasExited: false } running ? running.Id : null;
+
     /// <summary>Resident memory of the node process in KiB (from /proc), or 0 when it is not running.</summary>
     public long ResidentKiB()
     {

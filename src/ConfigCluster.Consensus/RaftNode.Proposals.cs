@@ -1,0 +1,177 @@
+using ConfigCluster.Core.Commands;
+using DotNext.Net.Cluster.Consensus.Raft;
+
+namespace ConfigCluster.Consensus;
+
+public sealed partial class RaftNode
+{
+    // Commands packed into one log entry at most, and entries being replicated at once. While
+    // the entries in flight wait for their commit (and sync), new proposals queue up and go
+    // out together in the next entry: one append, one replication round, one sync for all.
+    private const int MaxCommandsPerEntry = 256;
+    private const int MaxEntriesInFlight = 4;
+
+    private readonly Lock proposalGate = new();
+    private readonly Queue<PendingProposal> pendingProposals = new();
+    private int entriesInFlight;
+
+    /// <summary>
+    /// Appends <paramref name="command"/> on this node (it must be the leader), packed with the
+    /// commands proposed meanwhile into one log entry, and returns its result once the entry is
+    /// committed by a majority, applied here and, with <see cref="DurabilityMode.Fsync"/>,
+    /// synced to this node's disk (the followers that made up the majority synced it before
+    /// acknowledging it, see <see cref="DurableWriteAheadLog"/>).
+    /// </summary>
+    /// <returns>
+    /// <see cref="ProposeStatus.NotLeader"/> when nothing was appended; <see cref="ProposeStatus.Ambiguous"/>
+    /// when the caller gave up or leadership was lost after the append.
+    /// </returns>
+    public async Task<ProposeOutcome> ProposeAsync(Command command, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (!IsLeader)
+            return ProposeOutcome.NotLeader;
+
+        var proposal = new PendingProposal(command, token);
+        Enqueue([proposal]);
+        try
+        {
+            return await proposal.Task.WaitAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // It may already be in an entry on its way to the followers.
+            return ProposeOutcome.Ambiguous;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ProposeAsync"/> for several commands at once (a follower's forwarded batch):
+    /// they are queued together, so they go out in as few entries as possible. One outcome per
+    /// command, in order.
+    /// </summary>
+    public async Task<ProposeOutcome[]> ProposeAllAsync(IReadOnlyList<Command> commands, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        var outcomes = new ProposeOutcome[commands.Count];
+        if (!IsLeader)
+        {
+            Array.Fill(outcomes, ProposeOutcome.NotLeader);
+            return outcomes;
+        }
+
+        var proposals = new PendingProposal[commands.Count];
+        for (var i = 0; i < proposals.Length; i++)
+            proposals[i] = new PendingProposal(commands[i], token);
+        Enqueue(proposals);
+        for (var i = 0; i < proposals.Length; i++)
+        {
+            try
+            {
+                outcomes[i] = await proposals[i].Task.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                outcomes[i] = ProposeOutcome.Ambiguous;
+            }
+        }
+
+        return outcomes;
+    }
+
+    private void Enqueue(ReadOnlySpan<PendingProposal> proposals)
+    {
+        bool startDrain;
+        lock (proposalGate)
+        {
+            foreach (var proposal in proposals)
+                pendingProposals.Enqueue(proposal);
+            startDrain = entriesInFlight < MaxEntriesInFlight;
+            if (startDrain)
+                entriesInFlight++;
+        }
+
+        if (startDrain)
+            _ = Task.Run(DrainProposalsAsync, CancellationToken.None);
+    }
+
+    private async Task DrainProposalsAsync()
+    {
+        var batch = new List<PendingProposal>(MaxCommandsPerEntry);
+        var commands = new List<Command>(MaxCommandsPerEntry);
+        while (true)
+        {
+            batch.Clear();
+            commands.Clear();
+            lock (proposalGate)
+            {
+                while (batch.Count < MaxCommandsPerEntry && pendingProposals.TryDequeue(out var next))
+                {
+                    // Its caller has already been told "ambiguous"; never proposing it keeps that true.
+                    if (next.Token.IsCancellationRequested)
+                    {
+                        next.TrySetResult(ProposeOutcome.Ambiguous);
+                        continue;
+                    }
+
+                    batch.Add(next);
+                    commands.Add(next.Command);
+                }
+
+                if (batch.Count == 0)
+                {
+                    entriesInFlight--;
+                    return;
+                }
+            }
+
+            var context = new ProposalContext(batch.Count);
+            var status = await ReplicateBatchAsync(EntryPayload.Encode(commands), context).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].TrySetResult(status == ProposeStatus.Applied
+                    ? context.Results[i] is { } result ? new ProposeOutcome(ProposeStatus.Applied, result) : ProposeOutcome.Ambiguous
+                    : new ProposeOutcome(status, null));
+            }
+        }
+    }
+
+    private async Task<ProposeStatus> ReplicateBatchAsync(byte[] payload, ProposalContext context)
+    {
+        if (!IsLeader)
+            return ProposeStatus.NotLeader;
+
+        // Bounded by leadership (lost: DotNext cancels it) and by the request timeout, not by one
+        // caller's deadline: the entry carries other callers' commands too.
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cluster.LeadershipToken);
+        bound.CancelAfter(options.RequestTimeout);
+        try
+        {
+            await cluster.ReplicateAsync(payload, context, bound.Token).ConfigureAwait(false);
+            // The followers that made up the majority synced it before acknowledging it; now this
+            // node's copy (one wait covers every entry the flusher wrote meanwhile).
+            if (options.Durability == DurabilityMode.Fsync)
+                await wal.WaitDurableAsync(context.Index > 0 ? context.Index : wal.LastEntryIndex, bound.Token).ConfigureAwait(false);
+
+            return ProposeStatus.Applied;
+        }
+        catch (NotLeaderException e) when (e.InnerException is null)
+        {
+            // Thrown before the append: leadership had already moved.
+            return ProposeStatus.NotLeader;
+        }
+        catch (Exception e) when (e is NotLeaderException or OperationCanceledException or QuorumUnreachableException or TimeoutException or ObjectDisposedException)
+        {
+            Log.ProposalAmbiguous(logger, e.GetType().Name);
+            return ProposeStatus.Ambiguous;
+        }
+    }
+
+    private sealed class PendingProposal(Command command, CancellationToken token)
+        : TaskCompletionSource<ProposeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public Command Command { get; } = command;
+
+        public CancellationToken Token { get; } = token;
+    }
+}
