@@ -4,7 +4,7 @@ using ConfigCluster.Storage;
 
 namespace ConfigCluster.Consensus.Tests;
 
-/// <summary>The real store, except that applying a command with <see cref="FailingRequestId"/> throws.</summary>
+/// <summary>The real store, except that applying a command with <see cref="FailingRequestId"/> fails (synchronously or through the writer).</summary>
 public class ThrowingStore : DispatchProxy
 {
     public const string FailingRequestId = "boom";
@@ -21,8 +21,14 @@ public class ThrowingStore : DispatchProxy
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
-        if (targetMethod.Name == nameof(IVersionedStore.Apply) && args?[0] is Command { RequestId: FailingRequestId })
-            throw new InvalidOperationException("simulated store failure");
+        if (args is { Length: > 0 } && args[0] is Command { RequestId: FailingRequestId })
+        {
+            if (targetMethod.Name == nameof(IVersionedStore.Apply))
+                throw new InvalidOperationException("simulated store failure");
+            if (targetMethod.Name == nameof(IVersionedStore.ApplyAsync))
+                return ValueTask.FromException<CommandResult>(new InvalidOperationException("simulated store failure"));
+        }
+
         try
         {
             return targetMethod.Invoke(inner, args);
