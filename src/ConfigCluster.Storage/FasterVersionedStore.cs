@@ -156,11 +156,11 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     /// <inheritdoc/>
     public async ValueTask<StoreCheckpoint> CheckpointAsync(CancellationToken token)
     {
-        var (raftIndex, raftTerm) = (appliedIndex, appliedTerm);
+        var (raftIndex, raftTerm, atRevision) = (appliedIndex, appliedTerm, revision);
         await writer.RunAsync(WriteMeta).ConfigureAwait(false);
         var view = current;
         var tail = await view.Instance.CheckpointAsync(Cookie(raftIndex, raftTerm), token).ConfigureAwait(false);
-        return new StoreCheckpoint(raftIndex, raftTerm, tail, view.Generation);
+        return new StoreCheckpoint(raftIndex, raftTerm, tail, view.Generation, atRevision);
     }
 
     private bool WriteMeta()

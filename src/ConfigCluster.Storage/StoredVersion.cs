@@ -39,5 +39,5 @@ public sealed record StoredVersion(
 /// <param name="NextAfter">The last key of this page when more keys follow; otherwise null.</param>
 public sealed record ListPage(IReadOnlyList<StoredVersion> Items, string? NextAfter);
 
-/// <summary>A store checkpoint: the Raft position it holds and where the FASTER log stood.</summary>
-public sealed record StoreCheckpoint(long Index, long Term, long TailAddress, long Generation);
+/// <summary>A store checkpoint: the Raft position it holds, where the FASTER log stood, and the store revision it holds (0 when not known, as for a recovered one).</summary>
+public sealed record StoreCheckpoint(long Index, long Term, long TailAddress, long Generation, long Revision = 0);

@@ -66,7 +66,7 @@ public abstract partial class VersionedStoreContractTests
     }
 
     [Fact]
-    public void Apply_IndexAtOrBelowAppliedIndex_IsIgnored()
+    public void Apply_IndexBelowAppliedIndex_IsIgnored()
     {
         var store = Open();
         var commands = new StoreCommands(store);
@@ -76,7 +76,7 @@ public abstract partial class VersionedStoreContractTests
         var replay = new Command { Author = "x", Put = new PutOp { Key = StoreCommands.Path("k").ToStoreKey(), Value = ByteString.CopyFromUtf8("9") } };
         var fresh = new Command { Author = "x", Put = new PutOp { Key = StoreCommands.Path("new").ToStoreKey(), Value = ByteString.CopyFromUtf8("9") } };
 
-        store.Apply(replay, 2, StoreCommands.Term);
+        // Index 2 is the applied one: a batch entry's later commands share it, so only lower ones are stale.
         store.Apply(replay, 1, StoreCommands.Term);
         store.Apply(fresh, 1, StoreCommands.Term);
 
@@ -93,12 +93,12 @@ public abstract partial class VersionedStoreContractTests
         var store = Open();
         new StoreCommands(store).Put("k", "1");
 
-        store.Skip(2, 2);
+        store.Skip(3, 2);
         store.Skip(1, 2);
         var ignored = store.Apply(new Command { Put = new PutOp { Key = StoreCommands.Path("k").ToStoreKey(), Value = ByteString.CopyFromUtf8("9") } }, 2, 2);
 
         Assert.NotEqual(ResultCode.ResultOk, ignored.Code);
-        Assert.Equal(2, store.AppliedIndex);
+        Assert.Equal(3, store.AppliedIndex);
         Assert.Equal(1, store.Revision);
         Assert.Equal(1, store.Get(StoreCommands.Path("k"))!.Version);
     }

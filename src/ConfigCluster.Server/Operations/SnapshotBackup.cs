@@ -57,7 +57,9 @@ public sealed class SnapshotBackup(ConfigService config, RaftNode node, IVersion
                 byte[] hash;
                 await using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
                     hash = await SHA256.HashDataAsync(input, token);
-                return new BackupFile(path, outcome.Value.Revision, checkpoint.Index, new FileInfo(path).Length, Convert.ToHexStringLower(hash));
+                // The checkpoint follows the whole log entry, which may carry writes batched after
+                // the checkpoint command: its revision is the snapshot's, not the command's.
+                return new BackupFile(path, Math.Max(checkpoint.Revision, outcome.Value.Revision), checkpoint.Index, new FileInfo(path).Length, Convert.ToHexStringLower(hash));
             }
             catch
             {
