@@ -57,6 +57,29 @@ public sealed class PeerCallTests
     }
 
     [Fact]
+    public async Task ProposeBatch_CapturedBatchReplayed_IsRefused_AndAppliedOnce()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var (single, _) = await SignedPutAsync(cluster[leader], Convert.FromBase64String(NodeProcess.ClusterSecret), "peer.batch");
+        var status = await TestCluster.StatusAsync(cluster[leader]);
+        var notAfter = DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds();
+        var batch = new ProposeBatchRequest { NotAfterUnixMs = notAfter, Nonce = ByteString.CopyFrom(RandomNumberGenerator.GetBytes(16)) };
+        batch.Commands.Add(new ForwardedCommand { Command = single.Command, NotAfterUnixMs = notAfter });
+        var stamp = PeerStamp.New(status["term"]!.GetValue<long>(), status["commitIndex"]!.GetValue<long>());
+        var key = ClusterKeys.Derive(Convert.FromBase64String(NodeProcess.ClusterSecret), ClusterKeys.PeerPurpose);
+        var headers = new Metadata { { PeerSignature.StampHeader, stamp.ToString() }, { PeerSignature.SignatureHeader, PeerSignature.Sign(key, stamp, batch.ToByteArray()) } };
+        var peer = new Peer.PeerClient(cluster[leader].Grpc);
+
+        var first = await peer.ProposeBatchAsync(batch, headers);
+        var replay = await Assert.ThrowsAsync<RpcException>(async () => await peer.ProposeBatchAsync(batch, headers));
+
+        Assert.Equal(ForwardedResult.Types.Outcome.Applied, Assert.Single(first.Results).Outcome);
+        Assert.Equal(StatusCode.AlreadyExists, replay.StatusCode);
+        Assert.Equal(1, (await cluster[leader].Http.GetJsonAsync("/config/peer.batch")).Body!["version"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Propose_SignedWithAnotherClustersSecret_IsRefused()
     {
         await using var cluster = await TestCluster.StartAsync();
