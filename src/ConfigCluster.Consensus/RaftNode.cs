@@ -50,6 +50,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             {
                 Location = Path.Combine(options.DataDirectory, "wal"),
                 HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
+                ChunkSize = WalChunkSize.For(Path.Combine(options.DataDirectory, "wal")),
                 // Entries are written into memory-mapped chunk files, so an appended entry is in the
                 // OS page cache at once and survives a kill -9 of the process. What reaches the
                 // disk before a write is acknowledged depends on --durability (DurableWriteAheadLog).
