@@ -8,8 +8,8 @@ namespace ConfigCluster.Server.Tests;
 /// Promises README.md makes that no other test checked, each through the public API of real
 /// node processes; split by area (<c>ReadmePromiseTests.Tokens.cs</c>, <c>.Secrets.cs</c>,
 /// <c>.Startup.cs</c>, <c>.Writes.cs</c>, <c>.Operations.cs</c>). Promises tested elsewhere are not
-/// repeated here: <c>/metrics</c> refusing anonymous callers (MetricsTests) and tokens without
-/// <c>admin</c> (Acl/RouteMatrixTests), YAML seed files (NodeOptionsTests), request ids over gRPC
+/// repeated here: <c>/metrics</c> refusing anonymous callers (MetricsTests; a token granting every
+/// capability but <c>admin</c> is checked here), YAML seed files (NodeOptionsTests), request ids over gRPC
 /// (GrpcApiTests), retention by version count (OperationsTests), removing a follower (MembershipTests),
 /// readiness of a node waiting to join (HealthAndDiscoveryTests).
 /// </summary>
