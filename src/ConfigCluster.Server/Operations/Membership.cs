@@ -13,7 +13,8 @@ namespace ConfigCluster.Server.Operations;
 /// Runtime membership changes, one at a time, from any member: the request is carried out by
 /// the leader (locally, or through the signed Peer service). A new node, started with
 /// <c>--join</c>, is caught up with the log or a snapshot before the member list that makes it
-/// a voter is committed. Removing the leader first hands leadership to another member.
+/// a voter is committed. Removing the leader first hands leadership to another member; a node
+/// asked to remove itself answers with the committed list without waiting to install it.
 /// </summary>
 public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAuthenticator peers, LeadershipTransfer leadership, TimeProvider time)
 {
@@ -49,6 +50,13 @@ public sealed class Membership(RaftNode node, PeerChannels channels, Acl.PeerAut
         var outcome = await OnLeaderAsync(add: false, endPoint, token);
         if (outcome.Error is { } error)
             return error;
+        if (member.IsLocal && outcome.Value is MembershipChange.Done or MembershipChange.Unchanged)
+        {
+            // This node removed itself: the leader stops replicating to it once the new list is
+            // committed, so it may never install that list; the answer is the list it committed.
+            return Outcome([.. (await ListAsync(token)).Where(static m => !m.IsLocal)]);
+        }
+
         return await AfterAsync(outcome.Value, member.Raft, expectMember: false, token);
     }
 
