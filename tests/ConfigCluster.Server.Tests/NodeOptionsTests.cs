@@ -17,7 +17,7 @@ public sealed class NodeOptionsTests
     [InlineData("--store-memory", "1MiB")]
     [InlineData("--durability", "maybe")]
     [InlineData("--election-timeout", "never")]
-    public async Task BadOption_ExitsNonZero_WithOneLineNamingIt(string option, string value)
+    public async Task BadOption_ExitsWithTheDocumentedCode2_WithOneLineNamingIt(string option, string value)
     {
         var args = new Dictionary<string, string>
         {
@@ -32,7 +32,7 @@ public sealed class NodeOptionsTests
 
         var (code, stderr) = await RunAsync(args.SelectMany(static a => new[] { a.Key, a.Value }));
 
-        Assert.NotEqual(0, code);
+        Assert.Equal(2, code);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.Contains(option, lines[0]);
@@ -42,7 +42,7 @@ public sealed class NodeOptionsTests
     public async Task MissingDataDirValue_IsReported()
     {
         var (code, stderr) = await RunAsync(["--node-id", "n1", "--http", "http://127.0.0.1:1", "--grpc", "http://127.0.0.1:2", "--raft", "127.0.0.1:3", "--members", "127.0.0.1:3", "--data-dir"]);
-        Assert.NotEqual(0, code);
+        Assert.Equal(2, code);
         Assert.Contains("--data-dir", stderr);
     }
 
