@@ -17,6 +17,8 @@ public sealed class NodeOptionsTests
     [InlineData("--store-memory", "1MiB")]
     [InlineData("--durability", "maybe")]
     [InlineData("--election-timeout", "never")]
+    [InlineData("--data-dir", "/proc/cc-cannot-create-here")]
+    [InlineData("--tls-cert", "/nonexistent/cc-cert.pem")]
     public async Task BadOption_ExitsWithTheDocumentedCode2_WithOneLineNamingIt(string option, string value)
     {
         var args = new Dictionary<string, string>
@@ -36,6 +38,16 @@ public sealed class NodeOptionsTests
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.Contains(option, lines[0]);
+    }
+
+    [Fact]
+    public async Task UnreadableCertificate_ExitsWithCode2_NamingIt()
+    {
+        var (code, stderr) = await RunAsync(["--dev", "--data-dir", TempPath("cc-opt-"), "--tls-cert", "/nonexistent/cc-cert.pem", "--tls-key", "/nonexistent/cc-key.pem"]);
+
+        Assert.Equal(2, code);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--tls-cert", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -156,7 +156,10 @@ public sealed class WatchTests(Xunit.Abstractions.ITestOutputHelper output)
         using (var otherResponse = await other.WaitAsync(Timeout))
             Assert.Equal(System.Net.HttpStatusCode.OK, otherResponse.StatusCode);
 
-        // ...and does not wake the poll on lp.key.
+        // ...and does not wake the poll on lp.key: once the answered poll's subscription is gone,
+        // the node still holds exactly one waiting long-poll and the client has no answer.
+        await Eventually.WaitAsync(async () => await ActiveWatchersAsync(polled) <= before + 1, Timeout, "the answered long-poll to leave the node");
+        Assert.Equal(before + 1, await ActiveWatchersAsync(polled));
         Assert.False(poll.IsCompleted, "the long-poll on lp.key answered after a change to lp.other");
         var changed = (await cluster[2].Http.MustPutAsync("lp.key", 2))["revision"]!.GetValue<long>();
         using var response = await poll.WaitAsync(Timeout);
