@@ -36,10 +36,11 @@ public sealed partial class FasterVersionedStore
         if (atRevision < 1 || instance.Read(RecordKeys.Change(atRevision)) is not { } bytes)
             return [];
         var changes = new List<StoredVersion>(1);
-        foreach (var change in ChangeList.Parser.ParseFrom(bytes).Changes)
+        var list = ChangeList.Parser.ParseFrom(bytes);
+        foreach (var change in list.Changes)
         {
             if (KeyPath.TryCreate(change.Namespace, change.Environment, change.Key, out var path, out _) && GetCore(instance, path, change.Version) is { } version)
-                changes.Add(version);
+                changes.Add(list.Message.Length == 0 ? version : version with { ChangeMessage = list.Message });
         }
 
         return changes;

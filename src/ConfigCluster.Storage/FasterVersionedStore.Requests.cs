@@ -19,7 +19,23 @@ public sealed partial class FasterVersionedStore
 
     // Remembered ids by (timestamp, id): the order expiry walks. Only the apply thread touches them.
     private readonly SortedSet<(long TimestampUnixMs, string Id)> requestsByAge = [];
-    private readonly Dictionary<string, long> requestTimes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long TimestampUnixMs, UInt128 Hash)> requestTimes = new(StringComparer.Ordinal);
+
+    // The sum (mod 2^128) of the remembered records' hashes: an order-free digest of the request
+    // table, kept as ids are remembered and forgotten, so ComputeDigest covers the table without
+    // walking it or touching the apply thread's sets. Every node remembers and forgets the same
+    // ids at the same entries, and a snapshot carries the records, so replicas agree on it.
+    private readonly Lock requestSumLock = new();
+    private UInt128 requestSum;
+
+    private UInt128 RequestSum
+    {
+        get
+        {
+            lock (requestSumLock)
+                return requestSum;
+        }
+    }
 
     /// <summary>How many request ids are remembered now (bounded by <see cref="RequestIdWindow"/>).</summary>
     public int RememberedRequestCount => requestTimes.Count;
@@ -42,9 +58,9 @@ public sealed partial class FasterVersionedStore
 
     private void Remember(Command command, byte[] requestKey, CommandResult result)
     {
-        var record = new RequestRecord { Result = result.ToByteString(), TimestampUnixMs = command.TimestampUnixMs };
-        WriterInstance.Upsert(requestKey, record.ToByteArray());
-        Track(command.RequestId, command.TimestampUnixMs);
+        var record = new RequestRecord { Result = result.ToByteString(), TimestampUnixMs = command.TimestampUnixMs }.ToByteArray();
+        WriterInstance.Upsert(requestKey, record);
+        Track(command.RequestId, command.TimestampUnixMs, record);
     }
 
     // Forgets ids remembered longer than the window before this entry's time. The record is
@@ -56,8 +72,7 @@ public sealed partial class FasterVersionedStore
         for (var expired = 0; expired < MaxExpiriesPerEntry && requestsByAge.Count > 0 && requestsByAge.Min.TimestampUnixMs < cutoff; expired++)
         {
             var oldest = requestsByAge.Min;
-            requestsByAge.Remove(oldest);
-            requestTimes.Remove(oldest.Id);
+            Forget(oldest.Id);
             WriterInstance.Upsert(RecordKeys.Request(oldest.Id), []);
         }
     }
@@ -68,13 +83,12 @@ public sealed partial class FasterVersionedStore
         if (key.Length < 2 || key[0] != RecordKeys.RequestTag)
             return;
         var id = System.Text.Encoding.UTF8.GetString(key[1..]);
-        if (requestTimes.Remove(id, out var previous))
-            requestsByAge.Remove((previous, id));
+        Forget(id);
         if (value.IsEmpty)
             return;
         try
         {
-            Track(id, RequestRecord.Parser.ParseFrom(value).TimestampUnixMs);
+            Track(id, RequestRecord.Parser.ParseFrom(value).TimestampUnixMs, value);
         }
         catch (InvalidProtocolBufferException)
         {
@@ -82,17 +96,42 @@ public sealed partial class FasterVersionedStore
         }
     }
 
-    private void Track(string id, long timestampUnixMs)
+    private void Track(string id, long timestampUnixMs, ReadOnlySpan<byte> record)
     {
-        if (requestTimes.Remove(id, out var previous))
-            requestsByAge.Remove((previous, id));
-        requestTimes[id] = timestampUnixMs;
+        Forget(id);
+        var hash = RecordHash(id, record);
+        requestTimes[id] = (timestampUnixMs, hash);
         requestsByAge.Add((timestampUnixMs, id));
+        lock (requestSumLock)
+            requestSum += hash;
+    }
+
+    private void Forget(string id)
+    {
+        if (!requestTimes.Remove(id, out var previous))
+            return;
+        requestsByAge.Remove((previous.TimestampUnixMs, id));
+        lock (requestSumLock)
+            requestSum -= previous.Hash;
+    }
+
+    // The first 128 bits of SHA-256 over the id and the record as stored.
+    private static UInt128 RecordHash(string id, ReadOnlySpan<byte> record)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(id));
+        hash.AppendData([0]);
+        hash.AppendData(record);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(digest);
     }
 
     private void ClearRequests()
     {
         requestsByAge.Clear();
         requestTimes.Clear();
+        lock (requestSumLock)
+            requestSum = 0;
     }
 }

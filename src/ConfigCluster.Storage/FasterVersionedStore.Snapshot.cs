@@ -127,6 +127,28 @@ public sealed partial class FasterVersionedStore
             }
         }
 
+        // Every other replicated table: the metadata records in key order, each length-prefixed
+        // so no two different tables can hash the same, then the request table's running sum.
+        hash.AppendData("\0metadata"u8);
+        Span<byte> length = stackalloc byte[sizeof(int)];
+        foreach (var (key, value) in lease.View.Metadata.RecordsInKeyOrder())
+        {
+            var keyBytes = System.Text.Encoding.Latin1.GetBytes(key);
+            AppendPrefixed(hash, keyBytes, length);
+            AppendPrefixed(hash, value, length);
+        }
+
+        hash.AppendData("\0requests"u8);
+        Span<byte> sum = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(sum, RequestSum);
+        hash.AppendData(sum);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static void AppendPrefixed(IncrementalHash hash, ReadOnlySpan<byte> data, Span<byte> length)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+        hash.AppendData(length);
+        hash.AppendData(data);
     }
 }

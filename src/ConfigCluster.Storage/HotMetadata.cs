@@ -23,6 +23,9 @@ internal sealed class HotMetadata
     private readonly ConcurrentDictionary<string, RetentionPolicy> retention = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StoredAuditCheckpoint> auditCheckpoints = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, WrappedDataKey> dataKeyMap = [];
+    // Every metadata record as stored (key bytes as Latin-1 text, so ordinal order is byte order),
+    // for the replica digest: it hashes the replicated bytes, not this node's parsed view of them.
+    private readonly ConcurrentDictionary<string, byte[]> rawRecords = new(StringComparer.Ordinal);
     private WrappedDataKey[] dataKeys = [];
 
     /// <summary>The keyring, oldest first (copy-on-write: readers never see a half-updated list).</summary>
@@ -36,6 +39,8 @@ internal sealed class HotMetadata
     {
         if (key.Length == 0)
             return;
+        if (IsMetadataTag(key[0]))
+            KeepRaw(key, value);
         switch (key[0])
         {
             case RecordKeys.TokenTag when key.Length == 1 + TokenHashKey.Size:
@@ -99,6 +104,30 @@ internal sealed class HotMetadata
 
     /// <summary>The configured parent of an environment: null when none is configured, "" when it inherits nothing.</summary>
     public string? ConfiguredParent(string ns, string env) => environments.GetValueOrDefault($"{ns}\0{env}");
+
+    /// <summary>
+    /// Every metadata record (tokens, accessors, token order, policies, keyring, environments,
+    /// retention, audit checkpoints) in byte order of its key. A record whose value is empty (a
+    /// cleared retention) counts as absent, as it does for every reader.
+    /// </summary>
+    public List<KeyValuePair<string, byte[]>> RecordsInKeyOrder()
+    {
+        var records = rawRecords.ToList();
+        records.Sort(static (x, y) => string.CompareOrdinal(x.Key, y.Key));
+        return records;
+    }
+
+    private static bool IsMetadataTag(byte tag) => tag is RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag
+        or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag;
+
+    private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var name = Encoding.Latin1.GetString(key);
+        if (value.IsEmpty)
+            rawRecords.TryRemove(name, out _);
+        else
+            rawRecords[name] = value.ToArray();
+    }
 
     private void ObserveDataKey(DataKeyRecord record)
     {

@@ -111,8 +111,11 @@ public interface IVersionedStore : IDisposable
     StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId);
 
     /// <summary>
-    /// SHA-256 (hex) over every key's head and versions, in key order. Reads every record (from
-    /// disk when evicted) synchronously: a tool's call, not a request path's.
+    /// SHA-256 (hex) over the whole replicated state: every key's head and versions in key order,
+    /// then every metadata record (tokens, policies, keyring, environments, retention, audit
+    /// checkpoints) in key order, then the remembered request ids. Only replicated bytes go in
+    /// (timestamps come from log entries), so replicas that applied the same log agree. Reads
+    /// every record (from disk when evicted) synchronously: a tool's call, not a request path's.
     /// </summary>
     string ComputeDigest();
 

@@ -30,6 +30,12 @@ public sealed record StoredVersion(
     /// <summary>Keyed fingerprint of a secret's plaintext (empty for plain values).</summary>
     public ReadOnlyMemory<byte> Fingerprint { get; init; }
 
+    /// <summary>
+    /// The message of the change-set (or promote) that made this version; empty when none was
+    /// given. Set on versions read as changes of a revision (<see cref="IVersionedStore.GetChanges"/>).
+    /// </summary>
+    public string ChangeMessage { get; init; } = "";
+
     /// <summary>True when this version removes the key (a tombstone or a mask).</summary>
     public bool IsDeletion => Operation is VersionKind.Delete or VersionKind.Mask;
 }

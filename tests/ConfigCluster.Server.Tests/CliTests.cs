@@ -22,6 +22,10 @@ public sealed class CliTests
         Assert.Contains("\"app.port\"", list.Out);
         Assert.Equal(0, (await CcctlAsync(cluster, "put", "app.name", "second")).Code);
         Assert.Equal(0, (await CcctlAsync(cluster, "rollback", "app.name", "--version", "1")).Code);
+        // The rollback wrote version 1's value back as a new version 3, which every node serves.
+        Assert.Equal("\"demo\"", (await CcctlAsync(cluster, "get", "app.name")).Out.Trim());
+        var rolledBack = (await cluster[2].Http.GetJsonAsync("/config/app.name")).Body!;
+        Assert.Equal(("demo", 3L), (rolledBack["value"]!.GetValue<string>(), rolledBack["version"]!.GetValue<long>()));
         Assert.Contains("rollback", (await CcctlAsync(cluster, "history", "app.name")).Out);
 
         var missing = await CcctlAsync(cluster, "get", "no.such.key");
@@ -29,7 +33,24 @@ public sealed class CliTests
         Assert.Single(missing.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(3, (await CcctlAsync(cluster, "put", "app.name", "x", "--expected-version", "1")).Code);
         Assert.Equal(1, (await CcctlAsync(cluster, "frobnicate")).Code);
-        Assert.Contains("leader", (await CcctlAsync(cluster, "status")).Out);
+    }
+
+    [Fact]
+    public async Task CcctlStatus_NamesTheElectedLeader_InTextAndJson()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var leaderId = cluster[await cluster.WaitForLeaderAsync(TestCluster.StartTimeout)].NodeId;
+
+        var text = await CcctlAsync(cluster, "status");
+        var json = await CcctlAsync(cluster, "status", "-o", "json");
+
+        Assert.Equal((0, 0), (text.Code, json.Code));
+        Assert.Contains($", leader {leaderId}, term ", text.Out, StringComparison.Ordinal);
+        var status = System.Text.Json.Nodes.JsonNode.Parse(json.Out)!;
+        Assert.Equal(leaderId, status["LeaderId"]!.GetValue<string>());
+        var members = status["members"]!.AsArray();
+        Assert.Equal(cluster.Nodes.Select(static n => n.NodeId).Order(), members.Select(static m => m!["NodeId"]!.GetValue<string>()).Order());
+        Assert.Equal([leaderId], members.Where(static m => m!["IsLeader"]!.GetValue<bool>()).Select(static m => m!["NodeId"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -94,21 +94,58 @@ public sealed class EnvironmentTests
     }
 
     [Fact]
-    public async Task Promote_WritesDifferingKeysIntoTarget_AsOneChangeSet()
+    public async Task Promote_WritesDifferingKeysIntoTarget_AsOneChangeSetWithItsMessage()
     {
         await using var cluster = await TestCluster.StartAsync();
         var http = cluster[0].Http;
         await http.MustPutAsync("svc.timeout", 5);
         await http.MustPutAsync("svc.timeout", 9, "?env=staging");
-        await http.MustPutAsync("svc.retries", 3, "?env=staging");
+        var before = (await http.MustPutAsync("svc.retries", 3, "?env=staging"))["revision"]!.GetValue<long>();
 
         var (status, promoted) = await http.SendAsync(HttpMethod.Post, "/promote?from=staging&to=prod&prefix=svc.");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(["svc.retries", "svc.timeout"], promoted!["promoted"]!.AsArray().Select(static p => p!.GetValue<string>()));
+        var revision = promoted["revision"]!.GetValue<long>();
+        Assert.Equal(before + 1, revision);
         Assert.Equal(9, (await http.GetJsonAsync("/config/svc.timeout?env=prod")).Body!["value"]!.GetValue<int>());
         var (_, diff) = await http.GetJsonAsync("/diff?from=staging&to=prod&prefix=svc.");
         Assert.Empty(diff!["changed"]!.AsArray());
         Assert.Empty(diff["added"]!.AsArray());
+
+        // A second promote names its own message.
+        await http.MustPutAsync("svc.retries", 4, "?env=staging");
+        var (secondStatus, second) = await http.SendAsync(HttpMethod.Post, "/promote?from=staging&to=prod&prefix=svc.&message=release-42");
+        Assert.Equal(HttpStatusCode.OK, secondStatus);
+        var secondRevision = second!["revision"]!.GetValue<long>();
+        var end = (await http.MustPutAsync("svc.zz-end", 0, "?env=prod"))["revision"]!.GetValue<long>();
+
+        // Every prod change since, as a watcher on another node sees it: each promote is one
+        // revision holding all its keys and carrying its message, and nothing else came between.
+        var events = await WatchEventsUntilAsync(cluster[2], $"env=prod&prefix=svc.&fromRevision={before}", "svc.zz-end");
+        Assert.Equal(
+            [("svc.retries", revision, "promote staging -> prod"), ("svc.timeout", revision, "promote staging -> prod"), ("svc.retries", secondRevision, "release-42"), ("svc.zz-end", end, "")],
+            events.Select(static e => (e["key"]!.GetValue<string>(), e["revision"]!.GetValue<long>(), e["message"]?.GetValue<string>() ?? "")));
+    }
+
+    // WebSocket watch events (progress marks skipped) up to and including the first event of lastKey.
+    private static async Task<List<System.Text.Json.Nodes.JsonNode>> WatchEventsUntilAsync(NodeProcess node, string query, string lastKey)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {NodeProcess.AdminToken}");
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{node.HttpPort}/ws/watch?{query}"), cts.Token);
+        var events = new List<System.Text.Json.Nodes.JsonNode>();
+        var buffer = new byte[64 * 1024];
+        while (events.Count == 0 || events[^1]["key"]!.GetValue<string>() != lastKey)
+        {
+            var result = await socket.ReceiveAsync(buffer, cts.Token);
+            Assert.True(result.MessageType != System.Net.WebSockets.WebSocketMessageType.Close, $"socket closed: {result.CloseStatusDescription}");
+            var message = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count))!;
+            if (message["type"]!.GetValue<string>() == "event")
+                events.Add(message);
+        }
+
+        return events;
     }
 
     [Fact]

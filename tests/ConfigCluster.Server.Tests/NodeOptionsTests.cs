@@ -17,7 +17,9 @@ public sealed class NodeOptionsTests
     [InlineData("--store-memory", "1MiB")]
     [InlineData("--durability", "maybe")]
     [InlineData("--election-timeout", "never")]
-    public async Task BadOption_ExitsNonZero_WithOneLineNamingIt(string option, string value)
+    [InlineData("--data-dir", "/proc/cc-cannot-create-here")]
+    [InlineData("--tls-cert", "/nonexistent/cc-cert.pem")]
+    public async Task BadOption_ExitsWithTheDocumentedCode2_WithOneLineNamingIt(string option, string value)
     {
         var args = new Dictionary<string, string>
         {
@@ -32,17 +34,27 @@ public sealed class NodeOptionsTests
 
         var (code, stderr) = await RunAsync(args.SelectMany(static a => new[] { a.Key, a.Value }));
 
-        Assert.NotEqual(0, code);
+        Assert.Equal(2, code);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
         Assert.Contains(option, lines[0]);
     }
 
     [Fact]
+    public async Task UnreadableCertificate_ExitsWithCode2_NamingIt()
+    {
+        var (code, stderr) = await RunAsync(["--dev", "--data-dir", TempPath("cc-opt-"), "--tls-cert", "/nonexistent/cc-cert.pem", "--tls-key", "/nonexistent/cc-key.pem"]);
+
+        Assert.Equal(2, code);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--tls-cert", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MissingDataDirValue_IsReported()
     {
         var (code, stderr) = await RunAsync(["--node-id", "n1", "--http", "http://127.0.0.1:1", "--grpc", "http://127.0.0.1:2", "--raft", "127.0.0.1:3", "--members", "127.0.0.1:3", "--data-dir"]);
-        Assert.NotEqual(0, code);
+        Assert.Equal(2, code);
         Assert.Contains("--data-dir", stderr);
     }
 

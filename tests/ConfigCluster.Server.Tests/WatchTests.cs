@@ -34,36 +34,32 @@ public sealed class WatchTests(Xunit.Abstractions.ITestOutputHelper output)
         var before = node.ResidentKiB();
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var opened = 0;
-        var delivered = 0;
+        // What each watcher received before its stream ended: the events of the change it waited for.
+        var received = new System.Collections.Concurrent.ConcurrentBag<(string Key, string Value, long Revision)>();
         var streams = Enumerable.Range(0, watchers).Select(_ => Task.Run(async () =>
         {
             using var call = client.Watch(new WatchRequest { Key = "idle.key", ProgressIntervalMs = 60_000 }, cancellationToken: cts.Token);
-            Interlocked.Increment(ref opened);
             while (await call.ResponseStream.MoveNext(cts.Token))
             {
-                if (call.ResponseStream.Current.Events.Any(static e => e.ValueJson == "1"))
-                {
-                    Interlocked.Increment(ref delivered);
+                var events = call.ResponseStream.Current.Events;
+                foreach (var e in events)
+                    received.Add((e.Path.Key, e.ValueJson, e.Revision));
+                if (events.Count > 0)
                     return;
-                }
             }
         })).ToList();
 
-        await Eventually.WaitAsync(async () =>
-        {
-            var metrics = await node.Http.GetStringAsync("/metrics");
-            var line = metrics.Split('\n').FirstOrDefault(static l => l.StartsWith("configcluster_watch_active", StringComparison.Ordinal));
-            return line is not null && double.Parse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture) >= watchers;
-        }, TimeSpan.FromSeconds(60), $"{watchers} watchers to be registered on the node");
+        await Eventually.WaitAsync(async () => await ActiveWatchersAsync(node) >= watchers, TimeSpan.FromSeconds(60), $"{watchers} watchers to be registered on the node");
+        Assert.Equal(watchers, await ActiveWatchersAsync(node));
         var idle = node.ResidentKiB();
-        await node.Http.MustPutAsync("idle.key", 1);
-        await Eventually.WaitAsync(() => Volatile.Read(ref delivered) == watchers, TimeSpan.FromSeconds(60), "every watcher to receive the change");
-        await Task.WhenAll(streams);
+        var revision = (await node.Http.MustPutAsync("idle.key", 1))["revision"]!.GetValue<long>();
+        await Task.WhenAll(streams).WaitAsync(TimeSpan.FromSeconds(60));
 
         var perWatcherKiB = (idle - before) / (double)watchers;
         output.WriteLine($"{watchers} idle watchers: node RSS {before / 1024.0:0.0} MiB before, {idle / 1024.0:0.0} MiB with them open ({perWatcherKiB:0.0} KiB per watcher)");
-        Assert.Equal(watchers, opened);
+        // Each watcher's first message held exactly the one change made while they were idle.
+        Assert.Equal(watchers, received.Count);
+        Assert.All(received, r => Assert.Equal(("idle.key", "1", revision), r));
         Assert.True(perWatcherKiB < 256, $"{perWatcherKiB:0.0} KiB per idle watcher");
     }
 
@@ -80,18 +76,32 @@ public sealed class WatchTests(Xunit.Abstractions.ITestOutputHelper output)
         using var cts = new CancellationTokenSource(Timeout);
         using var call = new Watch.WatchClient(follower.Grpc).Watch(new WatchRequest { Prefix = "feature.", StartRevision = 0, ProgressIntervalMs = 100 }, cancellationToken: cts.Token);
         var seen = new List<KeyValue>();
-        var writer = Task.Run(async () =>
-        {
-            for (var i = 4; i <= 6; i++)
-                await leader.Http.MustPutAsync("feature.flag", i);
-        });
-        while (seen.Count < 6 && await call.ResponseStream.MoveNext(cts.Token))
-            seen.AddRange(call.ResponseStream.Current.Events);
-        await writer;
 
-        Assert.Equal([1L, 2, 3, 4, 5, 6], seen.Select(static e => e.Version));
+        // Replay: the three versions written before the watch. A progress mark is only sent from
+        // the live phase, so once one arrives the stream has crossed from replay to live.
+        while (seen.Count < 3 || !call.ResponseStream.Current.Progress)
+        {
+            Assert.True(await call.ResponseStream.MoveNext(cts.Token), "the watch ended during replay");
+            seen.AddRange(call.ResponseStream.Current.Events);
+        }
+
+        for (var i = 4; i <= 6; i++)
+            await leader.Http.MustPutAsync("feature.flag", i);
+        var end = (await leader.Http.MustPutAsync("feature.zz-end", 0))["revision"]!.GetValue<long>();
+
+        // Live: the next three versions, then the end marker; then a progress mark at or past the
+        // marker's revision shows nothing (no duplicate of any of them) followed.
+        while (!call.ResponseStream.Current.Progress || call.ResponseStream.Current.Revision < end)
+        {
+            Assert.True(await call.ResponseStream.MoveNext(cts.Token), "the watch ended during the live phase");
+            seen.AddRange(call.ResponseStream.Current.Events);
+        }
+
+        Assert.Equal(
+            [("feature.flag", 1L, "1"), ("feature.flag", 2, "2"), ("feature.flag", 3, "3"), ("feature.flag", 4, "4"), ("feature.flag", 5, "5"), ("feature.flag", 6, "6"), ("feature.zz-end", 1, "0")],
+            seen.Select(static e => (e.Path.Key, e.Version, e.ValueJson)));
+        Assert.Equal(end, seen[^1].Revision);
         Assert.Equal(seen.Select(static e => e.Revision).Order(), seen.Select(static e => e.Revision));
-        Assert.Equal(["1", "2", "3", "4", "5", "6"], seen.Select(static e => e.ValueJson));
     }
 
     [Fact]
@@ -128,22 +138,36 @@ public sealed class WatchTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task LongPoll_WakesWithinASecondOfAChangeOnAnotherNode()
+    public async Task LongPoll_StaysPendingThroughOtherKeysChanges_AndWakesOnItsKeysChangeOnAnotherNode()
     {
         await using var cluster = await TestCluster.StartAsync();
         var index = (await cluster[0].Http.MustPutAsync("lp.key", 1))["revision"]!.GetValue<long>();
+        var polled = cluster[1];
+        var before = await ActiveWatchersAsync(polled);
 
-        var poll = cluster[1].Http.GetAsync($"/config/lp.key?wait=20s&index={index}");
-        Assert.False(poll.IsCompleted);
-        var changedAt = DateTime.UtcNow;
-        await cluster[2].Http.MustPutAsync("lp.key", 2);
-        using var response = await poll;
-        var elapsed = DateTime.UtcNow - changedAt;
+        // The poll's own wait (5 minutes) is far longer than the test's bound on it, so an answer
+        // within the bound can only come from a change.
+        var poll = polled.Http.GetAsync($"/config/lp.key?wait=5m&index={index}");
+        var other = polled.Http.GetAsync("/config/lp.other?wait=5m&index=0");
+        await Eventually.WaitAsync(async () => await ActiveWatchersAsync(polled) >= before + 2, Timeout, "both long-polls to wait on the node");
 
-        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"long-poll answered {elapsed.TotalMilliseconds:0} ms after the change");
+        // A change to another key reaches the polled node's change feed (the other poll answers)...
+        await cluster[2].Http.MustPutAsync("lp.other", 1);
+        using (var otherResponse = await other.WaitAsync(Timeout))
+            Assert.Equal(System.Net.HttpStatusCode.OK, otherResponse.StatusCode);
+
+        // ...and does not wake the poll on lp.key: once the answered poll's subscription is gone,
+        // the node still holds exactly one waiting long-poll and the client has no answer.
+        await Eventually.WaitAsync(async () => await ActiveWatchersAsync(polled) <= before + 1, Timeout, "the answered long-poll to leave the node");
+        Assert.Equal(before + 1, await ActiveWatchersAsync(polled));
+        Assert.False(poll.IsCompleted, "the long-poll on lp.key answered after a change to lp.other");
+        var changed = (await cluster[2].Http.MustPutAsync("lp.key", 2))["revision"]!.GetValue<long>();
+        using var response = await poll.WaitAsync(Timeout);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.Equal(2, body["value"]!.GetValue<int>());
-        Assert.True(long.Parse(response.Headers.GetValues("X-Config-Index").Single(), System.Globalization.CultureInfo.InvariantCulture) > index);
+        Assert.Equal(changed, long.Parse(response.Headers.GetValues("X-Config-Index").Single(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -154,6 +178,14 @@ public sealed class WatchTests(Xunit.Abstractions.ITestOutputHelper output)
         using var response = await cluster[1].Http.GetAsync($"/config/quiet?wait=500ms&index={index}");
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(index.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers.GetValues("X-Config-Index").Single());
+    }
+
+    // The node's configcluster_watch_active gauge: live watchers and waiting long-polls.
+    private static async Task<double> ActiveWatchersAsync(NodeProcess node)
+    {
+        var metrics = await node.Http.GetStringAsync("/metrics");
+        var line = metrics.Split('\n').FirstOrDefault(static l => l.StartsWith("configcluster_watch_active", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<List<JsonNode>> ReceiveEventsAsync(ClientWebSocket socket, int count, CancellationToken token)

@@ -98,6 +98,8 @@ internal static class WatchEndpoints
         writer.WriteString("operation", ConfigEndpoints.OperationName(change.Operation));
         writer.WriteString("author", change.Author);
         writer.WriteString("updatedAt", change.Timestamp.UtcDateTime);
+        if (change.ChangeMessage.Length > 0)
+            writer.WriteString("message", change.ChangeMessage);
         writer.WriteBoolean("secret", change.Secret);
         if (!change.Fingerprint.IsEmpty)
             writer.WriteString("fingerprint", Convert.ToHexStringLower(change.Fingerprint.Span));
