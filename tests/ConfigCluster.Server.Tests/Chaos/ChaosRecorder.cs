@@ -83,15 +83,16 @@ internal sealed class ChaosRecorder(IReadOnlyList<string> keys, int seed)
     /// Ambiguous only for a timeout or an answer marked ambiguous; every other client error is a
     /// definite failure (the SDK documents that an unavailable write was not applied), named so
     /// a failed write that turns out applied can be reported with its error. Anything that is
-    /// not a client error is a bug in the test and is not caught.
+    /// not a client error is a bug in the test and is not caught. SDK messages name keys and
+    /// versions, never values.
     /// </summary>
     internal static (Outcome Outcome, string Error)? Classify(Exception e) => e switch
     {
         ConfigAmbiguousWriteException => (Outcome.Ambiguous, "ambiguous"),
         OperationCanceledException or TimeoutException => (Outcome.Ambiguous, "timeout"),
         ConfigVersionMismatchException => (Outcome.Failed, "version-mismatch"),
-        ConfigUnavailableException => (Outcome.Failed, "unavailable"),
-        ConfigClusterException other => (Outcome.Failed, $"{other.GetType().Name}({other.StatusCode})"),
+        ConfigUnavailableException => (Outcome.Failed, $"unavailable: {e.Message}"),
+        ConfigClusterException other => (Outcome.Failed, $"{other.GetType().Name}({other.StatusCode}): {other.Message}"),
         _ => null,
     };
 

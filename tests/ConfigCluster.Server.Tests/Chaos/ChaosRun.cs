@@ -91,18 +91,19 @@ internal sealed class ChaosRun : IAsyncDisposable
     /// after the majority had acknowledged writes (a deposed leader that answers them from its
     /// own state serves stale reads).
     /// </summary>
-    public async Task<(int Leader, long At)> IsolateLeaderAsync(int minorityReads)
+    public async Task<Isolation> IsolateLeaderAsync(int minorityReads)
     {
         var leader = await Cluster.WaitForLeaderAsync(Timeout);
         Schedule.Record($"isolate leader {Cluster[leader].NodeId} (minority: it and client {PinnedClient(leader)}; majority: the rest)");
         await Lab.PartitionAsync(leader);
         var at = ChaosRecorder.Now;
         await RequireFloorAsync($"leader {Cluster[leader].NodeId} isolated", at);
+        Schedule.Record("the majority served its floor of reads and writes");
         var moved = ChaosRecorder.Now;
         await Eventually.WaitAsync(() => Recorder.CompletedSince(moved, new HashSet<int> { PinnedClient(leader) }, OpKind.Read) >= minorityReads, Timeout, $"{minorityReads} reads tried on the isolated old leader");
         await Lab.HealAsync(leader);
         Schedule.Record($"heal {Cluster[leader].NodeId}");
-        return (leader, at);
+        return new Isolation(leader, at, ChaosRecorder.Now);
     }
 
     /// <summary>Stops the workload; returns the history.</summary>
@@ -113,7 +114,7 @@ internal sealed class ChaosRun : IAsyncDisposable
         var history = Recorder.History;
         output.WriteLine(Schedule.ToString());
         output.WriteLine($"{history.Count} operations: {history.Count(static o => o.Outcome == Outcome.Ok)} ok, {history.Count(static o => o.IsAmbiguous)} ambiguous, failed: "
-            + string.Join(", ", history.Where(static o => o.Outcome == Outcome.Failed).GroupBy(static o => o.Error).Select(static g => $"{g.Count()} {g.Key}")));
+            + string.Join("; ", history.Where(static o => o.Outcome == Outcome.Failed).GroupBy(static o => o.Error).OrderByDescending(static g => g.Count()).Select(static g => $"{g.Count()} {g.Key}")));
         return history;
     }
 
@@ -167,3 +168,6 @@ internal sealed class ChaosRun : IAsyncDisposable
         await Lab.DisposeAsync();
     }
 }
+
+/// <summary>A leader isolation: the old leader's index and when it was cut off and healed (monotonic ticks).</summary>
+internal readonly record struct Isolation(int Leader, long From, long Until);

@@ -99,8 +99,8 @@ internal sealed class NemesisFaults(ChaosRun run)
 
     private async Task LeaderIsolationAsync()
     {
-        var (_, at) = await run.IsolateLeaderAsync(minorityReads: 3);
-        Recoveries.Add(("leader isolation", run.Recorder.RecoveryAfter(at), DegradedBound));
+        var isolation = await run.IsolateLeaderAsync(minorityReads: 3);
+        Recoveries.Add(("leader isolation", run.Recorder.RecoveryAfter(isolation.From), DegradedBound));
         await run.RequireFloorAsync("after healing the old leader", ChaosRecorder.Now);
     }
 
