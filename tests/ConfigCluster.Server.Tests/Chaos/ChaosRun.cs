@@ -114,7 +114,7 @@ internal sealed class ChaosRun : IAsyncDisposable
         var history = Recorder.History;
         output.WriteLine(Schedule.ToString());
         output.WriteLine($"{history.Count} operations: {history.Count(static o => o.Outcome == Outcome.Ok)} ok, {history.Count(static o => o.IsAmbiguous)} ambiguous, failed: "
-            + string.Join("; ", history.Where(static o => o.Outcome == Outcome.Failed).GroupBy(static o => o.Error).OrderByDescending(static g => g.Count()).Select(static g => $"{g.Count()} {g.Key}")));
+            + string.Join("; ", history.Where(static o => o.Outcome == Outcome.Failed).GroupBy(static o => $"{(o.IsWrite ? "write" : "read")} {o.Error}").OrderByDescending(static g => g.Count()).Select(static g => $"{g.Count()} {g.Key}")));
         return history;
     }
 
