@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Longer chaos run for people: repeats the leader-kill + partition round until --duration seconds
-# have roughly passed (one round takes ~20 s). Needs root (network namespaces, iptables).
+# Longer chaos run for people: repeats the round of faults (leader kills, follower kill and wipe,
+# partitions both ways and one way, a throttled link, kill of every node, leader isolation) in a
+# seeded order until --duration seconds have roughly passed (one round takes ~60-90 s). The run
+# prints its seed; CHAOS_SEED=n replays its choices. Needs root (network namespaces, iptables).
 #   tests/chaos.sh --duration 600
 set -euo pipefail
 duration=120
@@ -10,6 +12,6 @@ while [ $# -gt 0 ]; do
     *) echo "chaos: unknown option $1" >&2; exit 2 ;;
   esac
 done
-rounds=$(( duration / 20 )); [ "$rounds" -ge 1 ] || rounds=1
+rounds=$(( duration / 75 )); [ "$rounds" -ge 1 ] || rounds=1
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CHAOS_ROUNDS=$rounds dotnet test tests/ConfigCluster.Server.Tests --filter "FullyQualifiedName~ChaosTests" --logger "console;verbosity=detailed"

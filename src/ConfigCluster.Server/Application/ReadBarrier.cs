@@ -12,10 +12,22 @@ public interface IReadBarrier
 /// <summary>The Raft read barrier, bounded so a client on a cut-off node hears "unavailable" soon.</summary>
 public sealed class RaftReadBarrier(RaftNode node, NodeSettings settings) : IReadBarrier
 {
+    /// <summary>
+    /// TEST ONLY, never set in production: <c>CONFIGCLUSTER_TEST_SKIP_READ_BARRIER=1</c> makes every
+    /// read serializable (no barrier), so a deposed leader serves stale reads. It exists so the
+    /// chaos suite can prove its linearizability checker catches a stale read
+    /// (<c>ChaosTests.LeaderIsolation_WithoutReadBarrier_CheckerFindsStaleRead</c>). Read once at
+    /// start; the node logs a warning when it is on.
+    /// </summary>
+    public const string SkipForTestsVariable = "CONFIGCLUSTER_TEST_SKIP_READ_BARRIER";
+
+    /// <summary>Whether <see cref="SkipForTestsVariable"/> was set to 1 when the process started.</summary>
+    public static readonly bool SkipForTests = Environment.GetEnvironmentVariable(SkipForTestsVariable) == "1";
+
     /// <inheritdoc/>
     public async Task<ConfigError?> WaitAsync(ReadConsistency consistency, CancellationToken token)
     {
-        if (consistency == ReadConsistency.Serializable)
+        if (consistency == ReadConsistency.Serializable || SkipForTests)
             return null;
         // A leader change (or loss) ends the wait at once: the client tries another node.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token, node.LeaderEpoch, node.LeaderContact);

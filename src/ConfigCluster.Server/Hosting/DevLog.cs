@@ -5,4 +5,7 @@ internal static partial class DevLog
 {
     [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "DEVELOPMENT MODE: generated a master key into {File}. Anyone who can read that file can decrypt every secret. Never do this in production: set CONFIGCLUSTER_MASTER_KEY or --master-key-file.")]
     public static partial void GeneratedMasterKey(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_SKIP_READ_BARRIER=1, linearizable reads skip the read barrier and may be stale. Only the chaos suite's negative test sets this.")]
+    public static partial void ReadBarrierSkipped(ILogger logger);
 }

@@ -63,7 +63,12 @@ internal static class NodeHost
         });
         builder.Services.AddSingleton(provider => provider.GetRequiredService<RaftNode>().Store);
         builder.Services.AddSingleton<ICommandSubmitter, ConsensusSubmitter>();
-        builder.Services.AddSingleton<IReadBarrier, RaftReadBarrier>();
+        builder.Services.AddSingleton<IReadBarrier>(static provider =>
+        {
+            if (RaftReadBarrier.SkipForTests)
+                DevLog.ReadBarrierSkipped(provider.GetRequiredService<ILogger<RaftReadBarrier>>());
+            return ActivatorUtilities.CreateInstance<RaftReadBarrier>(provider);
+        });
         builder.Services.AddSingleton<WritePipeline>();
         builder.Services.AddSingleton<SecretSealer>();
         builder.Services.AddSingleton<WriteBuilder>();

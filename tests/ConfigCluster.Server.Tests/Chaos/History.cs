@@ -14,10 +14,16 @@ public enum Outcome
     /// <summary>Acknowledged: it happened, with the recorded result.</summary>
     Ok,
 
-    /// <summary>Definitely did not take effect (refused, not applied, compare-and-set mismatch).</summary>
+    /// <summary>
+    /// The client was told it did not take effect (refused, unavailable, compare-and-set
+    /// mismatch); <see cref="Operation.Error"/> names the error. A failed write that later turns
+    /// out applied is a violation, not an uncertainty.
+    /// </summary>
     Failed,
 
-    /// <summary>May or may not have taken effect (timeout, ambiguous write, connection lost mid-call).</summary>
+    /// <summary>
+    /// May or may not have taken effect: only a timeout or an answer the cluster marked ambiguous.
+    /// </summary>
     Ambiguous,
 }
 
@@ -27,8 +33,20 @@ public enum Outcome
 /// version and value read. A compare-and-set that failed on a version mismatch is recorded as
 /// <see cref="Outcome.Failed"/> with <see cref="Mismatch"/> set: it is an observation too
 /// (the version was not <see cref="Expected"/> at some point in its interval).
+/// <see cref="Error"/> names the client error of an operation that did not succeed.
 /// </summary>
-public sealed record Operation(int Client, string Key, OpKind Kind, string? Value, long Expected, long Invoked, long Completed, Outcome Outcome, long Version, string? ReadValue, bool Mismatch = false)
+public sealed record Operation(int Client, string Key, OpKind Kind, string? Value, long Expected, long Invoked, long Completed, Outcome Outcome, long Version, string? ReadValue, bool Mismatch = false, string? Error = null)
 {
     public bool IsAmbiguous => Outcome == Outcome.Ambiguous;
+
+    public bool IsWrite => Kind != OpKind.Read;
+
+    public override string ToString() => Kind switch
+    {
+        OpKind.Read => $"client {Client} read {Key} -> {(Outcome == Outcome.Ok ? $"v{Version} {ReadValue ?? "(absent)"}" : Outcome + " " + Error)} [{Invoked}..{Completed}]",
+        OpKind.CompareAndSet => $"client {Client} cas {Key} expecting v{Expected} := {Value} -> {Describe()} [{Invoked}..{Completed}]",
+        _ => $"client {Client} write {Key} := {Value} -> {Describe()} [{Invoked}..{Completed}]",
+    };
+
+    private string Describe() => Outcome == Outcome.Ok ? $"v{Version}" : $"{Outcome} ({Error})";
 }

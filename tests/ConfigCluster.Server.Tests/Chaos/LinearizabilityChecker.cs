@@ -1,116 +1,46 @@
 namespace ConfigCluster.Server.Tests.Chaos;
 
 /// <summary>
-/// Checks that a history of one key is linearizable for a versioned register, by a Wing–Gong
-/// style search with memoization (as Knossos and Porcupine do): repeatedly pick an operation
-/// that may take effect next (its call precedes every pending return), apply it to the model,
-/// and backtrack when the model rejects its observed result. Ambiguous operations may take
-/// effect at any point after their call, or never. Definitely failed operations are left out,
-/// except compare-and-set mismatches, which must observe a different version.
+/// Checks that the history of one key is linearizable for a versioned register: every applied
+/// write or successful compare-and-set takes the next version, a read returns the current
+/// version and value, a refused compare-and-set saw a different version. Only ambiguous
+/// operations (timeouts, answers marked ambiguous) may or may not have taken effect; a write the
+/// client was told failed never takes effect, so a read of its value fails the check.
+/// First the evidence that needs no search (two acknowledged writes with one version, a read of
+/// a value never written or written by a failed write), then <see cref="RegisterSearch"/>.
 /// </summary>
 public static class LinearizabilityChecker
 {
-    private sealed record State(string? Value, long Version);
-
+    /// <summary>Checks one key's operations (call it once per key: keys are independent).</summary>
     public static (bool Ok, string Explanation) Check(IReadOnlyList<Operation> history)
     {
-        var ops = history.Where(static o => o.Outcome != Outcome.Failed || o.Mismatch).ToList();
-        var n = ops.Count;
-        if (n > 62 * 1024)
-            throw new ArgumentException("history too long for the checker");
-        var returns = ops.Select(static o => o.IsAmbiguous ? long.MaxValue : o.Completed).ToArray();
-        var order = Enumerable.Range(0, n).OrderBy(i => ops[i].Invoked).ToArray();
-        var done = new bool[n];
-        var seen = new HashSet<string>();
-        var linearized = 0;
-        var ambiguousCount = ops.Count(static o => o.IsAmbiguous);
-        var best = 0;
-
-        bool Search(State state)
-        {
-            if (linearized + CountSkippable() == n)
-                return true;
-            var key = Fingerprint(state);
-            if (!seen.Add(key))
-                return false;
-
-            // The earliest pending return bounds which calls can go next.
-            var minReturn = long.MaxValue;
-            foreach (var i in order)
-            {
-                if (!done[i])
-                    minReturn = Math.Min(minReturn, returns[i]);
-            }
-
-            foreach (var i in order)
-            {
-                if (done[i])
-                    continue;
-                if (ops[i].Invoked > minReturn)
-                    break;
-                if (!Step(state, ops[i], out var next))
-                    continue;
-                done[i] = true;
-                linearized++;
-                best = Math.Max(best, linearized);
-                if (Search(next))
-                    return true;
-                done[i] = false;
-                linearized--;
-            }
-
-            // Ambiguous operations may also never take effect: drop the one blocking progress.
-            return false;
-        }
-
-        int CountSkippable()
-        {
-            // Remaining operations that are all ambiguous may simply never have happened.
-            var remaining = 0;
-            for (var i = 0; i < n; i++)
-            {
-                if (!done[i])
-                {
-                    if (!ops[i].IsAmbiguous)
-                        return 0;
-                    remaining++;
-                }
-            }
-
-            return remaining;
-        }
-
-        string Fingerprint(State state)
-        {
-            var bits = new char[n];
-            for (var i = 0; i < n; i++)
-                bits[i] = done[i] ? '1' : '0';
-            return $"{state.Version}|{state.Value}|{new string(bits)}";
-        }
-
-        var ok = Search(new State(null, 0));
-        return ok ? (true, $"linearizable ({n} operations, {ambiguousCount} ambiguous)") : (false, $"not linearizable: no order explains more than {best} of {n} operations");
+        ArgumentNullException.ThrowIfNull(history);
+        if (history.Select(static o => o.Key).Distinct().Count() > 1)
+            throw new ArgumentException("check one key at a time", nameof(history));
+        if (Evidence(history) is { } violation)
+            return (false, "not linearizable: " + violation);
+        return new RegisterSearch(history).Run();
     }
 
-    private static bool Step(State state, Operation op, out State next)
+    /// <summary>A violation visible without searching, or null.</summary>
+    private static string? Evidence(IReadOnlyList<Operation> history)
     {
-        next = state;
-        switch (op.Kind)
+        var acknowledged = history.Where(static o => o.IsWrite && o.Outcome == Outcome.Ok).ToList();
+        foreach (var clash in acknowledged.GroupBy(static o => o.Version).Where(static g => g.Count() > 1))
+            return $"two acknowledged writes claim version {clash.Key}: {string.Join("; ", clash)}";
+
+        var writers = history.Where(static o => o.IsWrite && o.Value is not null).ToLookup(static o => o.Value!);
+        foreach (var read in history.Where(static o => o.Kind == OpKind.Read && o.Outcome == Outcome.Ok && o.ReadValue is not null))
         {
-            case OpKind.Write:
-                next = new State(op.Value, state.Version + 1);
-                return op.IsAmbiguous || op.Version == next.Version;
-            case OpKind.CompareAndSet when op.Mismatch:
-                return state.Version != op.Expected;
-            case OpKind.CompareAndSet:
-                if (state.Version != op.Expected)
-                    return false;
-                next = new State(op.Value, state.Version + 1);
-                return op.IsAmbiguous || op.Version == next.Version;
-            case OpKind.Read:
-                return op.IsAmbiguous || (op.Version == state.Version && op.ReadValue == state.Value);
-            default:
-                return false;
+            var candidates = writers[read.ReadValue!].ToList();
+            if (candidates.Count == 0)
+                return $"a read returned a value never written: {read}";
+            if (candidates.All(static w => w.Outcome == Outcome.Failed))
+                return $"a write the client was told failed ({string.Join(", ", candidates.Select(static w => w.Error))}) was applied after all: {candidates[0]} was read by {read}";
+            if (candidates.All(w => w.Outcome == Outcome.Ok && w.Version != read.Version))
+                return $"a read returned a value at a version other than the one its write was acknowledged with: {read}, written by {candidates[0]}";
         }
+
+        return null;
     }
 }

@@ -5,7 +5,7 @@ namespace ConfigCluster.Server.Tests.Harness;
 
 /// <summary>
 /// Test hosts in network namespaces made by this test run: one namespace per node, joined by a
-/// bridge on the host, so Raft traffic between nodes can be cut, slowed and healed (iptables and
+/// bridge on the host, so Raft traffic between nodes can be cut (both ways or one way), slowed and healed (iptables and
 /// tc tbf inside a node's namespace) while the test itself still reaches every node.
 /// Addresses are the project's own test hosts in 10.233.X.0/24; nothing leaves the machine.
 /// </summary>
@@ -67,12 +67,22 @@ internal sealed class NetworkLab : IAsyncDisposable
     /// <summary>Cuts node <paramref name="node"/> off from the other nodes (both directions); the test host still reaches it.</summary>
     public async Task PartitionAsync(int node)
     {
+        await DropAsync(node, LinkDirection.Incoming);
+        await DropAsync(node, LinkDirection.Outgoing);
+    }
+
+    /// <summary>
+    /// A one-way partition: node <paramref name="node"/> drops what its peers send it
+    /// (<see cref="LinkDirection.Incoming"/>) or what it sends them (<see cref="LinkDirection.Outgoing"/>);
+    /// the other direction and the test host's traffic still pass.
+    /// </summary>
+    public async Task DropAsync(int node, LinkDirection direction)
+    {
         for (var peer = 0; peer < count; peer++)
         {
             if (peer == node)
                 continue;
-            await InNodeAsync(node, "iptables", $"-I INPUT -s {Address(peer)} -j DROP");
-            await InNodeAsync(node, "iptables", $"-I OUTPUT -d {Address(peer)} -j DROP");
+            await InNodeAsync(node, "iptables", direction == LinkDirection.Incoming ? $"-I INPUT -s {Address(peer)} -j DROP" : $"-I OUTPUT -d {Address(peer)} -j DROP");
         }
     }
 
@@ -159,4 +169,11 @@ internal sealed class NetworkLab : IAsyncDisposable
         await RunAsync("ip", $"link del {Bridge}", ignoreFailure: true);
         await RunAsync("iptables", $"-D FORWARD -i {Bridge} -o {Bridge} -j ACCEPT", ignoreFailure: true);
     }
+}
+
+/// <summary>Which way a one-way partition drops packets, seen from the node it is applied to.</summary>
+internal enum LinkDirection
+{
+    Incoming,
+    Outgoing,
 }
