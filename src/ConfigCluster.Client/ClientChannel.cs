@@ -14,6 +14,18 @@ namespace ConfigCluster.Client;
 /// </summary>
 internal static class ClientChannel
 {
+    // Methods that change nothing, so the channel may re-send them on UNAVAILABLE.
+    private static readonly MethodName[] ReadMethods =
+    [
+        new() { Service = "configcluster.v1.KV", Method = "Get" },
+        new() { Service = "configcluster.v1.KV", Method = "List" },
+        new() { Service = "configcluster.v1.KV", Method = "History" },
+        new() { Service = "configcluster.v1.Environments", Method = "GetEnvironment" },
+        new() { Service = "configcluster.v1.Environments", Method = "ListEffective" },
+        new() { Service = "configcluster.v1.Environments", Method = "Diff" },
+        new() { Service = "configcluster.v1.Cluster", Method = "Status" },
+    ];
+
     public static (GrpcChannel Channel, CallInvoker Invoker) Create(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -41,24 +53,31 @@ internal static class ClientChannel
             ServiceConfig = new ServiceConfig
             {
                 LoadBalancingConfigs = { new RoundRobinConfig() },
-                MethodConfigs =
-                {
-                    new MethodConfig
-                    {
-                        Names = { MethodName.Default },
-                        RetryPolicy = new RetryPolicy
-                        {
-                            MaxAttempts = 3,
-                            InitialBackoff = options.RetryBackoff,
-                            MaxBackoff = options.MaxRetryBackoff,
-                            BackoffMultiplier = 2,
-                            RetryableStatusCodes = { StatusCode.Unavailable },
-                        },
-                    },
-                },
+                MethodConfigs = { ReadRetry(options) },
             },
         });
         return (channel, channel.CreateCallInvoker());
+    }
+
+    // Reads only: a write re-sent here after its first attempt reached a node would end with the
+    // resend's "could not connect", which the client reports as not applied although it may have
+    // been. Writes are re-sent by CallRetrier, with their request id and an honest "ambiguous".
+    private static MethodConfig ReadRetry(ConfigClusterClientOptions options)
+    {
+        var config = new MethodConfig
+        {
+            RetryPolicy = new RetryPolicy
+            {
+                MaxAttempts = 3,
+                InitialBackoff = options.RetryBackoff,
+                MaxBackoff = options.MaxRetryBackoff,
+                BackoffMultiplier = 2,
+                RetryableStatusCodes = { StatusCode.Unavailable },
+            },
+        };
+        foreach (var method in ReadMethods)
+            config.Names.Add(method);
+        return config;
     }
 
     private static ChannelCredentials Credentials(ConfigClusterClientOptions options)
