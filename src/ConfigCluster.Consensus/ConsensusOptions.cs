@@ -52,8 +52,16 @@ public sealed class ConsensusOptions
     /// <summary>Mutual TLS for peer traffic; null = plain TCP (development and loopback demos).</summary>
     public PeerTls? PeerTls { get; init; }
 
-    /// <summary>Longest a Raft request (append entries, install snapshot) may take. Default 30 s.</summary>
+    /// <summary>Longest a proposal may wait for its commit on the leader. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Longest one Raft call to a peer (vote, append entries, install snapshot) may take. Default
+    /// 5 s. A candidate waits for its vote calls, so with DotNext's 30 s a stopped (SIGSTOP) leader
+    /// held the two others as candidates in one term for over a minute; 5 s still leaves a
+    /// snapshot of a few hundred MiB time to stream over a healthy link.
+    /// </summary>
+    public TimeSpan PeerRequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Keys of the metadata each member announces.</summary>

@@ -83,7 +83,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             // merely missed one or two (DotNext's default is half the lower timeout).
             HeartbeatThreshold = options.HeartbeatThreshold,
             // Long enough for a follower to receive and install a whole snapshot in one request.
-            RequestTimeout = options.RequestTimeout,
+            RequestTimeout = options.PeerRequestTimeout,
             ConnectTimeout = TimeSpan.FromMilliseconds(options.LowerElectionTimeoutMs),
             LoggerFactory = loggerFactory,
             ConfigurationStorage = null!,
