@@ -30,6 +30,45 @@ public sealed class ChaosTests(ITestOutputHelper output)
             }
         }
 
+        await AssertCleanRunAsync(run, faults);
+    }
+
+    [Fact]
+    public async Task ProcessPausesAndFaultedLeadershipTransfers_LoseNothingAndStayLinearizable()
+    {
+        await using var run = await ChaosRun.StartAsync(output);
+        var nemesis = new NemesisFaults(run);
+        var faults = new PauseAndTransferFaults(run, nemesis);
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var (name, inject) in run.Schedule.Shuffle(faults.All))
+            {
+                run.Schedule.Record($"round {round + 1}: {name}");
+                await inject();
+            }
+        }
+
+        await AssertCleanRunAsync(run, nemesis);
+    }
+
+    [Fact]
+    public async Task LeaderPausedPastTheElectionTimeout_MajorityElectsServesAndStaysLinearizable()
+    {
+        await using var run = await ChaosRun.StartAsync(output);
+        var nemesis = new NemesisFaults(run);
+        var faults = new PauseAndTransferFaults(run, nemesis);
+        for (var round = 0; round < Rounds; round++)
+        {
+            run.Schedule.Record($"round {round + 1}: leader paused past the election timeout");
+            await faults.PauseLeaderAsync();
+        }
+
+        await AssertCleanRunAsync(run, nemesis);
+    }
+
+    /// <summary>After the faults: a leader, converged replicas, bounded recoveries, every acknowledged write on every node, linearizable keys.</summary>
+    private async Task AssertCleanRunAsync(ChaosRun run, NemesisFaults faults)
+    {
         var history = await run.StopAsync();
         await run.Cluster.WaitForLeaderAsync(Timeout);
         await run.Cluster.WaitForConvergenceAsync(Timeout);

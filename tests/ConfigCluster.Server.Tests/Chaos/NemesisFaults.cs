@@ -11,7 +11,7 @@ namespace ConfigCluster.Server.Tests.Chaos;
 internal sealed class NemesisFaults(ChaosRun run)
 {
     private static readonly TimeSpan KillBound = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan DegradedBound = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DegradedBound = TimeSpan.FromSeconds(15);
     private readonly TestCluster cluster = run.Cluster;
     private readonly NetworkLab lab = run.Lab;
 
@@ -29,7 +29,8 @@ internal sealed class NemesisFaults(ChaosRun run)
         ("one-way partition", OneWayPartitionAsync),
     ];
 
-    private async Task<long> FaultAsync(string what, Func<Task> inject, TimeSpan bound)
+    /// <summary>Injects, records, waits for a first acknowledged write (its delay is kept with <paramref name="bound"/>) and the phase floor; returns when the fault began.</summary>
+    public async Task<long> FaultAsync(string what, Func<Task> inject, TimeSpan bound)
     {
         run.Schedule.Record(what);
         await inject();
