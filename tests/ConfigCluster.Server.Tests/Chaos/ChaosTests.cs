@@ -66,6 +66,21 @@ public sealed class ChaosTests(ITestOutputHelper output)
         await AssertCleanRunAsync(run, nemesis);
     }
 
+    [Fact]
+    public async Task FollowerRemovedAndAddedBack_UnderKills_LosesNothingAndStaysLinearizable()
+    {
+        await using var run = await ChaosRun.StartAsync(output);
+        var nemesis = new NemesisFaults(run);
+        var faults = new MembershipFaults(run, nemesis);
+        for (var round = 0; round < Rounds; round++)
+        {
+            run.Schedule.Record($"round {round + 1}: a follower removed and added back");
+            await faults.RemoveAndReAddFollowerAsync();
+        }
+
+        await AssertCleanRunAsync(run, nemesis);
+    }
+
     /// <summary>After the faults: a leader, converged replicas, bounded recoveries, every acknowledged write on every node, linearizable keys.</summary>
     private async Task AssertCleanRunAsync(ChaosRun run, NemesisFaults faults)
     {
