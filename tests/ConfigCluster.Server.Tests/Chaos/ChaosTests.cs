@@ -93,6 +93,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, (await run.Cluster[0].Http.GetJsonAsync("/config/minority.write")).Status);
         await AssertNodeHistoriesMatchAsync(run, history);
         Assert.All(run.Check(history), v => Assert.True(v.Ok, $"{v.Key}: {v.Explanation}\n{run.Schedule}"));
+        var watchProblems = await run.Watches.CheckAsync(run.Cluster[await run.Cluster.WaitForLeaderAsync(Timeout)], Timeout);
+        Assert.True(watchProblems.Count == 0, $"watchers:\n{string.Join('\n', watchProblems)}\n{run.Schedule}");
+        output.WriteLine("watchers: every change of their keys, in revision order, no gap, no duplicate");
     }
 
     [Fact]
