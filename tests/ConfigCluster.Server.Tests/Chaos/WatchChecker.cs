@@ -79,6 +79,30 @@ internal sealed class WatchChecker : IAsyncDisposable
         return problems;
     }
 
+    /// <summary>What a watcher's stream got wrong: out of revision order, or per key not exactly the final history (a gap, a duplicate, a change never committed).</summary>
+    public static IEnumerable<string> Differences(string target, IReadOnlyList<string> keys, IReadOnlyList<ConfigChange> changes, IReadOnlyDictionary<string, List<(long Version, long Revision, string Value)>> final)
+    {
+        for (var i = 1; i < changes.Count; i++)
+        {
+            if (changes[i].Revision < changes[i - 1].Revision || (changes[i].Revision == changes[i - 1].Revision && changes[i].Key == changes[i - 1].Key))
+                yield return $"watch on {target}: {changes[i].Key} v{changes[i].Version} at revision {changes[i].Revision} delivered after {changes[i - 1].Key} v{changes[i - 1].Version} at revision {changes[i - 1].Revision}";
+        }
+
+        foreach (var key in keys)
+        {
+            var got = changes.Where(c => c.Key == key).Select(static c => (c.Version, c.Revision, Value: c.ValueJson is null ? "null" : JsonNode.Parse(c.ValueJson)!.ToJsonString())).ToList();
+            var want = final[key];
+            var at = 0;
+            while (at < got.Count && at < want.Count && got[at] == want[at])
+                at++;
+            if (at < got.Count || at < want.Count)
+            {
+                yield return $"watch on {target}, key {key}: {got.Count} changes seen, {want.Count} in the final history; first difference at #{at}: "
+                    + $"saw {(at < got.Count ? got[at].ToString() : "nothing")}, history has {(at < want.Count ? want[at].ToString() : "nothing")}";
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync();
@@ -124,31 +148,12 @@ internal sealed class WatchChecker : IAsyncDisposable
                 return seen.Any(c => c.Key == key && c.Revision >= revision);
         }
 
-        /// <summary>The stream in revision order, and per key exactly the final history.</summary>
-        public IEnumerable<string> Compare(Dictionary<string, List<(long Version, long Revision, string Value)>> final)
+        public IEnumerable<string> Compare(IReadOnlyDictionary<string, List<(long Version, long Revision, string Value)>> final)
         {
             List<ConfigChange> changes;
             lock (seen)
                 changes = [.. seen];
-            for (var i = 1; i < changes.Count; i++)
-            {
-                if (changes[i].Revision < changes[i - 1].Revision || (changes[i].Revision == changes[i - 1].Revision && changes[i].Key == changes[i - 1].Key))
-                    yield return $"watch on {Target}: {changes[i].Key} v{changes[i].Version} at revision {changes[i].Revision} delivered after {changes[i - 1].Key} v{changes[i - 1].Version} at revision {changes[i - 1].Revision}";
-            }
-
-            foreach (var key in Keys)
-            {
-                var got = changes.Where(c => c.Key == key).Select(static c => (c.Version, c.Revision, Value: c.ValueJson is null ? "null" : JsonNode.Parse(c.ValueJson)!.ToJsonString())).ToList();
-                var want = final[key];
-                var at = 0;
-                while (at < got.Count && at < want.Count && got[at] == want[at])
-                    at++;
-                if (at < got.Count || at < want.Count)
-                {
-                    yield return $"watch on {Target}, key {key}: {got.Count} changes seen, {want.Count} in the final history; first difference at #{at}: "
-                        + $"saw {(at < got.Count ? got[at].ToString() : "nothing")}, history has {(at < want.Count ? want[at].ToString() : "nothing")}";
-                }
-            }
+            return Differences(Target, Keys, changes, final);
         }
     }
 }
