@@ -15,6 +15,9 @@ internal sealed class NemesisFaults(ChaosRun run)
     private readonly TestCluster cluster = run.Cluster;
     private readonly NetworkLab lab = run.Lab;
 
+    /// <summary>What the writes of <c>minority.write</c> on cut-off followers were answered.</summary>
+    public List<HttpStatusCode> MinorityAnswers { get; } = [];
+
     /// <summary>Per fault: how long until the first acknowledged write, and the bound it must meet.</summary>
     public List<(string Fault, TimeSpan Recovery, TimeSpan Bound)> Recoveries { get; } = [];
 
@@ -74,7 +77,10 @@ internal sealed class NemesisFaults(ChaosRun run)
         await FaultAsync($"partition follower {cluster[isolated].NodeId} both ways", async () =>
         {
             await lab.PartitionAsync(isolated);
-            Assert.NotEqual(HttpStatusCode.OK, await TryWriteAsync(cluster[isolated], "minority.write"));
+            var answer = await TryWriteAsync(cluster[isolated], "minority.write");
+            run.Schedule.Record($"write of minority.write on the cut-off follower answered {(int)answer} {answer}");
+            MinorityAnswers.Add(answer);
+            Assert.NotEqual(HttpStatusCode.OK, answer);
         }, DegradedBound);
         await HealAsync(isolated);
     }
