@@ -38,6 +38,9 @@ internal sealed class ChaosRun : IAsyncDisposable
 
     public ChaosRecorder Recorder { get; }
 
+    /// <summary>Watchers of the workload keys, started before the workload.</summary>
+    public WatchChecker Watches { get; private set; } = null!;
+
     public static int PinnedClient(int node) => 100 + node;
 
     /// <summary>Starts the lab, the cluster (with <paramref name="environment"/>) and the workload.</summary>
@@ -46,6 +49,7 @@ internal sealed class ChaosRun : IAsyncDisposable
         var (lab, cluster) = await StartInLabAsync(output, environment);
         var run = new ChaosRun(lab, cluster, output);
         output.WriteLine($"chaos seed {run.Schedule.Seed} (CHAOS_SEED={run.Schedule.Seed} reproduces the choices)");
+        run.Watches = WatchChecker.Start(cluster.Nodes, Keys, "reg.");
         var roaming = run.NewClient(cluster.Nodes, TimeSpan.FromSeconds(15));
         for (var id = 1; id <= 4; id++)
             run.Start(id, roaming, readPercent: 40);
@@ -163,6 +167,8 @@ internal sealed class ChaosRun : IAsyncDisposable
         await Task.WhenAll(workers);
         foreach (var client in clients)
             client.Dispose();
+        if (Watches is not null)
+            await Watches.DisposeAsync();
         stop.Dispose();
         await Cluster.DisposeAsync();
         await Lab.DisposeAsync();

@@ -11,9 +11,12 @@ namespace ConfigCluster.Server.Tests.Chaos;
 internal sealed class NemesisFaults(ChaosRun run)
 {
     private static readonly TimeSpan KillBound = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan DegradedBound = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DegradedBound = TimeSpan.FromSeconds(15);
     private readonly TestCluster cluster = run.Cluster;
     private readonly NetworkLab lab = run.Lab;
+
+    /// <summary>What the writes of <c>minority.write</c> on cut-off followers were answered.</summary>
+    public List<HttpStatusCode> MinorityAnswers { get; } = [];
 
     /// <summary>Per fault: how long until the first acknowledged write, and the bound it must meet.</summary>
     public List<(string Fault, TimeSpan Recovery, TimeSpan Bound)> Recoveries { get; } = [];
@@ -29,7 +32,8 @@ internal sealed class NemesisFaults(ChaosRun run)
         ("one-way partition", OneWayPartitionAsync),
     ];
 
-    private async Task<long> FaultAsync(string what, Func<Task> inject, TimeSpan bound)
+    /// <summary>Injects, records, waits for a first acknowledged write (its delay is kept with <paramref name="bound"/>) and the phase floor; returns when the fault began.</summary>
+    public async Task<long> FaultAsync(string what, Func<Task> inject, TimeSpan bound)
     {
         run.Schedule.Record(what);
         await inject();
@@ -73,7 +77,10 @@ internal sealed class NemesisFaults(ChaosRun run)
         await FaultAsync($"partition follower {cluster[isolated].NodeId} both ways", async () =>
         {
             await lab.PartitionAsync(isolated);
-            Assert.NotEqual(HttpStatusCode.OK, await TryWriteAsync(cluster[isolated], "minority.write"));
+            var answer = await TryWriteAsync(cluster[isolated], "minority.write");
+            run.Schedule.Record($"write of minority.write on the cut-off follower answered {(int)answer} {answer}");
+            MinorityAnswers.Add(answer);
+            Assert.NotEqual(HttpStatusCode.OK, answer);
         }, DegradedBound);
         await HealAsync(isolated);
     }

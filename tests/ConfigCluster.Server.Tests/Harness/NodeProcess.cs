@@ -153,6 +153,22 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the process and its sockets stay, but it runs nothing and answers nothing until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        if (process is not { HasExited: false })
+            throw new InvalidOperationException($"node {NodeId} is not running; cannot send {signal}");
+        using var kill = Process.Start("kill", [signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+            throw new InvalidOperationException($"kill {signal} {process.Id} exited with {kill.ExitCode}");
+    }
+
     /// <summary>SIGTERM, then kill after 10 s.</summary>
     public async Task StopAsync()
     {
