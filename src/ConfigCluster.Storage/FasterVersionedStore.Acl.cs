@@ -28,6 +28,9 @@ public sealed partial class FasterVersionedStore
     public IReadOnlyList<StoredToken> Tokens() => Volatile.Read(ref current).Metadata.Tokens(Volatile.Read(ref tokenCount));
 
     /// <inheritdoc/>
+    public long TokenCount => Volatile.Read(ref tokenCount);
+
+    /// <inheritdoc/>
     public PutPolicyOp? FindPolicy(string name) => Volatile.Read(ref current).Metadata.FindPolicy(name);
 
     // Writes a metadata record and folds it into the in-memory projection, so memory and FASTER

@@ -80,6 +80,9 @@ public interface IVersionedStore : IDisposable
     /// <summary>Every token ever created (revoked ones included), oldest first.</summary>
     IReadOnlyList<StoredToken> Tokens();
 
+    /// <summary>How many tokens were ever created (revoked ones included); 0 until the bootstrap token is applied.</summary>
+    long TokenCount { get; }
+
     /// <summary>A policy by name, or null (also after it was deleted).</summary>
     Core.Commands.PutPolicyOp? FindPolicy(string name);
 

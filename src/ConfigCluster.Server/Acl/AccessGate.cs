@@ -7,6 +7,9 @@ public enum AccessDecision
     Unauthenticated,
     Forbidden,
     AuditFailed,
+
+    /// <summary>This node cannot judge the token yet (it holds no tokens: not caught up); 503 / UNAVAILABLE, so clients try another node.</summary>
+    NotCaughtUp,
 }
 
 /// <summary>How much of the cluster status a caller may see.</summary>
@@ -47,7 +50,12 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
         var (caller, failure) = authenticator.Authenticate(bearer);
         AccessDecision decision;
         string message;
-        if (caller is null)
+        if (failure == AuthenticationFailure.NotCaughtUp)
+        {
+            decision = AccessDecision.NotCaughtUp;
+            message = "this node has not caught up with the cluster yet (it knows no tokens); try another node";
+        }
+        else if (caller is null)
         {
             decision = AccessDecision.Unauthenticated;
             message = failure switch
@@ -76,7 +84,7 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
         try
         {
             await audit.WriteAsync(new AuditRecord(clock.GetUtcNow(), settings.NodeId, caller?.Name, caller?.Accessor, request.Operation, request.Key,
-                request.Namespace, request.Environment, decision == AccessDecision.Allowed ? "allow" : decision == AccessDecision.Forbidden ? "deny" : "unauthenticated", request.Version), token);
+                request.Namespace, request.Environment, decision switch { AccessDecision.Allowed => "allow", AccessDecision.Forbidden => "deny", AccessDecision.NotCaughtUp => "unavailable", _ => "unauthenticated" }, request.Version), token);
         }
         catch (IOException e)
         {

@@ -44,7 +44,7 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
             {
                 AccessDecision.Unauthenticated => StatusCodes.Status401Unauthorized,
                 AccessDecision.Forbidden => StatusCodes.Status403Forbidden,
-                _ => StatusCodes.Status503ServiceUnavailable, // AuditFailed: not served because it could not be audited
+                _ => StatusCodes.Status503ServiceUnavailable, // AuditFailed (not served because it could not be audited) or NotCaughtUp
             };
             await Results.Json(new { error = message }, statusCode: status).ExecuteAsync(context);
             return;

@@ -10,6 +10,9 @@ public enum AuthenticationFailure
     None,
     Missing,
     Unknown,
+
+    /// <summary>The token is not known, and this node holds no token at all yet: it has not caught up with the log (a wiped node rejoining, or one not yet bootstrapped).</summary>
+    NotCaughtUp,
     Revoked,
     Expired,
 }
@@ -29,7 +32,7 @@ public sealed class TokenAuthenticator(IVersionedStore store, TimeProvider clock
             return (null, AuthenticationFailure.Missing);
         var token = store.FindToken(Hash(bearer.Trim()));
         if (token is null)
-            return (null, AuthenticationFailure.Unknown);
+            return (null, store.TokenCount == 0 ? AuthenticationFailure.NotCaughtUp : AuthenticationFailure.Unknown);
         if (token.Revoked)
             return (null, AuthenticationFailure.Revoked);
         if (token.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
