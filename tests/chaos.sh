@@ -14,4 +14,4 @@ while [ $# -gt 0 ]; do
 done
 rounds=$(( duration / 75 )); [ "$rounds" -ge 1 ] || rounds=1
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-CHAOS_ROUNDS=$rounds dotnet test tests/ConfigCluster.Server.Tests --filter "FullyQualifiedName~ChaosTests" --logger "console;verbosity=detailed"
+CHAOS_STRICT_WATCH=1 CHAOS_ROUNDS=$rounds dotnet test tests/ConfigCluster.Server.Tests --filter "FullyQualifiedName~ChaosTests" --logger "console;verbosity=detailed"
