@@ -26,7 +26,7 @@ internal sealed class PauseAndTransferFaults(ChaosRun run, NemesisFaults nemesis
     {
         var leader = await cluster.WaitForLeaderAsync(ChaosRun.Timeout);
         var term = (await TestCluster.StatusAsync(cluster[leader]))["term"]!.GetValue<long>();
-        await ExplainedAsync(leader, () => nemesis.FaultAsync($"SIGSTOP leader {cluster[leader].NodeId}", () => cluster[leader].PauseAsync(), NemesisFaults.DegradedBound));
+        await ExplainedAsync(leader, () => nemesis.FaultAsync($"SIGSTOP leader {cluster[leader].NodeId}", () => cluster[leader].PauseAsync(), NemesisFaults.PausedLeaderBound));
 
         // Paused past the election timeout: the others elected a new leader in a later term.
         await Eventually.WaitAsync(async () =>
