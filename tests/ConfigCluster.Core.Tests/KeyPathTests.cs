@@ -12,6 +12,8 @@ public sealed class KeyPathTests
     [InlineData("UPPER.Case")]
     [InlineData("1.2.3")]
     [InlineData("-_-")]
+    [InlineData("secret/llm/openai/api_key")]
+    [InlineData("config/database.host")]
     public void TryCreate_GoodKey_Succeeds(string key)
     {
         Assert.True(KeyPath.TryCreate("team-a", "prod_eu", key, out var path, out var error));
@@ -52,6 +54,11 @@ public sealed class KeyPathTests
     [InlineData(".a.b")]
     [InlineData("a.")]
     [InlineData("a.b.")]
+    [InlineData("a//b")]
+    [InlineData("a/.b")]
+    [InlineData("/a")]
+    [InlineData("a/")]
+    [InlineData("/")]
     public void TryCreate_EmptySegment_Fails(string key)
     {
         Assert.False(KeyPath.TryCreate(null, null, key, out _, out var error));
@@ -60,7 +67,7 @@ public sealed class KeyPathTests
 
     [Theory]
     [InlineData("a b")]
-    [InlineData("a/b")]
+    [InlineData("a\\b")]
     [InlineData("a*")]
     [InlineData("a:b")]
     [InlineData("a$")]
@@ -112,13 +119,14 @@ public sealed class KeyPathTests
     [InlineData("")]
     [InlineData("db")]
     [InlineData("db.")]
+    [InlineData("db/")]
+    [InlineData("app/db.")]
     public void TryValidatePrefix_GoodPrefix_Succeeds(string? prefix)
     {
         Assert.True(KeyPath.TryValidatePrefix(prefix, out _));
     }
 
     [Theory]
-    [InlineData("db/")]
     [InlineData("d b")]
     [InlineData("*")]
     public void TryValidatePrefix_BadCharacter_Fails(string prefix)

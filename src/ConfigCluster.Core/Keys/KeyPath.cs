@@ -60,8 +60,9 @@ public readonly record struct KeyPath
     }
 
     /// <summary>
-    /// Checks a key: 1–256 characters, dot-separated non-empty segments of
-    /// <c>A-Z a-z 0-9 _ -</c>.
+    /// Checks a key: 1–256 characters, non-empty segments of <c>A-Z a-z 0-9 _ -</c> separated by
+    /// <c>.</c> (ConfigCluster's own keys, <c>database.host</c>) or <c>/</c> (the paths that the
+    /// Vault and Consul faces store as they are, <c>secret/llm/openai</c>).
     /// </summary>
     public static bool TryValidateKey(string? key, [NotNullWhen(false)] out string? error)
     {
@@ -70,14 +71,14 @@ public readonly record struct KeyPath
             error = "key must not be empty";
         else if (key.Length > MaxKeyLength)
             error = $"key is longer than {MaxKeyLength} characters";
-        else if (key[0] == '.' || key[^1] == '.' || key.Contains("..", StringComparison.Ordinal))
-            error = $"key '{key}' has an empty segment (keys look like 'database.host')";
+        else if (IsSeparator(key[0]) || IsSeparator(key[^1]) || HasEmptySegment(key))
+            error = $"key '{key}' has an empty segment (keys look like 'database.host' or 'app/database')";
         else if (!key.All(IsKeyChar))
-            error = $"key '{key}' may contain only letters, digits, '_', '-' and '.'";
+            error = $"key '{key}' may contain only letters, digits, '_', '-', '.' and '/'";
         return error is null;
     }
 
-    /// <summary>Checks a listing prefix: like a key, but may be empty or end with a (single) dot.</summary>
+    /// <summary>Checks a listing prefix: like a key, but may be empty or end with a (single) separator.</summary>
     public static bool TryValidatePrefix(string? prefix, [NotNullWhen(false)] out string? error)
     {
         error = null;
@@ -85,15 +86,28 @@ public readonly record struct KeyPath
             return true;
         if (prefix.Length > MaxKeyLength)
             error = $"prefix is longer than {MaxKeyLength} characters";
-        else if (prefix[0] == '.' || prefix.Contains("..", StringComparison.Ordinal))
-            error = $"prefix '{prefix}' has an empty segment (prefixes look like 'database.' or 'data')";
+        else if (IsSeparator(prefix[0]) || HasEmptySegment(prefix))
+            error = $"prefix '{prefix}' has an empty segment (prefixes look like 'database.', 'app/' or 'data')";
         else if (!prefix.All(IsKeyChar))
-            error = $"prefix '{prefix}' may contain only letters, digits, '_', '-' and '.'";
+            error = $"prefix '{prefix}' may contain only letters, digits, '_', '-', '.' and '/'";
         return error is null;
     }
 
     private static bool IsKeyChar(char c)
-        => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.';
+        => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-' or '.' or '/';
+
+    private static bool IsSeparator(char c) => c is '.' or '/';
+
+    private static bool HasEmptySegment(string text)
+    {
+        for (var i = 1; i < text.Length; i++)
+        {
+            if (IsSeparator(text[i]) && IsSeparator(text[i - 1]))
+                return true;
+        }
+
+        return false;
+    }
 
     /// <summary>Builds the command form of this path.</summary>
     public StoreKey ToStoreKey() => new() { Namespace = Namespace, Environment = Environment, Key = Key };
