@@ -27,4 +27,13 @@ public static class AccessEndpointExtensions
         builder.Add(static endpoint => endpoint.Metadata.Add(Acl.AllowAnonymousAccess.Instance));
         return builder;
     }
+
+    /// <summary>Access failures on these routes are written in <paramref name="shape"/> (an API face's own error format).</summary>
+    public static TBuilder WithAccessErrorShape<TBuilder>(this TBuilder builder, AccessErrorShape shape)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        builder.Add(endpoint => endpoint.Metadata.Add(shape));
+        return builder;
+    }
 }

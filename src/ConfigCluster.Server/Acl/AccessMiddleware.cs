@@ -36,7 +36,7 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
         }
 
         var rule = endpoint is null ? Unrouted : metadata!.GetMetadata<AccessRule>() ?? Undeclared;
-        var bearer = TokenAuthenticator.FromAuthorizationHeader(context.Request.Headers.Authorization);
+        var bearer = TokenAuthenticator.FromRequest(context.Request);
         var (decision, caller, message) = await gate.CheckAsync(bearer, rule.Describe(context), context.RequestAborted);
         if (decision != AccessDecision.Allowed)
         {
@@ -46,7 +46,8 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
                 AccessDecision.Forbidden => StatusCodes.Status403Forbidden,
                 _ => StatusCodes.Status503ServiceUnavailable, // AuditFailed (not served because it could not be audited) or NotCaughtUp
             };
-            await Results.Json(new { error = message }, statusCode: status).ExecuteAsync(context);
+            var shape = metadata?.GetMetadata<AccessErrorShape>() ?? AccessErrorShape.Default;
+            await shape.WriteAsync(context, status, message);
             return;
         }
 

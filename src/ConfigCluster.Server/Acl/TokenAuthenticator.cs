@@ -40,6 +40,26 @@ public sealed class TokenAuthenticator(IVersionedStore store, TimeProvider clock
         return (new CallerIdentity(token.Name, token.Accessor, token.Policies), AuthenticationFailure.None);
     }
 
+    /// <summary>
+    /// Reads a request's token: <c>Authorization: Bearer ...</c>, else <c>X-Vault-Token</c> or
+    /// <c>X-Consul-Token</c> (the headers the Vault and Consul clients send), on every route alike.
+    /// </summary>
+    public static string? FromRequest(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (FromAuthorizationHeader(request.Headers.Authorization) is { } bearer)
+            return bearer;
+        foreach (var header in FaceTokenHeaders)
+        {
+            if (request.Headers[header] is [{ Length: > 0 } token])
+                return token.Trim();
+        }
+
+        return null;
+    }
+
+    private static readonly string[] FaceTokenHeaders = ["X-Vault-Token", "X-Consul-Token"];
+
     /// <summary>Reads the token from an <c>Authorization: Bearer ...</c> header value.</summary>
     public static string? FromAuthorizationHeader(string? header)
         => header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
