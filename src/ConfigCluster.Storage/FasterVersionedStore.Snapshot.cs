@@ -59,9 +59,10 @@ public sealed partial class FasterVersionedStore
             await fresh.Instance.CheckpointAsync(Cookie(snapshotIndex, snapshotTerm), token).ConfigureAwait(false);
             await writer.RunAsync(() =>
             {
-                LoadFromInstance(fresh);
+                var counters = LoadFromInstance(fresh);
                 WriteCurrentGeneration(fresh.Generation);
                 Volatile.Write(ref current, fresh);
+                PublishCounters(counters);
                 return true;
             }).ConfigureAwait(false);
         }

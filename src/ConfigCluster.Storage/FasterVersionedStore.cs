@@ -32,7 +32,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
         var generation = FindCurrentGeneration(options.Directory);
         current = new StoreView(FasterInstance.Open(options, InstanceDirectory(generation)), generation);
         RemoveOtherGenerations();
-        LoadFromInstance(current);
+        PublishCounters(LoadFromInstance(current));
         writer = new StoreWriterThread("store-writer");
     }
 
@@ -112,8 +112,10 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     }
 
     // Builds the in-memory parts of a generation (key index, hot metadata) from one scan of its
-    // log, then the counters from its meta record. Runs before the view is published.
-    private void LoadFromInstance(StoreView view)
+    // log, then the counters from its meta record. Runs before the view is published; the
+    // counters are published after it (PublishCounters), so that no reader pairs a new count with
+    // the old view (a token count from a snapshot over the old, empty token table answered 401).
+    private StoreCounters LoadFromInstance(StoreView view)
     {
         var instance = view.Instance;
         ClearRequests();
@@ -129,21 +131,33 @@ public sealed partial class FasterVersionedStore : IVersionedStore
         });
 
         var meta = instance.ReadForWrite(RecordKeys.Meta) is { } bytes ? StoreMeta.Parser.ParseFrom(bytes) : new StoreMeta();
-        revision = meta.Revision;
-        appliedIndex = meta.AppliedIndex;
-        appliedTerm = meta.AppliedTerm;
-        dataKeyCount = meta.DataKeyCount;
-        tokenCount = meta.TokenCount;
-        compactedRevision = meta.CompactedRevision;
-        RecoveredCheckpoint = null;
+        StoreCheckpoint? recovered = null;
+        var applied = meta.AppliedIndex;
         if (instance.RecoveredCookie is { Length: 16 } cookie)
         {
             var cookieIndex = BinaryPrimitives.ReadInt64LittleEndian(cookie);
             var cookieTerm = BinaryPrimitives.ReadInt64LittleEndian(cookie.AsSpan(8));
-            appliedIndex = Math.Max(appliedIndex, cookieIndex);
-            RecoveredCheckpoint = new StoreCheckpoint(cookieIndex, cookieTerm, instance.TailAddress, view.Generation);
+            applied = Math.Max(applied, cookieIndex);
+            recovered = new StoreCheckpoint(cookieIndex, cookieTerm, instance.TailAddress, view.Generation);
         }
+
+        return new StoreCounters(meta, applied, recovered);
     }
+
+    // Makes a loaded generation's counters the store's; call once its view is current.
+    private void PublishCounters(StoreCounters counters)
+    {
+        var meta = counters.Meta;
+        Volatile.Write(ref revision, meta.Revision);
+        Volatile.Write(ref appliedIndex, counters.AppliedIndex);
+        Volatile.Write(ref appliedTerm, meta.AppliedTerm);
+        Volatile.Write(ref dataKeyCount, meta.DataKeyCount);
+        Volatile.Write(ref tokenCount, meta.TokenCount);
+        Volatile.Write(ref compactedRevision, meta.CompactedRevision);
+        RecoveredCheckpoint = counters.Recovered;
+    }
+
+    private readonly record struct StoreCounters(StoreMeta Meta, long AppliedIndex, StoreCheckpoint? Recovered);
 
     private static byte[] Cookie(long raftIndex, long raftTerm)
     {

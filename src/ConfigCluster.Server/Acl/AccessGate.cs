@@ -65,6 +65,11 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
                 AuthenticationFailure.Expired => "the token has expired",
                 _ => "the token is not known",
             };
+            if (failure == AuthenticationFailure.Unknown)
+            {
+                var (tokens, applied) = authenticator.StoreState;
+                Log.UnknownToken(logger, tokens, applied);
+            }
         }
         else if (request.Capability != Capability.None && (request.AnyScope ? policies.MayHaveAnywhere(caller, request.Capability)
             : request.Key is null ? policies.MayHaveAny(caller, request.Capability, request.Namespace, request.Environment)
@@ -125,5 +130,8 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
     {
         [LoggerMessage(EventId = 6000, Level = LogLevel.Error, Message = "Writing the audit record failed ({Reason}); the request is refused")]
         public static partial void AuditFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "A request's token is not known here (this node holds {Tokens} tokens at applied index {AppliedIndex})")]
+        public static partial void UnknownToken(ILogger logger, long tokens, long appliedIndex);
     }
 }

@@ -24,6 +24,9 @@ public enum AuthenticationFailure
 /// </summary>
 public sealed class TokenAuthenticator(IVersionedStore store, TimeProvider clock)
 {
+    /// <summary>How many tokens this node holds and its applied index (for diagnosing refusals).</summary>
+    public (long Tokens, long AppliedIndex) StoreState => (store.TokenCount, store.AppliedIndex);
+
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     public (CallerIdentity? Caller, AuthenticationFailure Failure) Authenticate(string? bearer)

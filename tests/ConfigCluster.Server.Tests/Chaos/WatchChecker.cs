@@ -29,7 +29,8 @@ internal sealed class WatchChecker : IAsyncDisposable
             var options = new ConfigClusterClientOptions { Token = NodeProcess.AdminToken };
             for (var n = 0; n < nodes.Count; n++)
                 options.Endpoints.Add(new Uri(nodes[(i + n) % nodes.Count].GrpcUrl));
-            var watcher = new Watcher(targets[i].Target, targets[i].Keys, new ConfigClusterClient(options));
+            var log = new RecordingLoggerFactory();
+            var watcher = new Watcher(targets[i].Target, targets[i].Keys, new ConfigClusterClient(options, log), log);
             watcher.Run = Task.Run(() => watcher.Client.WatchAsync(watcher.Target, watcher.Add, startRevision: 0, token: checker.stop.Token));
             checker.watchers.Add(watcher);
         }
@@ -73,7 +74,10 @@ internal sealed class WatchChecker : IAsyncDisposable
                 problems.Add($"watch on {watcher.Target} ended with {e.GetType().Name}: {e.Message}");
             }
 
-            problems.AddRange(watcher.Compare(final));
+            var found = watcher.Compare(final).ToList();
+            problems.AddRange(found);
+            if (found.Count > 0)
+                problems.Add($"watch on {watcher.Target}, its client's log:\n  " + string.Join("\n  ", watcher.Log.Lines));
         }
 
         return problems;
@@ -115,8 +119,10 @@ internal sealed class WatchChecker : IAsyncDisposable
         stop.Dispose();
     }
 
-    private sealed class Watcher(string target, IReadOnlyList<string> keys, ConfigClusterClient client)
+    private sealed class Watcher(string target, IReadOnlyList<string> keys, ConfigClusterClient client, RecordingLoggerFactory log)
     {
+        public RecordingLoggerFactory Log { get; } = log;
+
         private readonly List<ConfigChange> seen = [];
 
         public string Target { get; } = target;
