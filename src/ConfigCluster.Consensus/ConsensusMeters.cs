@@ -24,4 +24,8 @@ public static class ConsensusMeters
     /// <summary>Commands per proposed log entry (the leader packs concurrent proposals into one entry).</summary>
     public static readonly Histogram<int> CommandsPerEntry = Meter.CreateHistogram<int>(
         "configcluster.proposal.commands_per_entry", "{command}", "Commands packed into one log entry");
+
+    /// <summary>Times this node halted its apply on a command of a newer format than it supports (an alarm: upgrade the node).</summary>
+    public static readonly Counter<long> ApplyHalted = Meter.CreateCounter<long>(
+        "configcluster.apply.halted", "{halt}", "Apply halted on a command newer than this build understands");
 }

@@ -70,4 +70,10 @@ public static class MemberMetadataKeys
     public const string NodeId = "node-id";
     public const string HttpUrl = "http";
     public const string GrpcUrl = "grpc";
+
+    /// <summary>The newest command format the member applies (<see cref="Core.Commands.CommandFormat.Supported"/>); absent on members older than formats: 1.</summary>
+    public const string Format = "format";
+
+    /// <summary>The member's build version (informational).</summary>
+    public const string Version = "version";
 }

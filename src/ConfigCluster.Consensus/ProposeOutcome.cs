@@ -39,4 +39,11 @@ public sealed record RaftStatus(
     long LastLogIndex);
 
 /// <summary>One member as this node sees it.</summary>
-public sealed record MemberStatus(string? NodeId, string Raft, string? HttpUrl, string? GrpcUrl, bool Healthy, bool IsLeader, bool IsLocal);
+public sealed record MemberStatus(string? NodeId, string Raft, string? HttpUrl, string? GrpcUrl, bool Healthy, bool IsLeader, bool IsLocal)
+{
+    /// <summary>The member's announced build version (null: not announced or not reachable).</summary>
+    public string? Version { get; init; }
+
+    /// <summary>The newest command format the member announced (1 when it announced none; 0 when unknown).</summary>
+    public uint CommandFormat { get; init; }
+}

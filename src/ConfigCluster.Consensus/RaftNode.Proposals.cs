@@ -31,6 +31,8 @@ public sealed partial class RaftNode
         ArgumentNullException.ThrowIfNull(command);
         if (!IsLeader)
             return ProposeOutcome.NotLeader;
+        if (await GateFormatAsync(command, token).ConfigureAwait(false) is { } refused)
+            return refused;
 
         var proposal = new PendingProposal(command, token);
         Enqueue([proposal]);
@@ -60,15 +62,27 @@ public sealed partial class RaftNode
             return outcomes;
         }
 
-        var proposals = new PendingProposal[commands.Count];
-        for (var i = 0; i < proposals.Length; i++)
-            proposals[i] = new PendingProposal(commands[i], token);
-        Enqueue(proposals);
-        for (var i = 0; i < proposals.Length; i++)
+        var proposals = new List<PendingProposal>(commands.Count);
+        var indexes = new List<int>(commands.Count);
+        for (var i = 0; i < commands.Count; i++)
         {
+            if (await GateFormatAsync(commands[i], token).ConfigureAwait(false) is { } refused)
+            {
+                outcomes[i] = refused;
+                continue;
+            }
+
+            proposals.Add(new PendingProposal(commands[i], token));
+            indexes.Add(i);
+        }
+
+        Enqueue(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(proposals));
+        for (var p = 0; p < proposals.Count; p++)
+        {
+            var i = indexes[p];
             try
             {
-                outcomes[i] = await proposals[i].Task.WaitAsync(token).ConfigureAwait(false);
+                outcomes[i] = await proposals[p].Task.WaitAsync(token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {

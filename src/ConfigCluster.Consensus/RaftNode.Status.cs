@@ -25,7 +25,13 @@ public sealed partial class RaftNode
                 metadata?.GetValueOrDefault(MemberMetadataKeys.GrpcUrl),
                 Healthy: !member.IsRemote || member.Status == ClusterMemberStatus.Available,
                 member.IsLeader,
-                IsLocal: !member.IsRemote));
+                IsLocal: !member.IsRemote)
+            {
+                Version = metadata?.GetValueOrDefault(MemberMetadataKeys.Version),
+                CommandFormat = metadata is null ? 0
+                    : uint.TryParse(metadata.GetValueOrDefault(MemberMetadataKeys.Format), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var format) ? format
+                    : Core.Commands.CommandFormat.Initial,
+            });
         }
 
         return new RaftStatus(

@@ -91,6 +91,8 @@ public sealed partial class RaftNode : IAsyncDisposable
         foreach (var (key, value) in options.Metadata)
             configuration.Metadata[key] = value;
         configuration.Metadata[MemberMetadataKeys.NodeId] = options.NodeId;
+        configuration.Metadata[MemberMetadataKeys.Format] = CommandFormat.Supported.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        configuration.Metadata[MemberMetadataKeys.Version] = BuildVersion.Current;
 
         var members = (InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage;
         if (!joining)
@@ -104,6 +106,8 @@ public sealed partial class RaftNode : IAsyncDisposable
         members.ConfigurationChanged += OnMembershipChangedAsync;
         cluster = new RaftCluster(configuration) { AuditTrail = wal };
         cluster.LeaderChanged += OnLeaderChanged;
+        // A node that cannot apply the log any more must not lead: stand by (never a candidate).
+        stateMachine.OnHalted = () => HoldAsync(resign: true, Timeout.InfiniteTimeSpan, CancellationToken.None);
     }
 
     /// <summary>The store this node applies the log to (the one it was given).</summary>

@@ -104,6 +104,10 @@ public sealed partial class StoreStateMachine : IStateMachine
         {
             throw;
         }
+        catch (InvalidDataException e) when (entry.IsSnapshot)
+        {
+            await HaltOnSnapshotAsync(entry.Index, e, token).ConfigureAwait(false);
+        }
         catch (Exception e)
         {
             Log.ApplyFailed(logger, entry.Index, e);
@@ -133,6 +137,12 @@ public sealed partial class StoreStateMachine : IStateMachine
             Log.MalformedEntry(logger, entry.Index, e.Message);
             store.Skip(entry.Index, entry.Term);
             return;
+        }
+
+        foreach (var command in commands)
+        {
+            if (!CommandFormat.CanApply(command))
+                await HaltAsync(entry.Index, command, token).ConfigureAwait(false);
         }
 
         var results = entry.Context is ProposalContext context && context.Results.Length == commands.Count ? context.Results : null;

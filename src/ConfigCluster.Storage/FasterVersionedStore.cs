@@ -131,6 +131,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
         });
 
         var meta = instance.ReadForWrite(RecordKeys.Meta) is { } bytes ? StoreMeta.Parser.ParseFrom(bytes) : new StoreMeta();
+        StoreFormat.CheckRecords(meta.RecordFormat);
         StoreCheckpoint? recovered = null;
         var applied = meta.AppliedIndex;
         if (instance.RecoveredCookie is { Length: 16 } cookie)
@@ -179,7 +180,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
 
     private bool WriteMeta()
     {
-        WriterInstance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount, TokenCount = tokenCount, CompactedRevision = compactedRevision }.ToByteArray());
+        WriterInstance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount, TokenCount = tokenCount, CompactedRevision = compactedRevision, RecordFormat = StoreFormat.Records }.ToByteArray());
         return true;
     }
 

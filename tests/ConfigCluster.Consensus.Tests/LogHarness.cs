@@ -57,6 +57,15 @@ internal sealed class LogHarness : IAsyncDisposable
         return context.Results;
     }
 
+    /// <summary>Appends one entry holding <paramref name="commands"/> and commits it, without waiting for apply.</summary>
+    public async Task<long> AppendAndCommitAsync(params Command[] commands)
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        var index = await wal.AppendAsync(new BinaryLogEntry { Content = EntryPayload.Encode(commands), Term = 1, Context = new ProposalContext(commands.Length) }, timeout.Token);
+        await wal.CommitAsync(index, timeout.Token);
+        return index;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await wal.DisposeAsync();

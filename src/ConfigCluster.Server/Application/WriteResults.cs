@@ -13,6 +13,7 @@ public static class WriteResults
         ResultCode.ResultVersionMismatch => new ConfigError(ConfigErrorCode.VersionMismatch, result.Message) { CurrentVersion = result.CurrentVersion },
         ResultCode.ResultInvalid => new ConfigError(ConfigErrorCode.InvalidArgument, result.Message),
         ResultCode.ResultRetry => new ConfigError(ConfigErrorCode.Retry, result.Message),
+        ResultCode.ResultNotEnabled => new ConfigError(ConfigErrorCode.FailedPrecondition, result.Message),
         // A store failure (or a code this node does not know) says nothing safe to show.
         _ => new ConfigError(ConfigErrorCode.Internal, "the store could not apply the write"),
     };

@@ -59,5 +59,7 @@ public sealed class ClusterGrpcService(RaftNode node, AccessGate gate, PeerAuthe
         Grpc = member.GrpcUrl ?? "",
         Healthy = member.Healthy,
         IsLeader = member.IsLeader,
+        Version = member.Version ?? "",
+        CommandFormat = member.CommandFormat,
     };
 }

@@ -3,7 +3,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ConfigCluster.Server.Health;
 
-/// <summary>Ready: a leader is known and this node has applied everything it knows to be committed.</summary>
+/// <summary>
+/// Ready: a leader is known and this node has applied everything it knows to be committed.
+/// Never ready once its apply halted on a command newer than this build (upgrade the node).
+/// </summary>
 internal sealed class ReadinessHealthCheck(RaftNode node) : IHealthCheck
 {
     public const string Name = "ready";
@@ -20,6 +23,12 @@ internal sealed class ReadinessHealthCheck(RaftNode node) : IHealthCheck
             ["appliedIndex"] = status.AppliedIndex,
             ["commitIndex"] = status.CommitIndex,
         };
+        if (node.StateMachine.HaltReason is { } halted)
+        {
+            data["applyHalted"] = true;
+            return HealthCheckResult.Unhealthy(halted, data: data);
+        }
+
         return leaderKnown && caughtUp
             ? HealthCheckResult.Healthy("ready", data)
             : HealthCheckResult.Unhealthy(leaderKnown ? "catching up" : "no leader known", data: data);

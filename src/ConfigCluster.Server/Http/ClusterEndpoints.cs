@@ -67,6 +67,8 @@ internal static class ClusterEndpoints
                 writer.WriteString("grpc", member.GrpcUrl);
                 writer.WriteBoolean("healthy", member.Healthy);
                 writer.WriteBoolean("leader", member.IsLeader);
+                writer.WriteString("version", member.Version);
+                writer.WriteNumber("commandFormat", member.CommandFormat);
                 writer.WriteEndObject();
             }
 

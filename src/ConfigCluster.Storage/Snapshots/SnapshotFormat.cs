@@ -98,7 +98,12 @@ internal static class SnapshotFormat
         using var buffered = new BufferedStream(source, 1 << 16);
         var header = ReadExactly(buffered, hash, 24);
         if (!header.AsSpan(0, 8).SequenceEqual(Magic))
+        {
+            // "CCSNAP" and two digits: the snapshot format. A newer one is refused by name.
+            if (header.AsSpan(0, 6).SequenceEqual(Magic.AsSpan(0, 6)) && int.TryParse(header.AsSpan(6, 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var format) && format > StoreFormat.Snapshots)
+                throw new InvalidDataException($"the snapshot was written by a newer build (snapshot format {format}; this build reads up to {StoreFormat.Snapshots}): upgrade this node");
             throw new InvalidDataException("not a ConfigCluster snapshot (bad magic)");
+        }
         var index = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8));
         var term = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16));
         while (true)

@@ -38,6 +38,9 @@ internal sealed class ChaosRun : IAsyncDisposable
 
     public ChaosRecorder Recorder { get; }
 
+    /// <summary>A client writing change-sets, for the atomicity check.</summary>
+    public ChangeSetChecker ChangeSets { get; } = new();
+
     /// <summary>Watchers of the workload keys, started before the workload.</summary>
     public WatchChecker Watches { get; private set; } = null!;
 
@@ -53,6 +56,7 @@ internal sealed class ChaosRun : IAsyncDisposable
         var roaming = run.NewClient(cluster.Nodes, TimeSpan.FromSeconds(15));
         for (var id = 1; id <= 4; id++)
             run.Start(id, roaming, readPercent: 40);
+        run.workers.Add(Task.Run(() => run.ChangeSets.RunAsync(roaming, run.stop.Token)));
 
         // A pinned client gives up sooner: on a cut-off node it should keep trying, not wait.
         for (var node = 0; node < cluster.Nodes.Count; node++)

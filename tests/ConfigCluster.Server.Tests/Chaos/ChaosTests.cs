@@ -97,6 +97,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
             $"minority.write answered {string.Join(", ", faults.MinorityAnswers)} on the cut-off follower, now {minority.Status}: {minority.Body?.ToJsonString()}\n{run.Schedule}");
         await AssertNodeHistoriesMatchAsync(run, history);
         Assert.All(run.Check(history), v => Assert.True(v.Ok, $"{v.Key}: {v.Explanation}\n{run.Schedule}"));
+        var changeSetProblems = await run.ChangeSets.CheckAsync(run.Cluster[await run.Cluster.WaitForLeaderAsync(Timeout)]);
+        output.WriteLine($"change-sets: {run.ChangeSets.Acknowledged} acknowledged; {(changeSetProblems.Count == 0 ? "every one atomic, none lost" : string.Join('\n', changeSetProblems))}");
+        Assert.True(changeSetProblems.Count == 0, $"change-sets:\n{string.Join('\n', changeSetProblems)}\n{run.Schedule}");
         var watchProblems = await run.Watches.CheckAsync(run.Cluster[await run.Cluster.WaitForLeaderAsync(Timeout)], Timeout);
         if (watchProblems.Count > 0)
         {

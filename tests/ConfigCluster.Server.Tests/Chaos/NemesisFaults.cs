@@ -37,6 +37,7 @@ internal sealed class NemesisFaults(ChaosRun run)
         ("kill of every node", KillAllAsync),
         ("leader isolated, clients on both sides", LeaderIsolationAsync),
         ("one-way partition", OneWayPartitionAsync),
+        ("lossy links", LossyLinksAsync),
     ];
 
     /// <summary>Injects, records, waits for a first acknowledged write (its delay is kept with <paramref name="bound"/>) and the phase floor; returns when the fault began.</summary>
@@ -127,6 +128,15 @@ internal sealed class NemesisFaults(ChaosRun run)
         await FaultAsync($"one-way partition: {(onLeader ? "leader" : "follower")} {cluster[target].NodeId} drops {direction.ToString().ToLowerInvariant()} peer traffic",
             () => lab.DropAsync(target, direction), DegradedBound);
         await HealAsync(target);
+    }
+
+    private async Task LossyLinksAsync()
+    {
+        // A third of the leader's peer packets lost each way: replication and heartbeats crawl
+        // through retransmits; the cluster must stay correct and keep serving (maybe under a new leader).
+        var leader = await cluster.WaitForLeaderAsync(ChaosRun.Timeout);
+        await FaultAsync($"drop 30% of leader {cluster[leader].NodeId}'s peer packets each way", () => lab.LoseAsync(leader, 30), DegradedBound);
+        await HealAsync(leader);
     }
 
     private async Task HealAsync(int node)

@@ -87,6 +87,24 @@ internal sealed class NetworkLab : IAsyncDisposable
     }
 
     /// <summary>
+    /// Drops <paramref name="percent"/>% of the packets between node <paramref name="node"/> and
+    /// its peers, each way, at random (iptables' statistic match; netem's loss and reordering
+    /// need sch_netem, which this machine's kernel lacks). TCP retransmits what is lost, so the
+    /// links stay up but slow and bursty.
+    /// </summary>
+    public async Task LoseAsync(int node, int percent)
+    {
+        var probability = (percent / 100.0).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+        for (var peer = 0; peer < count; peer++)
+        {
+            if (peer == node)
+                continue;
+            await InNodeAsync(node, "iptables", $"-I INPUT -s {Address(peer)} -m statistic --mode random --probability {probability} -j DROP");
+            await InNodeAsync(node, "iptables", $"-I OUTPUT -d {Address(peer)} -m statistic --mode random --probability {probability} -j DROP");
+        }
+    }
+
+    /// <summary>
     /// Slows node <paramref name="node"/>'s outgoing link to <paramref name="kilobitsPerSecond"/>
     /// (tc tbf), so its packets queue and arrive late. A fixed per-packet delay would need
     /// sch_netem, which this machine's kernel lacks.
