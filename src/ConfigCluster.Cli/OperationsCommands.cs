@@ -11,7 +11,8 @@ internal static class OperationsCommands
     public static Command Snapshot()
     {
         var saveFile = new Argument<string>("file") { Description = "where to write the snapshot" };
-        var save = new Command("save", "stream a consistent point-in-time snapshot of the cluster into FILE (secrets stay ciphertext)") { saveFile };
+        var local = new Option<bool>("--local") { Description = "the one node named by --endpoints, its own state, without a quorum (disaster recovery)" };
+        var save = new Command("save", "stream a consistent point-in-time snapshot of the cluster into FILE (secrets stay ciphertext)") { saveFile, local };
         save.SetAction(Run.With(async (parse, client, token) =>
         {
             var path = parse.GetValue(saveFile)!;
@@ -19,15 +20,15 @@ internal static class OperationsCommands
             SavedSnapshot info;
             await using (var output = new FileStream(partial, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
-                var saved = await client.SaveSnapshotAsync(output, token);
-                info = new SavedSnapshot(path, saved.Revision, saved.Size, saved.Sha256);
+                var saved = await client.SaveSnapshotAsync(output, parse.GetValue(local), token);
+                info = new SavedSnapshot(path, saved.Revision, saved.Size, saved.Sha256, saved.RaftIndex);
             }
 
             File.Move(partial, path, overwrite: true);
             if (GlobalOptions.Json(parse))
-                Output.Json(new { file = info.File, revision = info.Revision, size = info.Size, sha256 = info.Sha256 });
+                Output.Json(new { file = info.File, revision = info.Revision, raftIndex = info.RaftIndex, size = info.Size, sha256 = info.Sha256 });
             else
-                Console.WriteLine($"saved {info.File}: revision {info.Revision}, {info.Size} bytes, sha256 {info.Sha256}");
+                Console.WriteLine($"saved {info.File}: revision {info.Revision}, Raft index {info.RaftIndex}, {info.Size} bytes, sha256 {info.Sha256}");
         }));
 
         var restore = SnapshotRestore.Create();
@@ -151,5 +152,5 @@ internal static class OperationsCommands
         Console.WriteLine($"pending rewrap: {status.PendingRewrap}");
     }
 
-    private sealed record SavedSnapshot(string File, long Revision, long Size, string Sha256);
+    private sealed record SavedSnapshot(string File, long Revision, long Size, string Sha256, long RaftIndex);
 }

@@ -7,7 +7,11 @@ namespace ConfigCluster.Client;
 /// <param name="Revision">The store revision the snapshot is a copy of.</param>
 /// <param name="Size">Bytes written.</param>
 /// <param name="Sha256">Hex SHA-256 of the bytes written, as the server computed it.</param>
-public sealed record SnapshotInfo(long Revision, long Size, string Sha256);
+public sealed record SnapshotInfo(long Revision, long Size, string Sha256)
+{
+    /// <summary>The Raft index the snapshot holds everything up to (for a local snapshot: the node's applied index).</summary>
+    public long RaftIndex { get; init; }
+}
 
 public sealed partial class ConfigClusterClient
 {
@@ -28,8 +32,15 @@ public sealed partial class ConfigClusterClient
     /// (admin). Secrets stay ciphertext. The stream must be seekable: a failed attempt is
     /// truncated before the next node is tried.
     /// </summary>
+    /// <param name="destination">Where the snapshot goes.</param>
+    /// <param name="local">
+    /// The serving node's own state, without the log: works without a quorum (disaster recovery
+    /// from a surviving node; point the client at that node alone). It holds what that node has
+    /// applied, marked with its applied index (<see cref="SnapshotInfo.RaftIndex"/>).
+    /// </param>
+    /// <param name="token">Cancels the call.</param>
     /// <exception cref="InvalidDataException">The bytes received do not match the server's checksum.</exception>
-    public Task<SnapshotInfo> SaveSnapshotAsync(Stream destination, CancellationToken token = default)
+    public Task<SnapshotInfo> SaveSnapshotAsync(Stream destination, bool local = false, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
         if (!destination.CanSeek || !destination.CanWrite)
@@ -38,7 +49,7 @@ public sealed partial class ConfigClusterClient
         {
             destination.SetLength(0);
             using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-            using var call = AdminClient.SaveSnapshot(new SaveSnapshotRequest(), deadline: deadline, cancellationToken: token);
+            using var call = AdminClient.SaveSnapshot(new SaveSnapshotRequest { Local = local }, deadline: deadline, cancellationToken: token);
             SnapshotChunk? first = null;
             long size = 0;
             await foreach (var chunk in call.ResponseStream.ReadAllAsync(token).ConfigureAwait(false))
@@ -55,7 +66,7 @@ public sealed partial class ConfigClusterClient
             var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (size != first.Size || sha256 != first.Sha256)
                 throw new InvalidDataException($"the snapshot arrived damaged: {size} bytes with SHA-256 {sha256}, the server sent {first.Size} bytes with {first.Sha256}");
-            return new SnapshotInfo(first.Revision, size, sha256);
+            return new SnapshotInfo(first.Revision, size, sha256) { RaftIndex = first.RaftIndex };
         }, token);
     }
 

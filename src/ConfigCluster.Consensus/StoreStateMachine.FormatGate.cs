@@ -17,8 +17,9 @@ public sealed partial class StoreStateMachine
     /// <summary>Called once when apply halts (the node then stops standing for leader: it could not serve writes).</summary>
     public Func<Task>? OnHalted { get; set; }
 
-    // Stops the applier at this entry for good (until the node is stopped and upgraded): skipping
-    // the command would make this replica disagree with the upgraded ones.
+    // Marks the applier stopped at this entry for good (until the node is stopped and upgraded):
+    // skipping the command would make this replica disagree with the upgraded ones. ApplyAsync
+    // then waits forever, outside the apply gate.
     private ValueTask HaltAsync(long index, Command command, CancellationToken token)
     {
         Log.ApplyHalted(logger, index, CommandFormat.Of(command), CommandFormat.Supported);
@@ -38,7 +39,6 @@ public sealed partial class StoreStateMachine
         ConsensusMeters.ApplyHalted.Add(1);
         if (OnHalted is { } halted)
             await halted().ConfigureAwait(false);
-        await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);
     }
 
     private static partial class Log

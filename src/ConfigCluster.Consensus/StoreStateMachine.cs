@@ -28,6 +28,9 @@ public sealed partial class StoreStateMachine : IStateMachine
     // Request ids of the checkpoint commands in the entry being applied (a batch may hold several).
     private readonly List<string> checkpointCommandIds = [];
 
+    // Held while an entry is applied, and while a local checkpoint is taken between two entries.
+    private readonly SemaphoreSlim applyGate = new(1, 1);
+
     public StoreStateMachine(IVersionedStore store, long snapshotInterval, string tempDirectory, ILogger<StoreStateMachine> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -76,6 +79,41 @@ public sealed partial class StoreStateMachine : IStateMachine
         if (entry.Index <= store.AppliedIndex)
             return store.AppliedIndex;
 
+        await applyGate.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            await ApplyGatedAsync(entry, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            applyGate.Release();
+        }
+
+        if (haltReason is not null)
+            await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false); // halted: never apply further (the gate is free for local snapshots)
+        return Math.Max(store.AppliedIndex, entry.Index);
+    }
+
+    /// <summary>
+    /// Checkpoints this node's store between two applied entries, without the log (a local
+    /// snapshot for disaster recovery works without a quorum). Returns the checkpoint, marked with
+    /// the applied index it holds.
+    /// </summary>
+    public async Task<StoreCheckpoint> CheckpointLocalAsync(CancellationToken token)
+    {
+        await applyGate.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            return await store.CheckpointAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            applyGate.Release();
+        }
+    }
+
+    private async ValueTask ApplyGatedAsync(LogEntry entry, CancellationToken token)
+    {
         // Never let an exception escape: it would stop DotNext's applier for good.
         try
         {
@@ -114,8 +152,6 @@ public sealed partial class StoreStateMachine : IStateMachine
             checkpointCommandIds.Clear();
             store.Skip(entry.Index, entry.Term);
         }
-
-        return Math.Max(store.AppliedIndex, entry.Index);
     }
 
     private async ValueTask ApplyCommandAsync(LogEntry entry, CancellationToken token)
@@ -142,7 +178,10 @@ public sealed partial class StoreStateMachine : IStateMachine
         foreach (var command in commands)
         {
             if (!CommandFormat.CanApply(command))
+            {
                 await HaltAsync(entry.Index, command, token).ConfigureAwait(false);
+                return;
+            }
         }
 
         var results = entry.Context is ProposalContext context && context.Results.Length == commands.Count ? context.Results : null;

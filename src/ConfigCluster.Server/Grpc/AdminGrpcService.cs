@@ -55,7 +55,7 @@ public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup
 
     public override async Task SaveSnapshot(SaveSnapshotRequest request, IServerStreamWriter<SnapshotChunk> responseStream, ServerCallContext context)
     {
-        using var file = (await backup.TakeAsync(context.CancellationToken)).OrThrow();
+        using var file = (await (request.Local ? backup.TakeLocalAsync(context.CancellationToken) : backup.TakeAsync(context.CancellationToken))).OrThrow();
         await using var input = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkBytes, FileOptions.Asynchronous | FileOptions.SequentialScan);
         var buffer = new byte[ChunkBytes];
         var first = true;
@@ -68,6 +68,7 @@ public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup
                 chunk.Revision = file.Revision;
                 chunk.Size = file.Size;
                 chunk.Sha256 = file.Sha256;
+                chunk.RaftIndex = file.RaftIndex;
                 first = false;
             }
 

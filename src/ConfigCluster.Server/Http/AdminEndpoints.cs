@@ -50,14 +50,18 @@ internal static class AdminEndpoints
     private static IResult Members(IReadOnlyList<Consensus.MemberStatus> members)
         => Results.Ok(new { members = members.Select(static m => new { nodeId = m.NodeId, raft = m.Raft, http = m.HttpUrl, grpc = m.GrpcUrl, m.Healthy, isLeader = m.IsLeader }) });
 
-    private static async Task<IResult> SnapshotAsync(HttpResponse response, SnapshotBackup backup, CancellationToken token)
+    private static async Task<IResult> SnapshotAsync(HttpRequest request, HttpResponse response, SnapshotBackup backup, CancellationToken token)
     {
-        var outcome = await backup.TakeAsync(token);
+        var local = request.Query["local"].ToString();
+        if (local is not ("" or "true" or "false"))
+            return HttpErrors.BadRequest("local must be true or false");
+        var outcome = await (local == "true" ? backup.TakeLocalAsync(token) : backup.TakeAsync(token));
         if (outcome.Error is { } error)
             return HttpErrors.ToResult(error);
         var file = outcome.Value!;
         response.Headers["X-Config-Revision"] = file.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         response.Headers["X-Snapshot-Sha256"] = file.Sha256;
+        response.Headers["X-Raft-Index"] = file.RaftIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Unlinked when the response is done with it.
         var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
         return Results.File(stream, "application/octet-stream", $"configcluster-r{file.Revision}.snap");

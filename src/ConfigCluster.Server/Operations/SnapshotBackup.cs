@@ -44,32 +44,48 @@ public sealed class SnapshotBackup(ConfigService config, RaftNode node, IVersion
                 return new ConfigError(ConfigErrorCode.Unavailable, "this node has not applied the checkpoint entry yet; try again");
             }
 
-            var directory = Path.Combine(settings.DataDirectory, "tmp");
-            Directory.CreateDirectory(directory);
-            var path = Path.Combine(directory, $"backup-{requestId}.snap");
-            try
-            {
-                await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                {
-                    store.WriteSnapshot(checkpoint, output);
-                }
-
-                byte[] hash;
-                await using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
-                    hash = await SHA256.HashDataAsync(input, token);
-                // The checkpoint follows the whole log entry, which may carry writes batched after
-                // the checkpoint command: its revision is the snapshot's, not the command's.
-                return new BackupFile(path, Math.Max(checkpoint.Revision, outcome.Value.Revision), checkpoint.Index, new FileInfo(path).Length, Convert.ToHexStringLower(hash));
-            }
-            catch
-            {
-                File.Delete(path);
-                throw;
-            }
+            // The checkpoint follows the whole log entry, which may carry writes batched after
+            // the checkpoint command: its revision is the snapshot's, not the command's.
+            return await WriteAsync(checkpoint, Math.Max(checkpoint.Revision, outcome.Value.Revision), requestId, token);
         }
         finally
         {
             node.StateMachine.ForgetCheckpoint(requestId);
+        }
+    }
+
+    /// <summary>
+    /// This node's own state as a snapshot, without the log: works without a quorum (disaster
+    /// recovery from the one surviving node). It holds what this node applied, marked with that
+    /// applied index; entries the cluster committed but this node never received are not in it.
+    /// </summary>
+    public async Task<Outcome<BackupFile>> TakeLocalAsync(CancellationToken token)
+    {
+        var checkpoint = await node.StateMachine.CheckpointLocalAsync(token);
+        return await WriteAsync(checkpoint, checkpoint.Revision, "local-" + Guid.NewGuid().ToString("N"), token);
+    }
+
+    private async Task<Outcome<BackupFile>> WriteAsync(Storage.StoreCheckpoint checkpoint, long revision, string name, CancellationToken token)
+    {
+        var directory = Path.Combine(settings.DataDirectory, "tmp");
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"backup-{name}.snap");
+        try
+        {
+            await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                store.WriteSnapshot(checkpoint, output);
+            }
+
+            byte[] hash;
+            await using (var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan))
+                hash = await SHA256.HashDataAsync(input, token);
+            return new BackupFile(path, revision, checkpoint.Index, new FileInfo(path).Length, Convert.ToHexStringLower(hash));
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
         }
     }
 }
