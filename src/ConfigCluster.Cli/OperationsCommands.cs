@@ -12,16 +12,32 @@ internal static class OperationsCommands
     {
         var saveFile = new Argument<string>("file") { Description = "where to write the snapshot" };
         var local = new Option<bool>("--local") { Description = "the one node named by --endpoints, its own state, without a quorum (disaster recovery)" };
-        var save = new Command("save", "stream a consistent point-in-time snapshot of the cluster into FILE (secrets stay ciphertext)") { saveFile, local };
+        var keyFile = new Option<string?>("--key-file") { Description = "seal the backup with this backup key (32 bytes, base64): signed (HMAC-SHA256), or encrypted with --encrypt" };
+        var encrypt = new Option<bool>("--encrypt") { Description = "with --key-file: encrypt the whole backup (AES-256-GCM), not only sign it" };
+        var save = new Command("save", "stream a consistent point-in-time snapshot of the cluster into FILE (secrets stay ciphertext)") { saveFile, local, keyFile, encrypt };
         save.SetAction(Run.With(async (parse, client, token) =>
         {
             var path = parse.GetValue(saveFile)!;
+            if (parse.GetValue(encrypt) && parse.GetValue(keyFile) is null)
+                throw new ArgumentException("--encrypt needs --key-file");
             var partial = path + ".part";
             SavedSnapshot info;
             await using (var output = new FileStream(partial, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous))
             {
                 var saved = await client.SaveSnapshotAsync(output, parse.GetValue(local), token);
                 info = new SavedSnapshot(path, saved.Revision, saved.Size, saved.Sha256, saved.RaftIndex);
+            }
+
+            if (parse.GetValue(keyFile) is { } keyPath)
+            {
+                var key = Core.Crypto.BackupEnvelope.ReadKeyFile(keyPath);
+                var protection = parse.GetValue(encrypt) ? Core.Crypto.BackupProtection.Encrypted : Core.Crypto.BackupProtection.Signed;
+                var sealedPath = partial + ".sealed";
+                await using (var input = File.OpenRead(partial))
+                await using (var output = new FileStream(sealedPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                    await Core.Crypto.BackupEnvelope.SealAsync(input, output, key, protection, token);
+                File.Delete(partial);
+                partial = sealedPath;
             }
 
             File.Move(partial, path, overwrite: true);

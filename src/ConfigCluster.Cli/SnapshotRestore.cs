@@ -18,10 +18,13 @@ internal static class SnapshotRestore
         var file = new Argument<string>("file") { Description = "a snapshot written by 'ccctl snapshot save'" };
         var dataDir = new Option<string>("--data-dir") { Description = "an empty data directory for one node of the new cluster", Required = true };
         var server = new Option<string?>("--server") { Description = $"path of {ServerDll} (env CONFIGCLUSTER_SERVER; default: beside ccctl, or the build in the source tree)" };
-        var restore = new Command("restore", "prepare a node's data directory from a snapshot; restore every node of the new cluster from the same file") { file, dataDir, server };
+        var keyFile = new Option<string?>("--key-file") { Description = "the backup key a sealed backup was saved with (32 bytes, base64); with it only a sealed backup is accepted" };
+        var restore = new Command("restore", "prepare a node's data directory from a snapshot; restore every node of the new cluster from the same file") { file, dataDir, server, keyFile };
         restore.SetAction(async (parse, token) =>
         {
             string[] arguments = ["restore", parse.GetValue(file)!, "--data-dir", parse.GetValue(dataDir)!];
+            if (parse.GetValue(keyFile) is { } key)
+                arguments = [.. arguments, "--key-file", Path.GetFullPath(key)];
             var dll = parse.GetValue(server) ?? Environment.GetEnvironmentVariable("CONFIGCLUSTER_SERVER") ?? Find();
             if (dll is null || !File.Exists(dll))
             {

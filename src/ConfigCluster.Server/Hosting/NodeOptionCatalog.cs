@@ -52,6 +52,10 @@ public static class NodeOptionCatalog
         new("log-format", "text|json", "text", "console logs as text lines or one JSON object per line"),
         new("metrics-open", null, "off", "serve /metrics without a token (otherwise it needs admin)"),
         new("grpc-reflection", null, "off", "serve gRPC server reflection (admin token required) for grpcurl and friends"),
+        new("backup-dir", "DIR", "none", "write a snapshot of this node's state here every --backup-interval (off without it)"),
+        new("backup-interval", "DURATION", "1h", "how often a scheduled backup is written (with --backup-dir)"),
+        new("backup-keep", "N", "7", "scheduled backups kept; older ones are deleted"),
+        new("backup-key-file", "FILE", "none", "seal scheduled backups with this backup key (32 bytes, base64): encrypted and authenticated"),
     ];
 
     /// <summary>Looks an option up by name.</summary>

@@ -88,4 +88,16 @@ public sealed class NodeOptions
 
     /// <summary><c>--grpc-reflection</c>.</summary>
     [ConfigurationKeyName("grpc-reflection")] public string? GrpcReflection { get; set; }
+
+    /// <summary><c>--backup-dir</c>.</summary>
+    [ConfigurationKeyName("backup-dir")] public string? BackupDir { get; set; }
+
+    /// <summary><c>--backup-interval</c>.</summary>
+    [ConfigurationKeyName("backup-interval")] public string? BackupInterval { get; set; }
+
+    /// <summary><c>--backup-keep</c>.</summary>
+    [ConfigurationKeyName("backup-keep")] public string? BackupKeep { get; set; }
+
+    /// <summary><c>--backup-key-file</c>.</summary>
+    [ConfigurationKeyName("backup-key-file")] public string? BackupKeyFile { get; set; }
 }

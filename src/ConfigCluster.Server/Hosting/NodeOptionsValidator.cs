@@ -70,6 +70,8 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             return Fail("--tls-cert and --tls-key go together", out error);
         if ((httpUrl.Scheme == "https" || grpcUrl.Scheme == "https") && options.TlsCert is null)
             return Fail("--http/--grpc: an https listener needs --tls-cert and --tls-key", out error);
+        if (!TryBackups(options, out var backups, out error))
+            return false;
 
         settings = new NodeSettings
         {
@@ -94,6 +96,7 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             ElectionTimeout = electionTimeout,
             MetricsOpen = metricsOpen,
             GrpcReflection = reflection,
+            Backups = backups,
         };
         return true;
     }
@@ -158,6 +161,35 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (text is not null && (!DurationParser.TryParse(text, out value) || value <= TimeSpan.Zero))
             error = $"--{name}: '{text}' is not a duration like 500ms, 10s or 2m";
         return error is null;
+    }
+
+    private static bool TryBackups(NodeOptions options, out Operations.BackupSchedule? backups, [NotNullWhen(false)] out string? error)
+    {
+        backups = null;
+        if (!TryDuration("backup-interval", options.BackupInterval, TimeSpan.FromHours(1), out var interval, out error)
+            || !TryLong("backup-keep", options.BackupKeep, 7, 1, 10_000, out var keep, out error))
+            return false;
+        if (options.BackupDir is null)
+        {
+            return options.BackupInterval is null && options.BackupKeep is null && options.BackupKeyFile is null
+                || Fail("--backup-interval, --backup-keep and --backup-key-file need --backup-dir", out error);
+        }
+
+        byte[]? key = null;
+        if (options.BackupKeyFile is { } keyFile)
+        {
+            try
+            {
+                key = Core.Crypto.BackupEnvelope.ReadKeyFile(keyFile);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                return Fail($"--backup-key-file: {e.Message}", out error);
+            }
+        }
+
+        backups = new Operations.BackupSchedule(Path.GetFullPath(options.BackupDir), interval, (int)keep, key);
+        return true;
     }
 
     private static bool Fail(string message, [NotNullWhen(false)] out string? error)

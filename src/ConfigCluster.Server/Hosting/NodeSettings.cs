@@ -77,4 +77,7 @@ public sealed record NodeSettings
 
     /// <summary><c>--grpc-reflection</c>: serve gRPC server reflection (admin only, like every method without its own rule). Default off.</summary>
     public bool GrpcReflection { get; init; }
+
+    /// <summary>Scheduled backups (<c>--backup-*</c>); null when off (the default).</summary>
+    public Operations.BackupSchedule? Backups { get; init; }
 }

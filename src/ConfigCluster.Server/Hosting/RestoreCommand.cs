@@ -1,11 +1,14 @@
+using ConfigCluster.Core.Crypto;
 using ConfigCluster.Storage;
 
 namespace ConfigCluster.Server.Hosting;
 
 /// <summary>
-/// <c>ConfigCluster.Server restore FILE --data-dir DIR</c>: prepares one node's empty data
-/// directory from a snapshot written by <c>ccctl snapshot save</c>, offline, with the store
-/// itself (so the CLI does not ship FASTER; <c>ccctl snapshot restore</c> runs this).
+/// <c>ConfigCluster.Server restore FILE --data-dir DIR [--key-file KEY]</c>: prepares one node's
+/// empty data directory from a snapshot written by <c>ccctl snapshot save</c>, offline, with the
+/// store itself (so the CLI does not ship FASTER; <c>ccctl snapshot restore</c> runs this). A
+/// sealed backup (<see cref="BackupEnvelope"/>) is checked and opened with its key first; with a
+/// key given, only a sealed backup is accepted (a plain file could have been put in its place).
 /// </summary>
 internal static class RestoreCommand
 {
@@ -14,9 +17,9 @@ internal static class RestoreCommand
 
     public static async Task<int> RunAsync(string[] args, CancellationToken token)
     {
-        if (!TryParse(args, out var file, out var dataDir))
+        if (!TryParse(args, out var file, out var dataDir, out var keyFile))
         {
-            Console.Error.WriteLine("usage: ConfigCluster.Server restore FILE --data-dir DIR");
+            Console.Error.WriteLine("usage: ConfigCluster.Server restore FILE --data-dir DIR [--key-file KEY]");
             return Usage;
         }
 
@@ -35,9 +38,11 @@ internal static class RestoreCommand
 
         // The node's layout: <data-dir>/store holds the FASTER store (see ConsensusServices).
         var storeDirectory = Path.Combine(directory, "store");
+        string? opened = null;
         try
         {
-            var (index, revision, keys) = await FasterVersionedStore.RestoreAsync(file, new StoreOptions { Directory = storeDirectory }, token);
+            opened = await OpenSealedAsync(file, keyFile, token);
+            var (index, revision, keys) = await FasterVersionedStore.RestoreAsync(opened ?? file, new StoreOptions { Directory = storeDirectory }, token);
             Console.WriteLine($"restored {file} into {directory}: revision {revision}, {keys} keys (Raft index {index}); start the node with --data-dir {directory}");
             return Ok;
         }
@@ -52,14 +57,49 @@ internal static class RestoreCommand
             Console.Error.WriteLine($"restore: {e.Message}");
             return Failed;
         }
+        finally
+        {
+            if (opened is not null)
+                File.Delete(opened);
+        }
     }
 
-    private static bool TryParse(string[] args, out string file, out string dataDir)
+    // A sealed backup opened into a temporary plain snapshot (the caller deletes it); null for a
+    // plain snapshot restored without a key.
+    private static async Task<string?> OpenSealedAsync(string file, string? keyFile, CancellationToken token)
     {
-        (file, dataDir) = ("", "");
+        var start = new byte[16];
+        await using (var probe = File.OpenRead(file))
+            _ = await probe.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, token);
+        var isSealed = BackupEnvelope.IsSealed(start);
+        if (keyFile is null)
+            return isSealed ? throw new InvalidDataException("the backup is sealed: give its key with --key-file") : null;
+        if (!isSealed)
+            throw new InvalidDataException("a key was given but the file is not a sealed backup; refusing a file that cannot be authenticated");
+        var key = BackupEnvelope.ReadKeyFile(keyFile);
+        var plain = file + $".{Guid.NewGuid():N}.open";
+        try
+        {
+            await using var input = File.OpenRead(file);
+            await using var output = new FileStream(plain, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await BackupEnvelope.OpenAsync(input, output, key, token);
+            return plain;
+        }
+        catch
+        {
+            File.Delete(plain);
+            throw;
+        }
+    }
+
+    private static bool TryParse(string[] args, out string file, out string dataDir, out string? keyFile)
+    {
+        (file, dataDir, keyFile) = ("", "", null);
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--data-dir" && i + 1 < args.Length)
+            if (args[i] == "--key-file" && i + 1 < args.Length)
+                keyFile = args[++i];
+            else if (args[i] == "--data-dir" && i + 1 < args.Length)
                 dataDir = args[++i];
             else if (args[i].StartsWith("--data-dir=", StringComparison.Ordinal))
                 dataDir = args[i]["--data-dir=".Length..];

@@ -19,5 +19,8 @@ public static class ServerMeters
 
     public static readonly Counter<long> DroppedWatchers = Meter.CreateCounter<long>("configcluster.watch.dropped", description: "Watchers ended because they fell behind");
 
+    /// <summary>Scheduled backups that could not be written.</summary>
+    public static readonly Counter<long> BackupFailures = Meter.CreateCounter<long>("configcluster.backup.failures", description: "Scheduled backups that could not be written");
+
     public static readonly Counter<long> AccessDecisions = Meter.CreateCounter<long>("configcluster.access.decisions", description: "Access decisions by outcome");
 }
