@@ -75,6 +75,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<ItemAccess>();
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddSingleton<KeyRotation>();
+        builder.Services.AddSingleton<Unsealing>();
         builder.Services.AddSingleton<Operations.SnapshotBackup>();
         builder.Services.AddSingleton<Operations.LeadershipTransfer>();
         builder.Services.AddSingleton<Operations.HistoryRetention>();
@@ -143,6 +144,7 @@ internal static class NodeHost
         app.MapNodeHealthChecks();
         app.MapAdminEndpoints();
         app.MapRetentionEndpoints();
+        app.MapSealEndpoints();
         app.MapEnvironmentEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);

@@ -12,8 +12,9 @@ namespace ConfigCluster.Server.Secrets;
 /// seals new secret values under the newest data key and opens stored ones. A node without the
 /// right master key is sealed: it says so and never returns garbage or an empty value.
 /// </summary>
-public sealed partial class SecretKeyring(MasterKey? masterKey, string? sealedReason, IVersionedStore store, ILogger<SecretKeyring> logger) : IDisposable
+public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedReason, IVersionedStore store, ILogger<SecretKeyring> logger) : IDisposable
 {
+    private MasterKey? masterKey = initialKey;
     private readonly ConcurrentDictionary<string, byte[]> unwrapped = new(StringComparer.Ordinal);
     private string? sealedBecause = sealedReason;
 
@@ -21,7 +22,7 @@ public sealed partial class SecretKeyring(MasterKey? masterKey, string? sealedRe
     public string? SealedReason => Volatile.Read(ref sealedBecause);
 
     /// <summary>The master key, for wrapping a new data key; null when sealed.</summary>
-    public MasterKey? MasterKey => SealedReason is null ? masterKey : null;
+    public MasterKey? MasterKey => SealedReason is null ? Volatile.Read(ref masterKey) : null;
 
     /// <summary>True when the keyring has at least one data key.</summary>
     public bool HasDataKey => store.DataKeys().Count > 0;
@@ -41,7 +42,14 @@ public sealed partial class SecretKeyring(MasterKey? masterKey, string? sealedRe
         if (!TryGetDataKey(newest.KeyId.Span, out var dataKey, out error))
             return false;
         envelope = SecretEnvelope.Seal(plaintext, newest.KeyId.Span, dataKey, path, version);
-        fingerprint = masterKey!.Fingerprint(plaintext);
+        if (Volatile.Read(ref masterKey) is not { } key)
+        {
+            error = $"this node is sealed: {SealedReason}";
+            envelope = null;
+            return false;
+        }
+
+        fingerprint = key.Fingerprint(plaintext);
         return true;
     }
 
@@ -98,7 +106,13 @@ public sealed partial class SecretKeyring(MasterKey? masterKey, string? sealedRe
 
         try
         {
-            dataKey = masterKey!.Unwrap(record.KeyId.Span, record.Wrapped.Span);
+            if (Volatile.Read(ref masterKey) is not { } key)
+            {
+                error = $"this node is sealed: {SealedReason}";
+                return false;
+            }
+
+            dataKey = key.Unwrap(record.KeyId.Span, record.Wrapped.Span);
             unwrapped[id] = dataKey;
             error = null;
             return true;
@@ -111,6 +125,56 @@ public sealed partial class SecretKeyring(MasterKey? masterKey, string? sealedRe
             error = $"this node is sealed: {sealedBecause}";
             return false;
         }
+    }
+
+    /// <summary>
+    /// Emergency seal: this node forgets its master key and every unwrapped data key at once, and
+    /// serves no secret until unsealed (<see cref="TryUnseal"/>). Plain configuration is still served.
+    /// </summary>
+    public void Seal(string reason)
+    {
+        lock (unwrapped)
+        {
+            Volatile.Write(ref sealedBecause, reason);
+            Interlocked.Exchange(ref masterKey, null)?.Dispose();
+            foreach (var key in unwrapped.Values)
+                CryptographicOperations.ZeroMemory(key);
+            unwrapped.Clear();
+        }
+
+        Log.Sealed(logger, reason);
+    }
+
+    /// <summary>
+    /// Unseals with <paramref name="key"/> (taking ownership of it) when it opens the cluster's
+    /// keyring (any key does while the keyring is empty); otherwise the node stays sealed.
+    /// </summary>
+    public bool TryUnseal(MasterKey key, [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (store.DataKeys() is { Count: > 0 } keys)
+        {
+            try
+            {
+                CryptographicOperations.ZeroMemory(key.Unwrap(keys[^1].KeyId.Span, keys[^1].Wrapped.Span));
+            }
+            catch (CryptographicException)
+            {
+                key.Dispose();
+                error = "the key does not open the cluster's keyring";
+                return false;
+            }
+        }
+
+        lock (unwrapped)
+        {
+            Interlocked.Exchange(ref masterKey, key)?.Dispose();
+            Volatile.Write(ref sealedBecause, null);
+        }
+
+        Log.Unsealed(logger);
+        error = null;
+        return true;
     }
 
     /// <summary>Checks the master key against the keyring (at start and after changes), logging when sealed.</summary>
@@ -137,6 +201,9 @@ public sealed partial class SecretKeyring(MasterKey? masterKey, string? sealedRe
     {
         [LoggerMessage(EventId = 5000, Level = LogLevel.Warning, Message = "Secrets are sealed on this node: {Reason}. Plain configuration is served; secret reads and writes are refused.")]
         public static partial void Sealed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Secrets are unsealed on this node")]
+        public static partial void Unsealed(ILogger logger);
 
         [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Decrypting version {Version} of {Path} failed: tampered or damaged ciphertext")]
         public static partial void DecryptFailed(ILogger logger, string path, long version);
