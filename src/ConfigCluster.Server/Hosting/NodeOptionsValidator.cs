@@ -11,7 +11,7 @@ namespace ConfigCluster.Server.Hosting;
 /// touching the disk: certificates and the data directory are start-up's, see
 /// <see cref="NodeStartup"/>). Every failure is one line naming the option.
 /// </summary>
-public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
+public sealed partial class NodeOptionsValidator : IValidateOptions<NodeOptions>
 {
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, NodeOptions options)
@@ -70,6 +70,8 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             return Fail("--tls-cert and --tls-key go together", out error);
         if ((httpUrl.Scheme == "https" || grpcUrl.Scheme == "https") && options.TlsCert is null)
             return Fail("--http/--grpc: an https listener needs --tls-cert and --tls-key", out error);
+        if (!TryLimits(options, out var limits, out error) || !TryAuditSink(options, out var auditSink, out error))
+            return false;
 
         settings = new NodeSettings
         {
@@ -94,6 +96,8 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             ElectionTimeout = electionTimeout,
             MetricsOpen = metricsOpen,
             GrpcReflection = reflection,
+            Limits = limits,
+            AuditSink = auditSink,
         };
         return true;
     }

@@ -77,4 +77,10 @@ public sealed record NodeSettings
 
     /// <summary><c>--grpc-reflection</c>: serve gRPC server reflection (admin only, like every method without its own rule). Default off.</summary>
     public bool GrpcReflection { get; init; }
+
+    /// <summary><c>--rate-limit-token</c>, <c>--rate-limit-source</c>, <c>--quota-token</c>, <c>--max-watches-per-token</c>, <c>--max-long-polls-per-token</c>. Default: all off.</summary>
+    public Limits.RequestLimits Limits { get; init; } = new();
+
+    /// <summary><c>--audit-sink</c> (with <c>--audit-sink-format</c>, <c>--audit-sink-buffer</c>): the audit stream besides the file; null = none.</summary>
+    public Acl.AuditSinkTarget? AuditSink { get; init; }
 }

@@ -20,4 +20,8 @@ public static class ServerMeters
     public static readonly Counter<long> DroppedWatchers = Meter.CreateCounter<long>("configcluster.watch.dropped", description: "Watchers ended because they fell behind");
 
     public static readonly Counter<long> AccessDecisions = Meter.CreateCounter<long>("configcluster.access.decisions", description: "Access decisions by outcome");
+
+    public static readonly Counter<long> RateLimited = Meter.CreateCounter<long>("configcluster.rate_limited", description: "Requests refused by a limit, by scope (token, source), surface (http, grpc) and limit (rate, quota, watches, long-polls)");
+
+    public static readonly Counter<long> AuditSinkFailures = Meter.CreateCounter<long>("configcluster.audit.sink_failures", description: "Audit records that could not be written, by sink (file, stream); their requests were refused");
 }
