@@ -88,7 +88,9 @@ internal static class NodeHost
         builder.Services.AddSingleton<PeerAuthenticator>();
         builder.Services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
-        builder.Services.AddSingleton(static provider => ActivatorUtilities.CreateInstance<AuditLog>(provider, provider.GetRequiredService<NodeSettings>().DataDirectory));
+        builder.Services.AddSingleton<AuditStreamSink>();
+        builder.Services.AddSingleton(static provider => new AuditLog(provider.GetRequiredService<NodeSettings>().DataDirectory, provider.GetRequiredService<ClusterSecret>(),
+            provider.GetRequiredService<IOptions<AuditOptions>>(), provider.GetRequiredService<ILogger<AuditLog>>(), provider.GetRequiredService<AuditStreamSink>()));
         builder.Services.AddSingleton<AuditVerification>();
         builder.Services.AddHostedService<AuditCheckpointService>();
         builder.Services.AddSingleton<AccessGate>();
