@@ -113,7 +113,7 @@ public sealed partial class AuditLog
 
     private static void Refuse(IReadOnlyCollection<Pending> batch, IOException failure, string sink)
     {
-        Observability.ServerMeters.AuditSinkFailures.Add(batch.Count, new KeyValuePair<string, object?>("sink", sink));
+        Observability.ServerMeters.CountAuditFailures(sink == "stream", batch.Count);
         foreach (var pending in batch)
             pending.Done.TrySetException(failure);
     }

@@ -49,11 +49,7 @@ public static class LimitRejection
     };
 
     /// <summary>Counts a refusal in <c>/metrics</c>.</summary>
-    public static void Count(LimitScope scope, LimitKind kind, bool grpc)
-        => ServerMeters.RateLimited.Add(1,
-            new KeyValuePair<string, object?>("scope", scope == LimitScope.Token ? "token" : "source"),
-            new KeyValuePair<string, object?>("surface", grpc ? "grpc" : "http"),
-            new KeyValuePair<string, object?>("limit", kind switch { LimitKind.Quota => "quota", LimitKind.Watches => "watches", LimitKind.LongPolls => "long-polls", _ => "rate" }));
+    public static void Count(LimitScope scope, LimitKind kind, bool grpc) => ServerMeters.CountRateLimited((int)scope, grpc, (int)kind);
 
     /// <summary>Counts and writes the refusal (gRPC as a trailers-only response) for an HTTP request not yet answered.</summary>
     public static async Task WriteAsync(HttpContext context, LimitScope scope, LimitKind kind, TimeSpan retryAfter)

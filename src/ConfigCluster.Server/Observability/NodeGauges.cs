@@ -32,15 +32,6 @@ public sealed class NodeGauges
         meter.CreateObservableGauge("configcluster.disk.capacity", () => DiskSpace(dataDirectory, free: false), unit: "By", description: "Size of the data directory's file system");
         var certificates = Certificates(settings);
         meter.CreateObservableGauge("configcluster.tls.certificate_expiry", () => certificates, unit: "s", description: "When each configured certificate (client, peer) expires, in Unix seconds");
-        // Zero series, so alerts on their rate see them before the first failure or refusal.
-        ServerMeters.AuditSinkFailures.Add(0, new KeyValuePair<string, object?>("sink", "file"));
-        if (auditStream.Target is not null)
-            ServerMeters.AuditSinkFailures.Add(0, new KeyValuePair<string, object?>("sink", "stream"));
-        foreach (var scope in (string[])["token", "source"])
-        {
-            foreach (var surface in (string[])["http", "grpc"])
-                ServerMeters.RateLimited.Add(0, new("scope", scope), new("surface", surface), new("limit", "rate"));
-        }
     }
 
     private static IEnumerable<Measurement<int>> AuditSinks(Acl.AuditLog audit, Acl.AuditStreamSink stream)
