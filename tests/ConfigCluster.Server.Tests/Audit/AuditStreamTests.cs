@@ -101,6 +101,24 @@ public sealed partial class AuditStreamTests
         }
     }
 
+    [Fact]
+    public async Task StdoutAuditStream_WritesEveryLineOfTheFile_BesideJsonLogs()
+    {
+        await using var cluster = await TestCluster.StartAsync(count: 1, arguments: ["--audit-sink", "stdout", "--log-format", "json"]);
+        var node = cluster[0];
+        await node.Http.MustPutAsync("stdout.key", 1);
+        Assert.Equal(HttpStatusCode.OK, (await node.Http.GetJsonAsync("/config/stdout.key")).Status);
+
+        var file = Path.Combine(node.DataDirectory, "audit", "audit.jsonl");
+        await Eventually.WaitAsync(async () =>
+        {
+            var lines = await File.ReadAllLinesAsync(file);
+            var printed = node.Log.Split('\n').ToHashSet(StringComparer.Ordinal);
+            return lines.Length > 0 && lines.All(printed.Contains);
+        }, Timeout, "every audit line on the node's standard output");
+        Assert.All(node.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries), static line => JsonNode.Parse(line));
+    }
+
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     // RFC 6587 octet counting: "LEN SP MESSAGE", back to back; a trailing partial frame is left out.
