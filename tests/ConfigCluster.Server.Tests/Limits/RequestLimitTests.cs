@@ -70,6 +70,33 @@ public sealed class RequestLimitTests
     }
 
     [Fact]
+    public async Task TokenQuota_UsedUp_Gets429UntilTheWindowEnds_WhileAnotherTokenIsServed()
+    {
+        await using var cluster = await TestCluster.StartAsync(count: 1, arguments: ["--quota-token", "40/1h"]);
+        var node = cluster[0];
+        var spender = await cluster.CreateTokenAsync("spender", ReadAll);
+        var saver = await cluster.CreateTokenAsync("saver", ReadAll);
+        using var spend = node.ClientWith(spender);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 50; i++)
+        {
+            using var response = await spend.GetAsync("/config?limit=1");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                Assert.True(response.Headers.RetryAfter?.Delta is { TotalSeconds: > 60 }, $"Retry-After: {response.Headers.RetryAfter}");
+        }
+
+        // The quota counts from the token's first request (its creation checks used a few).
+        Assert.InRange(statuses.Count(static s => s == HttpStatusCode.OK), 30, 40);
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        var (status, body) = await spend.GetJsonAsync("/config?limit=1");
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.Contains("quota-token", body!["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        using var save = node.ClientWith(saver);
+        Assert.Equal(HttpStatusCode.OK, (await save.GetJsonAsync("/config?limit=1")).Status);
+    }
+
+    [Fact]
     public async Task SourceRateLimit_AnonymousFlood_Gets429_ButHealthProbesAreServed()
     {
         await using var cluster = await TestCluster.StartAsync(count: 1, arguments: ["--rate-limit-source", "40/10s"]);
