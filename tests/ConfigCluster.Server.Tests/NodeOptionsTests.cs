@@ -19,6 +19,12 @@ public sealed class NodeOptionsTests
     [InlineData("--election-timeout", "never")]
     [InlineData("--data-dir", "/proc/cc-cannot-create-here")]
     [InlineData("--tls-cert", "/nonexistent/cc-cert.pem")]
+    [InlineData("--rate-limit-token", "100")]
+    [InlineData("--rate-limit-source", "0/s")]
+    [InlineData("--quota-token", "10/forever")]
+    [InlineData("--max-watches-per-token", "-1")]
+    [InlineData("--audit-sink", "udp:127.0.0.1:514")]
+    [InlineData("--audit-sink-format", "cef")]
     public async Task BadOption_ExitsWithTheDocumentedCode2_WithOneLineNamingIt(string option, string value)
     {
         var args = new Dictionary<string, string>

@@ -9,6 +9,7 @@ public sealed partial class AuditLog
     private AuditCheckpoint durable;
     private FileStream? stream;
     private long durableLength;
+    private bool fileUp = true;
 
     // The writer runs on its own thread: writes and fsync are synchronous, and they must not hold a
     // thread-pool thread. Each round takes everything queued (up to MaxBatchLines) and makes it
@@ -37,14 +38,24 @@ public sealed partial class AuditLog
 
     private void WriteBatch(List<Pending> batch)
     {
+        // Fail closed on the stream too: while it is down, nothing is written and nothing served.
+        if (streamSink is { IsUp: false })
+        {
+            Refuse(batch, streamSink.Down(), "stream");
+            return;
+        }
+
         var start = durable;
+        var lines = new List<string>(batch.Count);
         var (seq, mac) = (start.Lines, start.Mac);
         var text = new StringBuilder();
         foreach (var pending in batch)
         {
             var body = Body(pending.Record, ++seq);
             mac = AuditChain.Mac(key, mac, body);
-            text.Append(AuditChain.Seal(body, mac)).Append('\n');
+            var line = AuditChain.Seal(body, mac);
+            lines.Add(line);
+            text.Append(line).Append('\n');
         }
 
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
@@ -62,8 +73,32 @@ public sealed partial class AuditLog
                 durableLength = file.Length;
             }
 
-            foreach (var pending in batch)
-                pending.Done.TrySetResult();
+            Volatile.Write(ref fileUp, true);
+            if (streamSink is null)
+            {
+                foreach (var pending in batch)
+                    pending.Done.TrySetResult();
+            }
+            else
+            {
+                // The file holds the lines; the requests wait until the stream has them too (a copy:
+                // the writer reuses its batch list).
+                var waiting = batch.ToArray();
+                _ = streamSink.SendAsync(lines).ContinueWith(
+                    sent =>
+                    {
+                        if (sent.IsCompletedSuccessfully)
+                        {
+                            foreach (var pending in waiting)
+                                pending.Done.TrySetResult();
+                        }
+                        else
+                        {
+                            Refuse(waiting, sent.Exception?.InnerException as IOException ?? streamSink.Down(), "stream");
+                        }
+                    },
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -71,10 +106,16 @@ public sealed partial class AuditLog
             // a dead writer would leave every later request waiting forever.
             Log.SinkFailed(logger, e.Message);
             Abandon(lengthBefore);
-            var failure = new IOException("the audit file could not be written", e);
-            foreach (var pending in batch)
-                pending.Done.TrySetException(failure);
+            Volatile.Write(ref fileUp, false);
+            Refuse(batch, new IOException("the audit file could not be written", e), "file");
         }
+    }
+
+    private static void Refuse(IReadOnlyCollection<Pending> batch, IOException failure, string sink)
+    {
+        Observability.ServerMeters.CountAuditFailures(sink == "stream", batch.Count);
+        foreach (var pending in batch)
+            pending.Done.TrySetException(failure);
     }
 
     // Opens the current file when needed, and rotates it when this batch would pass the size limit.

@@ -41,10 +41,22 @@ public sealed partial class AuditLog : IDisposable
     private readonly AuditOptions options;
     private readonly byte[] key;
     private readonly ILogger<AuditLog> logger;
+    private readonly AuditStreamSink? streamSink;
 
     /// <summary>Opens (or starts) the chain in <paramref name="dataDirectory"/> and starts the writer.</summary>
     public AuditLog(string dataDirectory, ClusterSecret secret, IOptions<AuditOptions> options, ILogger<AuditLog> logger)
+        : this(dataDirectory, secret, options, logger, null)
     {
+    }
+
+    /// <summary>
+    /// Opens (or starts) the chain and starts the writer; every line is also sent to
+    /// <paramref name="streamSink"/> (the <c>--audit-sink</c> stream) when it is set, and a request's
+    /// record counts as written only once both have it.
+    /// </summary>
+    public AuditLog(string dataDirectory, ClusterSecret secret, IOptions<AuditOptions> options, ILogger<AuditLog> logger, AuditStreamSink? streamSink)
+    {
+        this.streamSink = streamSink?.Target is null ? null : streamSink;
         ArgumentNullException.ThrowIfNull(secret);
         ArgumentNullException.ThrowIfNull(options);
         this.options = options.Value;
@@ -63,6 +75,9 @@ public sealed partial class AuditLog : IDisposable
 
     /// <summary>The file lines are appended to.</summary>
     public string Path { get; }
+
+    /// <summary>False after the file could not be written, until a write succeeds again.</summary>
+    public bool FileIsUp => Volatile.Read(ref fileUp);
 
     /// <summary>The durable end of the chain: lines written and flushed so far, and the last MAC.</summary>
     public AuditCheckpoint Durable => Volatile.Read(ref durable);

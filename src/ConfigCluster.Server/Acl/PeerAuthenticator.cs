@@ -46,6 +46,14 @@ public sealed class PeerAuthenticator(ClusterSecret secret, RaftNode node)
         return guard.Admit(stamp, node.Term, node.CommitIndex);
     }
 
+    /// <summary>
+    /// Whether the headers carry a valid signature of <paramref name="payload"/>, without admitting
+    /// the stamp (so the handler's own <see cref="Check"/> still sees it first): the request limiter
+    /// uses it to let peers' calls through.
+    /// </summary>
+    public bool IsSigned(ReadOnlySpan<byte> payload, string? stampHeader, string? signatureHeader)
+        => PeerStamp.TryParse(stampHeader, out var stamp) && PeerSignature.Verify(secret.PeerKey, stamp, payload, signatureHeader);
+
     /// <summary>Throws the gRPC status for a refused call; returns when the call is valid.</summary>
     /// <exception cref="RpcException">The call is refused.</exception>
     public void Authenticate(ReadOnlySpan<byte> payload, ServerCallContext context)

@@ -18,4 +18,12 @@ public static class PeerStatusProof
 
     /// <summary>Whether <paramref name="headers"/> carry a valid, fresh, unreplayed proof.</summary>
     public static bool Verify(PeerAuthenticator peers, Metadata headers) => peers.Check(Label, headers) == PeerCheck.Valid;
+
+    /// <summary>Whether an HTTP/2 request carries a validly signed proof (not admitted: the handler still checks it for replays).</summary>
+    public static bool IsSigned(PeerAuthenticator peers, IHeaderDictionary headers)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        ArgumentNullException.ThrowIfNull(headers);
+        return peers.IsSigned(Label, headers[Contracts.Peer.PeerSignature.StampHeader], headers[Contracts.Peer.PeerSignature.SignatureHeader]);
+    }
 }

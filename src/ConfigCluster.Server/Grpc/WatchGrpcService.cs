@@ -7,7 +7,7 @@ using Grpc.Core;
 namespace ConfigCluster.Server.Grpc;
 
 /// <summary>The public Watch service (proto/configcluster/v1/watch.proto).</summary>
-public sealed class WatchGrpcService(WatchReader watches, ConfigService config, Acl.AccessGate gate) : Contracts.V1.Watch.WatchBase
+public sealed class WatchGrpcService(WatchReader watches, ConfigService config, Acl.AccessGate gate, Limits.StreamLimits limits) : Contracts.V1.Watch.WatchBase
 {
     private static readonly TimeSpan DefaultProgressInterval = TimeSpan.FromSeconds(5);
 
@@ -18,6 +18,14 @@ public sealed class WatchGrpcService(WatchReader watches, ConfigService config, 
         if (request.HasStartRevision && request.StartRevision < 0)
             throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.InvalidArgument, "start_revision must be 0 or more"));
         var interval = request.ProgressIntervalMs > 0 ? TimeSpan.FromMilliseconds(Math.Max(request.ProgressIntervalMs, 50)) : DefaultProgressInterval;
+
+        using var place = limits.TryEnter(Limits.LimitKind.Watches, Acl.CallerIdentity.Current);
+        if (place is null)
+        {
+            Limits.LimitRejection.Count(Limits.LimitScope.Token, Limits.LimitKind.Watches, grpc: true);
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, Limits.LimitRejection.Message(Limits.LimitScope.Token, Limits.LimitKind.Watches, Limits.StreamLimits.RetryAfter)),
+                new Metadata { { "retry-after", "1" } });
+        }
 
         long delivered = request.HasStartRevision ? request.StartRevision : 0;
         try

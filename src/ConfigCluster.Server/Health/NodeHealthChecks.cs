@@ -28,7 +28,7 @@ internal static class NodeHealthChecks
         {
             Predicate = static check => check.Tags.Contains(LiveTag),
             ResponseWriter = static (context, _) => WriteAsync(context, writer => writer.WriteString("status", "live")),
-        }).AllowAnonymousAccess();
+        }).AllowAnonymousAccess().DisableRateLimiting();
         routes.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = static check => check.Tags.Contains(ReadyTag),
@@ -46,7 +46,7 @@ internal static class NodeHealthChecks
                     }
                 }
             }),
-        }).AllowAnonymousAccess();
+        }).AllowAnonymousAccess().DisableRateLimiting();
     }
 
     private static async Task WriteAsync(HttpContext context, Action<Utf8JsonWriter> body)

@@ -5,6 +5,7 @@ using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Grpc;
 using ConfigCluster.Server.Health;
 using ConfigCluster.Server.Http;
+using ConfigCluster.Server.Limits;
 using ConfigCluster.Server.Observability;
 using ConfigCluster.Server.Secrets;
 using ConfigCluster.Server.Seed;
@@ -89,10 +90,13 @@ internal static class NodeHost
         builder.Services.AddSingleton<PeerAuthenticator>();
         builder.Services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
-        builder.Services.AddSingleton(static provider => ActivatorUtilities.CreateInstance<AuditLog>(provider, provider.GetRequiredService<NodeSettings>().DataDirectory));
+        builder.Services.AddSingleton<AuditStreamSink>();
+        builder.Services.AddSingleton(static provider => new AuditLog(provider.GetRequiredService<NodeSettings>().DataDirectory, provider.GetRequiredService<ClusterSecret>(),
+            provider.GetRequiredService<IOptions<AuditOptions>>(), provider.GetRequiredService<ILogger<AuditLog>>(), provider.GetRequiredService<AuditStreamSink>()));
         builder.Services.AddSingleton<AuditVerification>();
         builder.Services.AddHostedService<AuditCheckpointService>();
         builder.Services.AddSingleton<AccessGate>();
+        builder.Services.AddRequestLimits();
         builder.Services.AddSingleton<AclService>();
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddHostedService<RaftHostedService>();
@@ -125,17 +129,20 @@ internal static class NodeHost
     {
         app.MapGrpcService<KvGrpcService>();
         app.MapGrpcService<ClusterGrpcService>();
-        app.MapGrpcService<PeerGrpcService>();
+        // Peer calls and health probes are never rate limited.
+        app.MapGrpcService<PeerGrpcService>().DisableRateLimiting();
         app.MapGrpcService<WatchGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<EnvironmentsGrpcService>();
         app.MapGrpcService<AclGrpcService>();
-        app.MapGrpcHealthChecksService();
+        app.MapGrpcHealthChecksService().DisableRateLimiting();
         if (settings.GrpcReflection)
             app.MapGrpcReflectionService();
         // Routing first: the access middleware reads the matched endpoint's declaration.
         app.UseRouting();
         app.UseWebSockets();
+        // Limits before the gate: a refused request costs no audit write.
+        app.UseRateLimiter();
         app.UseMiddleware<AccessMiddleware>();
         app.MapAclEndpoints();
         app.MapWatchEndpoints();

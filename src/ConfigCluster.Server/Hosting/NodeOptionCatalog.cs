@@ -56,6 +56,14 @@ public static class NodeOptionCatalog
         new("backup-interval", "DURATION", "1h", "how often a scheduled backup is written (with --backup-dir)"),
         new("backup-keep", "N", "7", "scheduled backups kept; older ones are deleted"),
         new("backup-key-file", "FILE", "none", "seal scheduled backups with this backup key (32 bytes, base64): encrypted and authenticated"),
+        new("rate-limit-token", "N/PERIOD", "off", "requests per token (by accessor) per period, e.g. 200/s; over it: 429 with Retry-After / RESOURCE_EXHAUSTED"),
+        new("rate-limit-source", "N/PERIOD", "off", "requests per source IP per period, with or without a token, e.g. 1000/s"),
+        new("quota-token", "N/PERIOD", "off", "request quota per token over a fixed window, e.g. 100000/1h"),
+        new("max-watches-per-token", "N", "off", "concurrent watches (gRPC Watch streams and WebSockets) per token"),
+        new("max-long-polls-per-token", "N", "off", "concurrent long-polls (GET ?wait=) per token"),
+        new("audit-sink", "stdout|unix:PATH|tcp:HOST:PORT", "none", "also stream every audit record as a JSON line to stdout or a socket (fail closed: 503 while it cannot be written)"),
+        new("audit-sink-format", "json|syslog", "json", "lines as they are in the audit file, or in RFC 5424 syslog messages (octet-counted on sockets)"),
+        new("audit-sink-buffer", "N", "10000", "audit lines the stream sink may hold unsent before requests are refused"),
     ];
 
     /// <summary>Looks an option up by name.</summary>

@@ -100,4 +100,27 @@ public sealed class NodeOptions
 
     /// <summary><c>--backup-key-file</c>.</summary>
     [ConfigurationKeyName("backup-key-file")] public string? BackupKeyFile { get; set; }
+    /// <summary><c>--rate-limit-token</c>.</summary>
+    [ConfigurationKeyName("rate-limit-token")] public string? RateLimitToken { get; set; }
+
+    /// <summary><c>--rate-limit-source</c>.</summary>
+    [ConfigurationKeyName("rate-limit-source")] public string? RateLimitSource { get; set; }
+
+    /// <summary><c>--quota-token</c>.</summary>
+    [ConfigurationKeyName("quota-token")] public string? QuotaToken { get; set; }
+
+    /// <summary><c>--max-watches-per-token</c>.</summary>
+    [ConfigurationKeyName("max-watches-per-token")] public string? MaxWatchesPerToken { get; set; }
+
+    /// <summary><c>--max-long-polls-per-token</c>.</summary>
+    [ConfigurationKeyName("max-long-polls-per-token")] public string? MaxLongPollsPerToken { get; set; }
+
+    /// <summary><c>--audit-sink</c>.</summary>
+    [ConfigurationKeyName("audit-sink")] public string? AuditSink { get; set; }
+
+    /// <summary><c>--audit-sink-format</c>.</summary>
+    [ConfigurationKeyName("audit-sink-format")] public string? AuditSinkFormat { get; set; }
+
+    /// <summary><c>--audit-sink-buffer</c>.</summary>
+    [ConfigurationKeyName("audit-sink-buffer")] public string? AuditSinkBuffer { get; set; }
 }

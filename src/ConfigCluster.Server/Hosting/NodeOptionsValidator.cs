@@ -11,7 +11,7 @@ namespace ConfigCluster.Server.Hosting;
 /// touching the disk: certificates and the data directory are start-up's, see
 /// <see cref="NodeStartup"/>). Every failure is one line naming the option.
 /// </summary>
-public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
+public sealed partial class NodeOptionsValidator : IValidateOptions<NodeOptions>
 {
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, NodeOptions options)
@@ -70,7 +70,7 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             return Fail("--tls-cert and --tls-key go together", out error);
         if ((httpUrl.Scheme == "https" || grpcUrl.Scheme == "https") && options.TlsCert is null)
             return Fail("--http/--grpc: an https listener needs --tls-cert and --tls-key", out error);
-        if (!TryBackups(options, out var backups, out error))
+        if (!TryBackups(options, out var backups, out error) || !TryLimits(options, out var limits, out error) || !TryAuditSink(options, out var auditSink, out error))
             return false;
 
         settings = new NodeSettings
@@ -97,6 +97,8 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             MetricsOpen = metricsOpen,
             GrpcReflection = reflection,
             Backups = backups,
+            Limits = limits,
+            AuditSink = auditSink,
         };
         return true;
     }

@@ -80,4 +80,9 @@ public sealed record NodeSettings
 
     /// <summary>Scheduled backups (<c>--backup-*</c>); null when off (the default).</summary>
     public Operations.BackupSchedule? Backups { get; init; }
+    /// <summary><c>--rate-limit-token</c>, <c>--rate-limit-source</c>, <c>--quota-token</c>, <c>--max-watches-per-token</c>, <c>--max-long-polls-per-token</c>. Default: all off.</summary>
+    public Limits.RequestLimits Limits { get; init; } = new();
+
+    /// <summary><c>--audit-sink</c> (with <c>--audit-sink-format</c>, <c>--audit-sink-buffer</c>): the audit stream besides the file; null = none.</summary>
+    public Acl.AuditSinkTarget? AuditSink { get; init; }
 }

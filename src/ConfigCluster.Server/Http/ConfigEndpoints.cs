@@ -20,7 +20,7 @@ internal static class ConfigEndpoints
         routes.MapDelete("/config/{key}", DeleteAsync).RequireAccess(Capability.Delete, AccessScope.FromRoute("key"), "delete");
     }
 
-    private static async Task<IResult> GetAsync(string key, HttpRequest request, HttpResponse response, ConfigService config, ChangeFeed feed, CancellationToken token)
+    private static async Task<IResult> GetAsync(string key, HttpRequest request, HttpResponse response, ConfigService config, ChangeFeed feed, Limits.StreamLimits limits, CancellationToken token)
     {
         if (!RequestParameters.TryGetPath(request, key, out var path, out var problem)
             || !RequestParameters.TryGetConsistency(request, out var consistency, out problem)
@@ -31,8 +31,17 @@ internal static class ConfigEndpoints
         {
             if (version is not null)
                 return HttpErrors.BadRequest("wait cannot be combined with version");
-            if (await LongPoll.WaitAsync(request, path, config, feed, consistency, token) is { } waitProblem)
-                return waitProblem;
+            using (var place = limits.TryEnter(Limits.LimitKind.LongPolls, request.HttpContext.Items[AccessMiddleware.CallerItem] as CallerIdentity))
+            {
+                if (place is null)
+                {
+                    await Limits.LimitRejection.WriteAsync(request.HttpContext, Limits.LimitScope.Token, Limits.LimitKind.LongPolls, Limits.StreamLimits.RetryAfter);
+                    return Results.Empty;
+                }
+
+                if (await LongPoll.WaitAsync(request, path, config, feed, consistency, token) is { } waitProblem)
+                    return waitProblem;
+            }
             consistency = ReadConsistency.Serializable; // the wait already brought this node up to date
         }
 

@@ -21,7 +21,7 @@ internal static class WatchEndpoints
     public static void MapWatchEndpoints(this IEndpointRouteBuilder routes)
         => routes.Map("/ws/watch", WatchAsync).RequireAccess(Capability.Watch, AccessScope.FromQuery("key"), "watch");
 
-    private static async Task WatchAsync(HttpContext context, WatchReader watches, ConfigService config, Acl.AccessGate gate)
+    private static async Task WatchAsync(HttpContext context, WatchReader watches, ConfigService config, Acl.AccessGate gate, Limits.StreamLimits limits)
     {
         var request = context.Request;
         if (!WatchFilter.TryCreate(config.Store, request.Query["ns"], request.Query["env"], request.Query["key"], request.Query["prefix"], out var filter, out var error))
@@ -39,6 +39,13 @@ internal static class WatchEndpoints
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await HttpErrors.BadRequest("this route needs a WebSocket upgrade").ExecuteAsync(context);
+            return;
+        }
+
+        using var place = limits.TryEnter(Limits.LimitKind.Watches, context.Items[Acl.AccessMiddleware.CallerItem] as Acl.CallerIdentity);
+        if (place is null)
+        {
+            await Limits.LimitRejection.WriteAsync(context, Limits.LimitScope.Token, Limits.LimitKind.Watches, Limits.StreamLimits.RetryAfter);
             return;
         }
 

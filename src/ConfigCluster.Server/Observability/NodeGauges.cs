@@ -8,8 +8,9 @@ namespace ConfigCluster.Server.Observability;
 /// <summary>Gauges read from the node when scraped: Raft role, term, indexes, store size, watchers.</summary>
 public sealed class NodeGauges
 {
-    public NodeGauges(RaftNode node, FasterVersionedStore store, ChangeFeed feed)
+    public NodeGauges(RaftNode node, FasterVersionedStore store, ChangeFeed feed, NodeSettings settings, Acl.AuditLog audit, Acl.AuditStreamSink auditStream, Secrets.SecretKeyring keyring)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         var meter = ServerMeters.Meter;
         meter.CreateObservableGauge("configcluster.raft.is_leader", () => node.IsLeader ? 1 : 0, description: "1 on the leader");
         meter.CreateObservableGauge("configcluster.raft.has_leader", () => node.HasLeader ? 1 : 0, description: "1 while a leader is known");
@@ -23,5 +24,43 @@ public sealed class NodeGauges
         meter.CreateObservableGauge("configcluster.store.log_size", () => store.LogBytes, unit: "By", description: "Size of the store's FASTER log");
         meter.CreateObservableGauge("configcluster.raft.apply_lag", () => Math.Max(0, node.CommitIndex - node.AppliedIndex), description: "Committed entries not yet applied here");
         meter.CreateObservableGauge("configcluster.watch.active", () => feed.SubscriberCount, description: "Active watchers and waiting long-polls");
+        meter.CreateObservableGauge("configcluster.secrets.sealed", () => keyring.SealedReason is null ? 0 : 1, description: "1 while this node is sealed for secrets (no usable master key)");
+        meter.CreateObservableGauge("configcluster.audit.sink_up", () => AuditSinks(audit, auditStream), description: "1 while an audit sink (file, stream) can be written; requests are refused while one cannot");
+        meter.CreateObservableGauge("configcluster.audit.stream_queued", () => auditStream.Queued, description: "Audit lines waiting to be written to the audit stream");
+        var dataDirectory = settings.DataDirectory;
+        meter.CreateObservableGauge("configcluster.disk.free", () => DiskSpace(dataDirectory, free: true), unit: "By", description: "Space available to this node on the data directory's file system");
+        meter.CreateObservableGauge("configcluster.disk.capacity", () => DiskSpace(dataDirectory, free: false), unit: "By", description: "Size of the data directory's file system");
+        var certificates = Certificates(settings);
+        meter.CreateObservableGauge("configcluster.tls.certificate_expiry", () => certificates, unit: "s", description: "When each configured certificate (client, peer) expires, in Unix seconds");
+    }
+
+    private static IEnumerable<Measurement<int>> AuditSinks(Acl.AuditLog audit, Acl.AuditStreamSink stream)
+    {
+        yield return new Measurement<int>(audit.FileIsUp ? 1 : 0, new KeyValuePair<string, object?>("sink", "file"));
+        if (stream.Target is not null)
+            yield return new Measurement<int>(stream.IsUp ? 1 : 0, new KeyValuePair<string, object?>("sink", "stream"));
+    }
+
+    private static long DiskSpace(string directory, bool free)
+    {
+        try
+        {
+            var drive = new DriveInfo(directory);
+            return free ? drive.AvailableFreeSpace : drive.TotalSize;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return 0;
+        }
+    }
+
+    private static Measurement<long>[] Certificates(NodeSettings settings)
+    {
+        var list = new List<Measurement<long>>();
+        if (settings.ClientCertificate is { } client)
+            list.Add(new Measurement<long>(new DateTimeOffset(client.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), new KeyValuePair<string, object?>("certificate", "client")));
+        if (settings.PeerTls?.Certificate is { } peer)
+            list.Add(new Measurement<long>(new DateTimeOffset(peer.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), new KeyValuePair<string, object?>("certificate", "peer")));
+        return [.. list];
     }
 }
