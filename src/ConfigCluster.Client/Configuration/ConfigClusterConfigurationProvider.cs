@@ -1,3 +1,4 @@
+using ConfigCluster.Client.Watching;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,7 @@ public sealed partial class ConfigClusterConfigurationProvider : ConfigurationPr
     private readonly Lock gate = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly ILogger logger;
+    private readonly WatchHealth watchHealth;
     private Task? syncing;
     private int disposed;
 
@@ -29,6 +31,7 @@ public sealed partial class ConfigClusterConfigurationProvider : ConfigurationPr
         this.options = options;
         logger = options.LoggerFactory.CreateLogger<ConfigClusterConfigurationProvider>();
         client = new ConfigClusterClient(options.Client, options.LoggerFactory);
+        watchHealth = new WatchHealth(options.Client.TimeProvider);
     }
 
     /// <summary>True while the data came from the cache file (or is empty) because the cluster could not be reached.</summary>
@@ -36,6 +39,16 @@ public sealed partial class ConfigClusterConfigurationProvider : ConfigurationPr
 
     /// <summary>The cluster revision the data reflects at least (0 before the first load from the cluster).</summary>
     public long Revision { get; private set; }
+
+    /// <summary>
+    /// Since when the watch that keeps the data current has not heard from the cluster (no stream
+    /// open, or the last one broke), or null while it hears (changes or the periodic progress).
+    /// Always set when <see cref="ConfigClusterConfigurationOptions.ReloadOnChange"/> is false.
+    /// </summary>
+    public DateTimeOffset? WatchDownSince => watchHealth.DownSince;
+
+    /// <summary>The settings this provider was built with.</summary>
+    public ConfigClusterConfigurationOptions Options => options;
 
     /// <summary>Loads from the cluster, or from the cache when no node answers within the startup timeout; then starts the watch.</summary>
     public override void Load()
