@@ -63,7 +63,8 @@ public static class ConfigClusterServiceCollectionExtensions
     /// the returned builder (<c>Validate</c>, <c>ValidateDataAnnotations</c>,
     /// <c>ValidateOnStart</c>) guards every reload: a changed value that fails it is not applied
     /// and is logged, and the last valid value stays (the change listeners are then called with
-    /// that kept value).
+    /// that kept value). Options are validated whole: while one setting is invalid, changes to the
+    /// others are held back too, until a change makes the whole valid again.
     /// </summary>
     /// <param name="keyPrefix">
     /// The prefix as the configuration sees it: the ConfigCluster key prefix (dots or colons,
@@ -81,7 +82,7 @@ public static class ConfigClusterServiceCollectionExtensions
             provider.GetServices<IConfigureOptions<TOptions>>(),
             provider.GetServices<IPostConfigureOptions<TOptions>>(),
             provider.GetServices<IValidateOptions<TOptions>>(),
-            (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(typeof(LastGoodOptionsFactory<TOptions>).FullName ?? "ConfigCluster.Client.Hosting")));
+            (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("ConfigCluster.Client.Hosting.Options")));
         return services.AddOptions<TOptions>().BindConfiguration(section);
     }
 
