@@ -10,7 +10,7 @@ namespace ConfigCluster.DemoService;
 /// <param name="ApiKeySha256">First 16 hex digits of the SHA-256 of the secret, or null when it is not loaded.</param>
 /// <param name="Source"><c>cluster</c>, or <c>cache</c> while running on the last-known-good file.</param>
 /// <param name="Revision">The cluster revision the configuration reflects at least.</param>
-/// <param name="Reloads">How many times the settings changed since start.</param>
+/// <param name="Reloads">How many reloads IOptionsMonitor reported since start (a rejected change reports the kept value again).</param>
 public sealed record SettingsReport(string Greeting, int MaxItems, string? ApiKeySha256, string Source, long Revision, long Reloads)
 {
     public static SettingsReport From(DemoSettings settings, ConfigClusterConfigurationProvider? provider, long reloads) => new(
