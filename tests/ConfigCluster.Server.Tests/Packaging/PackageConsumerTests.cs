@@ -30,9 +30,10 @@ public sealed partial class PackageConsumerTests
         string? version = null;
         try
         {
-            // The solution build compiled both projects in this configuration already.
+            // The solution build compiled both projects in this configuration already. No build
+            // servers or reused MSBuild nodes: nothing of this test outlives it.
             foreach (var project in (string[])["src/ConfigCluster.Contracts", "src/ConfigCluster.Client"])
-                await DotnetCommand.MustRunAsync(root, null, CommandTimeout, "pack", project, "-c", ServerBinary.Configuration, "--no-build", "-nologo", "-v", "q", "-o", feed, $"-p:VersionSuffix={suffix}");
+                await DotnetCommand.MustRunAsync(root, null, CommandTimeout, "pack", project, "-c", ServerBinary.Configuration, "--no-build", "-nologo", "-v", "q", "-nodeReuse:false", "-o", feed, $"-p:VersionSuffix={suffix}");
             var package = Directory.GetFiles(feed, "ConfigCluster.Client.*.nupkg").Single();
             version = Path.GetFileNameWithoutExtension(package)["ConfigCluster.Client.".Length..];
             Assert.EndsWith(suffix, version);
@@ -53,7 +54,7 @@ public sealed partial class PackageConsumerTests
                   </packageSources>
                 </configuration>
                 """);
-            await DotnetCommand.MustRunAsync(consumer, null, CommandTimeout, "build", "-c", "Release", "-nologo", "-v", "q", $"-p:ConfigClusterClientVersion={version}");
+            await DotnetCommand.MustRunAsync(consumer, null, CommandTimeout, "build", "-c", "Release", "-nologo", "-v", "q", "--disable-build-servers", $"-p:ConfigClusterClientVersion={version}");
             var assets = await File.ReadAllTextAsync(Path.Combine(consumer, "obj", "project.assets.json"));
             Assert.Matches(new Regex($"\"ConfigCluster\\.Client/{Regex.Escape(version)}\":\\s*\\{{\\s*\"type\":\\s*\"package\""), assets);
 
