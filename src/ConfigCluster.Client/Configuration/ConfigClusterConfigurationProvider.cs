@@ -41,9 +41,10 @@ public sealed partial class ConfigClusterConfigurationProvider : ConfigurationPr
     public long Revision { get; private set; }
 
     /// <summary>
-    /// Since when the watch that keeps the data current has not heard from the cluster (no stream
-    /// open, or the last one broke), or null while it hears (changes or the periodic progress).
-    /// Always set when <see cref="ConfigClusterConfigurationOptions.ReloadOnChange"/> is false.
+    /// Since when the provider has not heard from the cluster (not loaded yet, or the watch that
+    /// keeps the data current broke and has not resumed), or null while it hears (a load, changes,
+    /// or the watch's periodic progress). Meaningless when
+    /// <see cref="ConfigClusterConfigurationOptions.ReloadOnChange"/> is false (there is no watch).
     /// </summary>
     public DateTimeOffset? WatchDownSince => watchHealth.DownSince;
 
@@ -131,6 +132,7 @@ public sealed partial class ConfigClusterConfigurationProvider : ConfigurationPr
             WriteCache();
         }
 
+        watchHealth.Up(); // just heard from the cluster; the watch that follows keeps it current
         return listing.Revision;
     }
 
