@@ -2,8 +2,11 @@
 # Starts a three-node ConfigCluster on loopback: builds once, starts three node processes,
 # prints their URLs, and stops them cleanly on Ctrl-C.
 #
-#   deploy/local-cluster.sh [--nodes N] [--data-root DIR] [--base-port P] [--seed-file FILE] [--no-build]
+#   deploy/local-cluster.sh [--nodes N] [--data-root DIR] [--base-port P] [--seed-file FILE] [--no-build] [--demo]
 #
+# --demo also starts the demo microservice (deploy/demo-service) on http://127.0.0.1:(P+80),
+# reading its settings (keys demo.*) from the nodes; --demo-only starts just the demo (nodes
+# started elsewhere, or down: it then starts from its cache). deploy/README.md walks through it.
 # Node i (1-based) listens on http 127.0.0.1:(P+10i+1), gRPC (P+10i+2), Raft (P+10i+3);
 # with the default P=7000: node 1 = 7011/7012/7013, node 2 = 7021/7022/7023, ...
 # deploy/docker-compose.yml is the container twin: same option names (CONTRACT.md) and host ports.
@@ -17,6 +20,8 @@ base_port=7000
 data_root="$repo/.local-cluster"
 seed_file=""
 build=1
+demo=0
+start_nodes=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) nodes="$2"; shift 2 ;;
@@ -24,7 +29,9 @@ while [ $# -gt 0 ]; do
     --data-root) data_root="$2"; shift 2 ;;
     --seed-file) seed_file="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --demo) demo=1; shift ;;
+    --demo-only) demo=1; start_nodes=0; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "local-cluster: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -74,7 +81,8 @@ fi
 chmod 600 "$data_root"/*.key "$data_root"/*.token 2>/dev/null || true
 export CONFIGCLUSTER_BOOTSTRAP_TOKEN CONFIGCLUSTER_MASTER_KEY
 
-for i in $(seq 1 "$nodes"); do
+started=$(( start_nodes ? nodes : 0 ))   # --demo-only starts none
+for i in $(seq 1 "$started"); do
   args=(--node-id "node$i"
         --http "http://127.0.0.1:$((base_port + 10 * i + 1))"
         --grpc "http://127.0.0.1:$((base_port + 10 * i + 2))"
@@ -86,7 +94,7 @@ for i in $(seq 1 "$nodes"); do
   pids+=($!)
 done
 
-for i in $(seq 1 "$nodes"); do
+for i in $(seq 1 "$started"); do
   url="http://127.0.0.1:$((base_port + 10 * i + 1))"
   for _ in $(seq 1 100); do
     curl -sf "$url/health/live" >/dev/null 2>&1 && break
@@ -94,6 +102,30 @@ for i in $(seq 1 "$nodes"); do
   done
   echo "node$i: http $url  grpc http://127.0.0.1:$((base_port + 10 * i + 2))  raft 127.0.0.1:$((base_port + 10 * i + 3))"
 done
+# ---- the demo microservice (--demo) ----------------------------------------------------------
+if [ "$demo" = 1 ]; then
+  if [ "$build" = 1 ]; then
+    dotnet build "$repo/deploy/demo-service" -c Release -v quiet -nologo >/dev/null
+  fi
+  demo_dll="$repo/deploy/demo-service/bin/Release/net10.0/ConfigCluster.DemoService.dll"
+  [ -f "$demo_dll" ] || { echo "local-cluster: $demo_dll not found (build failed?)" >&2; stop; }
+  demo_url="http://127.0.0.1:$((base_port + 80))"
+  mkdir -p "$data_root/demo"
+  demo_env=(ASPNETCORE_URLS="$demo_url"
+            ConfigCluster__Token="$CONFIGCLUSTER_BOOTSTRAP_TOKEN"
+            ConfigCluster__CacheFile="$data_root/demo/configcluster.json")
+  for i in $(seq 1 "$nodes"); do
+    demo_env+=("ConfigCluster__Endpoints__$((i - 1))=http://127.0.0.1:$((base_port + 10 * i + 2))")
+  done
+  (cd "$(dirname "$demo_dll")" && exec env "${demo_env[@]}" dotnet "$demo_dll") > >(sed -u "s/^/[demo] /") 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    curl -sf "$demo_url/health" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  echo "demo service: $demo_url/settings  $demo_url/health  (settings from keys demo.*)"
+fi
+url="${url:-http://127.0.0.1:$((base_port + 11))}"   # with --demo-only no node was started here
 echo "data in $data_root; admin token in $data_root/admin.token"
 echo "try: curl -H \"Authorization: Bearer \$(cat $data_root/admin.token)\" -X PUT $url/config/app.name -d '{\"value\":\"demo\"}'"
 echo "Ctrl-C stops the cluster."

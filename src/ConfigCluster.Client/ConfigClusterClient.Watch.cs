@@ -21,7 +21,11 @@ public sealed partial class ConfigClusterClient
     /// <exception cref="ConfigCompactedException">The start (or resume) revision is older than the cluster keeps.</exception>
     /// <exception cref="ConfigAccessDeniedException">The token may not watch this key or prefix.</exception>
     /// <exception cref="ConfigValidationException">The key or prefix is invalid.</exception>
-    public async Task WatchAsync(string keyOrPrefix, Func<ConfigChange, Task> onChange, long? startRevision = null, string? environment = null, CancellationToken token = default)
+    public Task WatchAsync(string keyOrPrefix, Func<ConfigChange, Task> onChange, long? startRevision = null, string? environment = null, CancellationToken token = default)
+        => WatchAsync(keyOrPrefix, onChange, startRevision, environment, health: null, token);
+
+    /// <summary>As the public overload; <paramref name="health"/> learns when the stream hears from the cluster and when it breaks.</summary>
+    internal async Task WatchAsync(string keyOrPrefix, Func<ConfigChange, Task> onChange, long? startRevision, string? environment, WatchHealth? health, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(keyOrPrefix);
         ArgumentNullException.ThrowIfNull(onChange);
@@ -41,7 +45,7 @@ public sealed partial class ConfigClusterClient
             // "From now on" is pinned to a revision first, so that a stream that breaks before
             // its first message resumes without a gap.
             var start = startRevision ?? await BaselineAsync(keyOrPrefix, token).ConfigureAwait(false);
-            var watch = new ResumableWatch((request, callToken) => Watches.Watch(request, cancellationToken: callToken), template, onChange, options, logger);
+            var watch = new ResumableWatch((request, callToken) => Watches.Watch(request, cancellationToken: callToken), template, onChange, options, logger, health);
             await watch.RunAsync(new WatchCursor(start), token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)

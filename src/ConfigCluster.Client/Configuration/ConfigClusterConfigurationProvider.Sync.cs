@@ -26,7 +26,7 @@ public sealed partial class ConfigClusterConfigurationProvider
                 }
 
                 backoff = options.Client.RetryBackoff;
-                await client.WatchAsync(options.Prefix, change => ApplyAsync(change, token), revision, token: token).ConfigureAwait(false);
+                await client.WatchAsync(options.Prefix, change => ApplyAsync(change, token), revision, environment: null, watchHealth, token).ConfigureAwait(false);
                 return; // cancelled
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -36,6 +36,7 @@ public sealed partial class ConfigClusterConfigurationProvider
             catch (Exception e)
             {
                 // Unreachable, compacted, refused, or a bug: start over with a full load later.
+                watchHealth.Down();
                 ProviderLog.SyncFailed(logger, e.GetType().Name, e.Message);
                 revision = null;
             }

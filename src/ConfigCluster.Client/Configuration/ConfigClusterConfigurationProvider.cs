@@ -1,3 +1,4 @@
+using ConfigCluster.Client.Watching;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,7 @@ public sealed partial class ConfigClusterConfigurationProvider : ConfigurationPr
     private readonly Lock gate = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly ILogger logger;
+    private readonly WatchHealth watchHealth;
     private Task? syncing;
     private int disposed;
 
@@ -29,6 +31,7 @@ public sealed partial class ConfigClusterConfigurationProvider : ConfigurationPr
         this.options = options;
         logger = options.LoggerFactory.CreateLogger<ConfigClusterConfigurationProvider>();
         client = new ConfigClusterClient(options.Client, options.LoggerFactory);
+        watchHealth = new WatchHealth(options.Client.TimeProvider);
     }
 
     /// <summary>True while the data came from the cache file (or is empty) because the cluster could not be reached.</summary>
@@ -36,6 +39,17 @@ public sealed partial class ConfigClusterConfigurationProvider : ConfigurationPr
 
     /// <summary>The cluster revision the data reflects at least (0 before the first load from the cluster).</summary>
     public long Revision { get; private set; }
+
+    /// <summary>
+    /// Since when the provider has not heard from the cluster (not loaded yet, or the watch that
+    /// keeps the data current broke and has not resumed), or null while it hears (a load, changes,
+    /// or the watch's periodic progress). Meaningless when
+    /// <see cref="ConfigClusterConfigurationOptions.ReloadOnChange"/> is false (there is no watch).
+    /// </summary>
+    public DateTimeOffset? WatchDownSince => watchHealth.DownSince;
+
+    /// <summary>The settings this provider was built with.</summary>
+    public ConfigClusterConfigurationOptions Options => options;
 
     /// <summary>Loads from the cluster, or from the cache when no node answers within the startup timeout; then starts the watch.</summary>
     public override void Load()
@@ -118,6 +132,7 @@ public sealed partial class ConfigClusterConfigurationProvider : ConfigurationPr
             WriteCache();
         }
 
+        watchHealth.Up(); // just heard from the cluster; the watch that follows keeps it current
         return listing.Revision;
     }
 

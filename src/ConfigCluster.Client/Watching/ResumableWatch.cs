@@ -15,7 +15,8 @@ internal sealed class ResumableWatch(
     WatchRequest template,
     Func<ConfigChange, Task> onChange,
     ConfigClusterClientOptions options,
-    ILogger logger)
+    ILogger logger,
+    WatchHealth? health = null)
 {
     private readonly TimeSpan idleTimeout = TimeSpan.FromTicks(Math.Max(options.WatchProgressInterval.Ticks * 5, TimeSpan.FromSeconds(5).Ticks));
 
@@ -54,6 +55,7 @@ internal sealed class ResumableWatch(
                 reason = e.StatusCode.ToString();
             }
 
+            health?.Down();
             var delay = CallRetrier.Jitter(backoff);
             ClientLog.WatchResuming(logger, Target, reason, cursor.ResumeAfter, (long)delay.TotalMilliseconds);
             try
@@ -81,6 +83,7 @@ internal sealed class ResumableWatch(
         while (await call.ResponseStream.MoveNext(idle.Token).ConfigureAwait(false))
         {
             idle.CancelAfter(idleTimeout);
+            health?.Up();
             any = true;
             var response = call.ResponseStream.Current;
             foreach (var change in response.Events)
