@@ -48,6 +48,14 @@ public sealed class AccessScope
     /// <summary>One key when the query parameter <paramref name="name"/> is given, else scope-wide.</summary>
     public static AccessScope FromQuery(string name) => new((From.Query, "ns"), (From.Query, "env"), (From.Query, name));
 
+    /// <summary>
+    /// A fixed namespace and environment (an API face's own, like the Consul face's <c>consul</c>
+    /// and <c>default</c>), with the key from the route value <paramref name="keyRouteValue"/>
+    /// (scope-wide when it is null or the value is empty).
+    /// </summary>
+    public static AccessScope Fixed(string ns, string env, string? keyRouteValue)
+        => new((From.Fixed, ns), (From.Fixed, env), keyRouteValue is null ? (From.None, "") : (From.Route, keyRouteValue));
+
     /// <summary>The same scope with the environment read from the query parameter <paramref name="name"/>.</summary>
     public AccessScope EnvironmentFromQuery(string name) => new(ns, (From.Query, name), key, anywhere);
 

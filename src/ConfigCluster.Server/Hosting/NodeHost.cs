@@ -101,6 +101,7 @@ internal static class NodeHost
         }
 
         builder.Services.AddSingleton<NodeGauges>();
+        builder.Services.AddSingleton<Faces.Consul.ConsulKv>();
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
@@ -143,6 +144,7 @@ internal static class NodeHost
         app.MapAdminEndpoints();
         app.MapRetentionEndpoints();
         app.MapEnvironmentEndpoints();
+        Faces.Consul.ConsulEndpoints.MapConsulEndpoints(app);
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");

@@ -199,6 +199,11 @@ internal static class ConfigEndpoints
         writer.WriteBoolean("secret", version.Secret);
         if (!version.Fingerprint.IsEmpty)
             writer.WriteString("fingerprint", Convert.ToHexStringLower(version.Fingerprint.Span));
+        // A raw byte value (written through the Consul face) is shown as a string or {"base64": ...}.
+        if (version.ValueKind == Core.Commands.ValueKind.Bytes)
+            writer.WriteString("valueType", "bytes");
+        if (version.Flags != 0)
+            writer.WriteNumber("flags", version.Flags);
         writer.WriteString("author", version.Author);
         writer.WriteString("updatedAt", version.Timestamp.UtcDateTime);
     }
@@ -219,6 +224,6 @@ internal static class ConfigEndpoints
         if (version.IsDeletion || (version.Secret && !revealValue))
             writer.WriteNullValue();
         else
-            writer.WriteRawValue(version.Value.Span, skipInputValidation: true);
+            writer.WriteRawValue(version.ValueAsJson(), skipInputValidation: true);
     }
 }
