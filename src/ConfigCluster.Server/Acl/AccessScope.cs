@@ -15,6 +15,9 @@ public sealed class AccessScope
         Query,
         Route,
         Fixed,
+
+        /// <summary>A catch-all route value whose encoded slashes (<c>%2F</c>) are read as <c>/</c>.</summary>
+        RoutePath,
     }
 
     private readonly (From Source, string Name) ns;
@@ -50,11 +53,19 @@ public sealed class AccessScope
 
     /// <summary>
     /// A fixed namespace and environment (an API face's own, like the Consul face's <c>consul</c>
-    /// and <c>default</c>), with the key from the route value <paramref name="keyRouteValue"/>
-    /// (scope-wide when it is null or the value is empty).
+    /// and <c>default</c>), with the key from the catch-all route value <paramref name="keyRouteValue"/>
+    /// read by <see cref="RoutePath"/> (scope-wide when it is null or the value is empty). The route
+    /// must read its key with <see cref="RoutePath"/> too, so the check and the route agree.
     /// </summary>
     public static AccessScope Fixed(string ns, string env, string? keyRouteValue)
-        => new((From.Fixed, ns), (From.Fixed, env), keyRouteValue is null ? (From.None, "") : (From.Route, keyRouteValue));
+        => new((From.Fixed, ns), (From.Fixed, env), keyRouteValue is null ? (From.None, "") : (From.RoutePath, keyRouteValue));
+
+    /// <summary>
+    /// A catch-all route value as a path: the server decodes every escape except <c>%2F</c>, which
+    /// clients such as Consul's send for the slashes of a key; it is read as <c>/</c> here.
+    /// </summary>
+    public static string? RoutePath(string? value)
+        => value is null ? null : value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The same scope with the environment read from the query parameter <paramref name="name"/>.</summary>
     public AccessScope EnvironmentFromQuery(string name) => new(ns, (From.Query, name), key, anywhere);
@@ -81,6 +92,7 @@ public sealed class AccessScope
     {
         From.Query => context.Request.Query.TryGetValue(part.Name, out var value) && value.Count > 0 && !string.IsNullOrEmpty(value[0]) ? value[0] : null,
         From.Route => context.Request.RouteValues.TryGetValue(part.Name, out var value) ? value as string : null,
+        From.RoutePath => context.Request.RouteValues.TryGetValue(part.Name, out var value) ? RoutePath(value as string) : null,
         From.Fixed => part.Name,
         _ => null,
     };

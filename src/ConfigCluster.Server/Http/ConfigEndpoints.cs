@@ -162,6 +162,8 @@ internal static class ConfigEndpoints
         writer.WriteBoolean("secret", item.Secret);
         if (!item.Fingerprint.IsEmpty)
             writer.WriteString("fingerprint", Convert.ToHexStringLower(item.Fingerprint.Span));
+        if (item.ValueKind == Core.Commands.ValueKind.Bytes)
+            writer.WriteString("valueType", "bytes");
         if (source)
             writer.WriteString("source", item.Path.Environment);
         writer.WriteEndObject();

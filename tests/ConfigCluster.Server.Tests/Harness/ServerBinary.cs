@@ -14,14 +14,20 @@ internal static class ServerBinary
     /// <summary>The built ccctl.</summary>
     public static string Cli { get; } = Find("ConfigCluster.Cli", "ccctl.dll");
 
-    private static string Find(string project, string dll)
+    /// <summary>The repository root (the directory holding ConfigCluster.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "ConfigCluster.sln")))
             dir = dir.Parent;
-        if (dir is null)
-            throw new InvalidOperationException("cannot find the repository root (ConfigCluster.sln) above " + AppContext.BaseDirectory);
-        var path = System.IO.Path.Combine(dir.FullName, "src", project, "bin", Configuration, "net10.0", dll);
+        return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (ConfigCluster.sln) above " + AppContext.BaseDirectory);
+    }
+
+    private static string Find(string project, string dll)
+    {
+        var path = System.IO.Path.Combine(FindRoot(), "src", project, "bin", Configuration, "net10.0", dll);
         return File.Exists(path) ? path : throw new InvalidOperationException($"not built: {path}");
     }
 }

@@ -29,6 +29,7 @@ internal static class ConsulEndpoints
 
     private static async Task<IResult> GetAsync(string? key, HttpRequest request, HttpResponse response, ConsulKv consul, CancellationToken token)
     {
+        key = AccessScope.RoutePath(key);
         var query = request.Query;
         var recurse = query.ContainsKey("recurse");
         var keysOnly = query.ContainsKey("keys");
@@ -129,6 +130,7 @@ internal static class ConsulEndpoints
 
     private static async Task<IResult> PutAsync(string? key, HttpRequest request, ConsulKv consul, NodeSettings settings, CancellationToken token)
     {
+        key = AccessScope.RoutePath(key);
         if (!ConsulKeys.TryKey(key, out var path, out var invalid))
             return Text(StatusCodes.Status400BadRequest, invalid);
         if (request.Query.ContainsKey("acquire") || request.Query.ContainsKey("release"))
@@ -144,6 +146,7 @@ internal static class ConsulEndpoints
 
     private static async Task<IResult> DeleteAsync(string? key, HttpRequest request, ConsulKv consul, ConfigService config, CancellationToken token)
     {
+        key = AccessScope.RoutePath(key);
         if (!TryCas(request, out var cas, out var problem))
             return problem;
         if (request.Query.ContainsKey("recurse"))
