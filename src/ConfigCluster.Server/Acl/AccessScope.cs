@@ -61,6 +61,16 @@ public sealed class AccessScope
         => new((From.Fixed, ns), (From.Fixed, env), keyRouteValue is null ? (From.None, "") : (From.RoutePath, keyRouteValue));
 
     /// <summary>
+    /// A fixed namespace and environment, with the key named <paramref name="keyPrefix"/> followed
+    /// by the route value <paramref name="keyRouteValue"/> (the transit face's <c>transit/&lt;name&gt;</c>).
+    /// </summary>
+    public static AccessScope FixedWithKeyPrefix(string ns, string env, string keyPrefix, string keyRouteValue)
+        => new((From.Fixed, ns), (From.Fixed, env), (From.Route, keyRouteValue)) { KeyPrefix = keyPrefix };
+
+    /// <summary>A fixed namespace, environment and key (a face's route that names no key of its own, like <c>transit/random</c>).</summary>
+    public static AccessScope FixedKey(string ns, string env, string key) => new((From.Fixed, ns), (From.Fixed, env), (From.Fixed, key));
+
+    /// <summary>
     /// A catch-all route value as a path: the server decodes every escape except <c>%2F</c>, which
     /// clients such as Consul's send for the slashes of a key; it is read as <c>/</c> here.
     /// </summary>
@@ -79,10 +89,15 @@ public sealed class AccessScope
     /// <summary>The same scope for any environment of the namespace (<c>*</c>).</summary>
     public AccessScope AnyEnvironment() => new(ns, (From.Fixed, "*"), key, anywhere);
 
+    // Put before the key read from the route (FixedWithKeyPrefix).
+    private string KeyPrefix { get; init; } = "";
+
     internal AccessRequest Describe(string operation, Capability capability, HttpContext context)
     {
         var request = context.Request;
         var keyText = Read(key, context);
+        if (KeyPrefix.Length > 0 && !string.IsNullOrEmpty(keyText))
+            keyText = KeyPrefix + keyText;
         long? version = request.Query.TryGetValue("version", out var versionText) && long.TryParse(versionText, out var parsed) ? parsed : null;
         return new AccessRequest(operation, capability, Read(ns, context) ?? KeyPath.DefaultScope, Read(env, context) ?? KeyPath.DefaultScope,
             string.IsNullOrEmpty(keyText) ? null : keyText, version, anywhere);
