@@ -144,6 +144,36 @@ public sealed class ConsulFaceTests(ConsulFaceCluster fixture) : IClassFixture<C
             Assert.Equal(HttpStatusCode.Unauthorized, own.StatusCode);
     }
 
+    [Fact]
+    public async Task BlockingGet_WaitsForTheIndexToPass_AndWakesOnAWriteThroughAnotherNode()
+    {
+        var follower = fixture.Cluster[await fixture.Cluster.FollowerAsync()].Http;
+        var other = fixture.Cluster[(await fixture.Cluster.FollowerAsync() + 1) % 3].Http;
+        using (var put = await other.PutAsync("/v1/kv/blocking/key", new StringContent("v1")))
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        using var first = await follower.GetAsync("/v1/kv/blocking/key");
+        var index = long.Parse(first.Headers.GetValues("X-Consul-Index").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("true", first.Headers.GetValues("X-Consul-KnownLeader").Single());
+
+        // Nothing changes: the query holds until its wait runs out, then answers with the same index.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using (var idle = await follower.GetAsync($"/v1/kv/blocking/key?index={index}&wait=1s"))
+        {
+            Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(900), $"answered after {started.ElapsedMilliseconds} ms");
+            Assert.Equal(index.ToString(System.Globalization.CultureInfo.InvariantCulture), idle.Headers.GetValues("X-Consul-Index").Single());
+        }
+
+        // A write through another node wakes it with the new value and a higher index.
+        var blocked = follower.GetAsync($"/v1/kv/blocking/key?index={index}&wait=60s&raw");
+        // A negative check: for 300 ms (far longer than a read takes) the query must still be held.
+        Assert.NotSame(blocked, await Task.WhenAny(blocked, Task.Delay(TimeSpan.FromMilliseconds(300))));
+        using (var put = await other.PutAsync("/v1/kv/blocking/key", new StringContent("v2")))
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        using var woken = await blocked.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("v2", await woken.Content.ReadAsStringAsync());
+        Assert.True(long.Parse(woken.Headers.GetValues("X-Consul-Index").Single(), System.Globalization.CultureInfo.InvariantCulture) > index);
+    }
+
     private static async Task<JsonNode> EntryAsync(HttpClient http, string key)
     {
         using var response = await http.GetAsync($"/v1/kv/{key}");
