@@ -15,6 +15,9 @@ public sealed partial class FasterVersionedStore
     /// <summary>The transit key types the face can create.</summary>
     public static readonly IReadOnlyList<string> TransitKeyTypes = ["aes256-gcm96", "chacha20-poly1305"];
 
+    // The leader draws the material at proposal time; one without the master key cannot.
+    private const string NoMaterial = "the leader could not make transit key material (it has no master key: sealed)";
+
     /// <inheritdoc/>
     public TransitKey? FindTransitKey(string name) => Volatile.Read(ref current).Metadata.FindTransitKey(name);
 
@@ -28,8 +31,10 @@ public sealed partial class FasterVersionedStore
 
     private CommandResult ApplyTransitCreate(Command command, TransitCreateKeyOp create)
     {
-        if (!IsValidTransitKeyName(create.Name) || !TransitKeyTypes.Contains(create.Type) || create.WrappedMaterial.IsEmpty)
+        if (!IsValidTransitKeyName(create.Name) || !TransitKeyTypes.Contains(create.Type))
             return Invalid("transit key command is malformed");
+        if (create.WrappedMaterial.IsEmpty)
+            return Invalid(NoMaterial);
         if (current.Metadata.FindTransitKey(create.Name) is not null)
             return new CommandResult { Code = ResultCode.ResultVersionMismatch, Message = $"transit key '{create.Name}' exists", Revision = revision };
         var record = new TransitKeyRecord { Name = create.Name, Type = create.Type, LatestVersion = 1, MinDecryptionVersion = 1, MinEncryptionVersion = 0 };
@@ -44,8 +49,10 @@ public sealed partial class FasterVersionedStore
             return NotFound($"transit key '{rotate.Name}' not found");
         // The material was sealed for the version it becomes (associated data), so a rotation
         // built from a stale view is refused and rebuilt.
-        if (rotate.ExpectedVersion != record.LatestVersion || rotate.WrappedMaterial.IsEmpty)
+        if (rotate.ExpectedVersion != record.LatestVersion)
             return Retry($"transit key '{rotate.Name}' changed while the rotation was prepared");
+        if (rotate.WrappedMaterial.IsEmpty)
+            return Invalid(NoMaterial);
         if (record.Versions.Count >= MaxTransitKeyVersions)
             return Invalid($"transit key '{rotate.Name}' has {MaxTransitKeyVersions} versions, the most kept");
         record.LatestVersion++;

@@ -103,6 +103,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<NodeGauges>();
         builder.Services.AddSingleton<Faces.Consul.ConsulKv>();
         builder.Services.AddSingleton<Faces.Transit.TransitKeyring>();
+        builder.Services.AddSingleton<IProposalPreparer, Faces.Transit.TransitMaterialPreparer>();
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());

@@ -2,20 +2,18 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using ConfigCluster.Core.Commands;
-using ConfigCluster.Core.Crypto;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Secrets;
 using ConfigCluster.Storage;
-using Google.Protobuf;
 
 namespace ConfigCluster.Server.Faces.Transit;
 
 /// <summary>
 /// The transit keys as this node sees them: their replicated state, changes to it through the
 /// log, and their material opened with the master key (cached per version, never written
-/// anywhere). New material is drawn and sealed under the master key by the node that accepts the
-/// request, before the command leaves it: the log, the WAL, snapshots and FASTER files only ever
-/// hold it sealed, and apply draws nothing (deterministic).
+/// anywhere). New material is drawn by the leader at proposal time and sealed under the master
+/// key before the command enters the log (<see cref="TransitMaterialPreparer"/>): the log, the
+/// WAL, snapshots and FASTER files only ever hold it sealed, and apply draws nothing.
 /// </summary>
 internal sealed class TransitKeyring(IVersionedStore store, SecretKeyring secrets, WritePipeline pipeline) : IDisposable
 {
@@ -71,15 +69,8 @@ internal sealed class TransitKeyring(IVersionedStore store, SecretKeyring secret
     /// <summary>Creates a key at version 1; an existing key is left as it is (Vault's answer to a repeated create).</summary>
     public async Task<Outcome<TransitKey>> CreateAsync(string name, string type, CancellationToken token)
     {
-        if (secrets.MasterKey is not { } master)
-            return new ConfigError(ConfigErrorCode.Sealed, "Vault is sealed");
         var command = pipeline.NewCommand(null);
-        command.TransitCreateKey = new TransitCreateKeyOp
-        {
-            Name = name,
-            Type = type,
-            WrappedMaterial = ByteString.CopyFrom(master.NewWrappedTransitKey(name, 1, TransitCipher.MaterialSize)),
-        };
+        command.TransitCreateKey = new TransitCreateKeyOp { Name = name, Type = type }; // material: the leader's
         var outcome = await pipeline.SubmitOnceAsync(command, token);
         if (outcome.Error is { } error && error.Code != ConfigErrorCode.VersionMismatch)
             return error;
@@ -91,18 +82,10 @@ internal sealed class TransitKeyring(IVersionedStore store, SecretKeyring secret
     {
         var outcome = await pipeline.SubmitAsync(async ct =>
         {
-            if (secrets.MasterKey is not { } master)
-                return new ConfigError(ConfigErrorCode.Sealed, "Vault is sealed");
             if (await FreshAsync(name, ct) is { Error: { } error })
                 return error;
-            var key = Find(name)!;
             var command = pipeline.NewCommand(null);
-            command.TransitRotateKey = new TransitRotateKeyOp
-            {
-                Name = name,
-                ExpectedVersion = key.LatestVersion,
-                WrappedMaterial = ByteString.CopyFrom(master.NewWrappedTransitKey(name, key.LatestVersion + 1, TransitCipher.MaterialSize)),
-            };
+            command.TransitRotateKey = new TransitRotateKeyOp { Name = name, ExpectedVersion = Find(name)!.LatestVersion }; // material: the leader's
             return command;
         }, token);
         return outcome.Error is { } failed ? failed : await FreshAsync(name, token);
