@@ -126,6 +126,19 @@ public sealed class TransitFaceTests(TransitFaceCluster fixture) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task ChaCha20Poly1305Key_EncryptsOnOneNode_DecryptsOnAnother()
+    {
+        var (created, body) = await fixture.Cluster[1].Http.SendAsync(HttpMethod.Post, "/v1/transit/keys/stream", "{\"type\": \"chacha20-poly1305\"}");
+        Assert.True(created == HttpStatusCode.OK, body?.ToJsonString());
+        Assert.Equal("chacha20-poly1305", body!["data"]!["type"]!.GetValue<string>());
+        var (_, encrypted) = await fixture.Cluster[1].Http.SendAsync(HttpMethod.Post, "/v1/transit/encrypt/stream", "{\"plaintext\": \"Y2hhY2hh\", \"context\": \"dGVuYW50\"}");
+        var ciphertext = encrypted!["data"]!["ciphertext"]!.GetValue<string>();
+        var (status, decrypted) = await fixture.Cluster[2].Http.SendAsync(HttpMethod.Post, "/v1/transit/decrypt/stream", new JsonObject { ["ciphertext"] = ciphertext, ["context"] = "dGVuYW50" }.ToJsonString());
+        Assert.True(status == HttpStatusCode.OK, decrypted?.ToJsonString());
+        Assert.Equal("Y2hhY2hh", decrypted!["data"]!["plaintext"]!.GetValue<string>());
+    }
+
     private static async Task<JsonNode> KeyAsync(HttpClient http, string name)
     {
         var (status, body) = await http.SendAsync(HttpMethod.Get, $"/v1/transit/keys/{name}", "");
