@@ -45,6 +45,10 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.SetRetention => ApplySetRetention(command.SetRetention),
                 Command.OpOneofCase.Compact => ApplyCompact(command, command.Compact),
                 Command.OpOneofCase.AuditCheckpoint => ApplyAuditCheckpoint(command, command.AuditCheckpoint),
+                Command.OpOneofCase.TransitCreateKey => ApplyTransitCreate(command, command.TransitCreateKey),
+                Command.OpOneofCase.TransitRotateKey => ApplyTransitRotate(command, command.TransitRotateKey),
+                Command.OpOneofCase.TransitConfigureKey => ApplyTransitConfigure(command.TransitConfigureKey),
+                Command.OpOneofCase.TransitDeleteKey => ApplyTransitDelete(command.TransitDeleteKey),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)
@@ -93,6 +97,7 @@ public sealed partial class FasterVersionedStore
             {
                 ChangeSetItem.OpOneofCase.Put => PlanPut(item.Put),
                 ChangeSetItem.OpOneofCase.Delete => PlanDelete(item.Delete),
+                ChangeSetItem.OpOneofCase.Check => PlanCheck(item.Check),
                 _ => Plan.Fail(Invalid("a change-set item has no operation")),
             };
             if (plan.Failure is { } failure)
@@ -102,9 +107,13 @@ public sealed partial class FasterVersionedStore
             plans.Add(plan);
         }
 
-        var newRevision = Commit(command, plans, changeSet.Message);
+        // Checks pin what the caller read; they write nothing (a check's "version" is the key's current one).
+        var writes = plans.Where(static p => !p.CheckOnly).ToList();
+        if (writes.Count == 0)
+            return Invalid("a change-set needs at least one put or delete");
+        var newRevision = Commit(command, writes, changeSet.Message);
         var result = new CommandResult { Code = ResultCode.ResultOk, Revision = newRevision };
-        result.Versions.AddRange(plans.Select(static p => p.NewVersion));
+        result.Versions.AddRange(plans.Select(static p => p.CheckOnly ? p.Head?.LatestVersion ?? 0 : p.NewVersion));
         return result;
     }
 
@@ -127,6 +136,8 @@ public sealed partial class FasterVersionedStore
                 TimestampUnixMs = command.TimestampUnixMs,
                 RolledBackFrom = plan.RolledBackFrom,
                 Fingerprint = plan.Fingerprint,
+                ValueKind = plan.Kind,
+                Flags = plan.Flags,
             };
             var head = plan.Head;
             var removed = plan.Operation is VersionOperation.Delete or VersionOperation.Mask;

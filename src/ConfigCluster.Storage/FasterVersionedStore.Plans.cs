@@ -12,6 +12,15 @@ public sealed partial class FasterVersionedStore
     {
         public CommandResult? Failure { get; private init; }
 
+        /// <summary>How the value's bytes are read (the command format's ValueKind; 0 = JSON).</summary>
+        public int Kind { get; init; }
+
+        /// <summary>Opaque flags kept with the version.</summary>
+        public ulong Flags { get; init; }
+
+        /// <summary>A check (change-set item): asserts the key's version, writes nothing.</summary>
+        public bool CheckOnly { get; init; }
+
         public long NewVersion => (Head?.LatestVersion ?? 0) + 1;
 
         public static Plan Fail(CommandResult failure) => new(default, null, default, ByteString.Empty, false, 0, ByteString.Empty) { Failure = failure };
@@ -35,7 +44,9 @@ public sealed partial class FasterVersionedStore
         // value must arrive sealed for exactly the version it becomes. A mismatch means the
         // accepting node built the command from a stale view: it re-reads and retries.
         var secret = live ? head!.Secret || put.Secret : put.Secret;
-        var plan = new Plan(path, head, VersionOperation.Put, put.Value, secret, 0, put.Fingerprint);
+        if (put.ValueKind == ValueKind.Bytes && secret)
+            return Plan.Fail(Invalid($"key '{path.Key}' is secret; raw byte values are stored only for plain keys"));
+        var plan = new Plan(path, head, VersionOperation.Put, put.Value, secret, 0, put.Fingerprint) { Kind = (int)put.ValueKind, Flags = put.Flags };
         if (secret != put.Encrypted || (put.Encrypted && put.SealedForVersion != plan.NewVersion))
             return Plan.Fail(Retry($"key '{path.Key}' changed while the write was prepared"));
         return plan;
@@ -83,7 +94,17 @@ public sealed partial class FasterVersionedStore
             return Plan.Fail(Retry($"key '{path.Key}' changed while the rollback was prepared"));
         return secret
             ? new Plan(path, head, VersionOperation.Rollback, rollback.ReplacementValue, true, rollback.ToVersion, rollback.Fingerprint)
-            : new Plan(path, head, VersionOperation.Rollback, target.Value, false, rollback.ToVersion, ByteString.Empty);
+            : new Plan(path, head, VersionOperation.Rollback, target.Value, false, rollback.ToVersion, ByteString.Empty) { Kind = target.ValueKind, Flags = target.Flags };
+    }
+
+    private Plan PlanCheck(CheckOp check)
+    {
+        if (!KeyPath.TryFrom(check.Key, out var path, out var error))
+            return Plan.Fail(Invalid(error));
+        var head = ReadHead(path, forWrite: true);
+        return ExpectationHolds(path, head, hasExpected: true, check.ExpectedVersion, out var mismatch)
+            ? new Plan(path, head, VersionOperation.Unspecified, ByteString.Empty, false, 0, ByteString.Empty) { CheckOnly = true }
+            : Plan.Fail(mismatch);
     }
 
     // Checked before anything is written: FASTER cannot store a record larger than its page.

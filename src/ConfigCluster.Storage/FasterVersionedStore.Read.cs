@@ -22,7 +22,7 @@ public sealed partial class FasterVersionedStore
         {
             if (ParseHead(instance.Read(RecordKeys.Head(path))) is not { } head)
                 return null;
-            version = head.LatestVersion;
+            return ParseVersion(instance.Read(RecordKeys.Version(path, head.LatestVersion))) is { } latest ? ToStored(path, latest) with { CreateRevision = head.CreateRevision } : null;
         }
 
         return ParseVersion(instance.Read(RecordKeys.Version(path, version))) is { } record ? ToStored(path, record) : null;
@@ -120,5 +120,7 @@ public sealed partial class FasterVersionedStore
         record.RolledBackFrom)
     {
         Fingerprint = record.Fingerprint.Memory,
+        ValueKind = record.ValueKind == (int)Core.Commands.ValueKind.Bytes ? Core.Commands.ValueKind.Bytes : Core.Commands.ValueKind.Json,
+        Flags = record.Flags,
     };
 }

@@ -83,7 +83,8 @@ public sealed partial class FasterVersionedStore
         {
             if (ParseHead(await instance.ReadAsync(RecordKeys.Head(path), token).ConfigureAwait(false)) is not { } head)
                 return null;
-            version = head.LatestVersion;
+            var latest = ParseVersion(await instance.ReadAsync(RecordKeys.Version(path, head.LatestVersion), token).ConfigureAwait(false));
+            return latest is null ? null : ToStored(path, latest) with { CreateRevision = head.CreateRevision };
         }
 
         var record = ParseVersion(await instance.ReadAsync(RecordKeys.Version(path, version), token).ConfigureAwait(false));

@@ -22,6 +22,7 @@ internal sealed class HotMetadata
     private readonly ConcurrentDictionary<string, string> environments = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RetentionPolicy> retention = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StoredAuditCheckpoint> auditCheckpoints = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TransitKey> transitKeys = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, WrappedDataKey> dataKeyMap = [];
     // Every metadata record as stored (key bytes as Latin-1 text, so ordinal order is byte order),
     // for the replica digest: it hashes the replicated bytes, not this node's parsed view of them.
@@ -66,6 +67,9 @@ internal sealed class HotMetadata
             case RecordKeys.RetentionTag when key.Length >= 2:
                 ObserveRetention(Encoding.UTF8.GetString(key[1..]), RetentionRecord.Parser.ParseFrom(value));
                 break;
+            case RecordKeys.TransitKeyTag:
+                ObserveTransitKey(Encoding.UTF8.GetString(key[1..]), value);
+                break;
             case RecordKeys.AuditCheckpointTag when value.Length > 0:
                 var checkpoint = AuditCheckpointRecord.Parser.ParseFrom(value);
                 auditCheckpoints[Encoding.UTF8.GetString(key[1..])] = new StoredAuditCheckpoint(checkpoint.LineCount, checkpoint.ChainMac, DateTimeOffset.FromUnixTimeMilliseconds(checkpoint.TimestampUnixMs));
@@ -99,6 +103,26 @@ internal sealed class HotMetadata
     /// <summary>A live policy by name, or null.</summary>
     public PutPolicyOp? FindPolicy(string name) => policies.GetValueOrDefault(name);
 
+    /// <summary>A transit key by name, or null.</summary>
+    public TransitKey? FindTransitKey(string name) => transitKeys.GetValueOrDefault(name);
+
+    /// <summary>Every transit key's name, in ordinal order.</summary>
+    public IReadOnlyList<string> TransitKeyNames()
+    {
+        var names = transitKeys.Keys.ToList();
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
+    // An empty record is a deleted key.
+    private void ObserveTransitKey(string name, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+            transitKeys.TryRemove(name, out _);
+        else
+            transitKeys[name] = TransitKey.From(TransitKeyRecord.Parser.ParseFrom(value));
+    }
+
     /// <summary>A node's latest audit checkpoint, or null.</summary>
     public StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId) => auditCheckpoints.GetValueOrDefault(nodeId);
 
@@ -118,7 +142,7 @@ internal sealed class HotMetadata
     }
 
     private static bool IsMetadataTag(byte tag) => tag is RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag
-        or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag;
+        or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag;
 
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {

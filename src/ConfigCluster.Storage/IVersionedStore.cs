@@ -110,6 +110,12 @@ public interface IVersionedStore : IDisposable
     /// <exception cref="InvalidDataException">The snapshot is damaged or of an unknown format.</exception>
     ValueTask<StoreCheckpoint> InstallSnapshotAsync(string snapshotFile, CancellationToken token);
 
+    /// <summary>A transit key (its material still sealed under the master key), or null.</summary>
+    TransitKey? FindTransitKey(string name);
+
+    /// <summary>Every transit key's name, in ordinal order.</summary>
+    IReadOnlyList<string> TransitKeyNames();
+
     /// <summary>A node's latest audit checkpoint replicated through the log, or null when it has none.</summary>
     StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId);
 

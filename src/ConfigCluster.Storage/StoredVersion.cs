@@ -38,6 +38,24 @@ public sealed record StoredVersion(
 
     /// <summary>True when this version removes the key (a tombstone or a mask).</summary>
     public bool IsDeletion => Operation is VersionKind.Delete or VersionKind.Mask;
+
+    /// <summary>How <see cref="Value"/> is read: UTF-8 JSON (ConfigCluster's values) or opaque bytes (the Consul face's).</summary>
+    public Core.Commands.ValueKind ValueKind { get; init; }
+
+    /// <summary>Opaque flags kept with the version (Consul's <c>Flags</c>); 0 when none were given.</summary>
+    public ulong Flags { get; init; }
+
+    /// <summary>
+    /// The revision at which the key was (re)created, for a version read as the key's latest
+    /// (Consul's <c>CreateIndex</c>); 0 when the version was read by number.
+    /// </summary>
+    public long CreateRevision { get; init; }
+
+    /// <summary>
+    /// The value as one JSON value, for ConfigCluster's own answers: a JSON value as stored; raw
+    /// bytes as a JSON string when they are valid UTF-8, otherwise as <c>{"base64": "..."}</c>.
+    /// </summary>
+    public byte[] ValueAsJson() => ValueKind == Core.Commands.ValueKind.Bytes ? ValueText.BytesAsJson(Value.Span) : Value.ToArray();
 }
 
 /// <summary>A page of a prefix listing.</summary>

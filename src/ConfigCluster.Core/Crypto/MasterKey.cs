@@ -11,6 +11,7 @@ public sealed class MasterKey : IDisposable
 {
     public const int Size = 32;
     private static readonly byte[] WrapLabel = Encoding.ASCII.GetBytes("configcluster data key\0");
+    private static readonly byte[] TransitLabel = Encoding.ASCII.GetBytes("configcluster transit key\0");
     private static readonly byte[] FingerprintLabel = Encoding.ASCII.GetBytes("configcluster fingerprint");
     private readonly byte[] key;
     private readonly byte[] fingerprintKey;
@@ -78,6 +79,43 @@ public sealed class MasterKey : IDisposable
         aes.Decrypt(wrapped[..12], wrapped[28..], wrapped.Slice(12, 16), dataKey, AssociatedData(keyId));
         return dataKey;
     }
+
+    /// <summary>
+    /// A new random transit key material of <paramref name="size"/> bytes, sealed for version
+    /// <paramref name="version"/> of the key <paramref name="name"/> (layout <c>nonce(12) | tag(16) |
+    /// sealed material</c>, associated data = name and version). The material itself never leaves.
+    /// </summary>
+    public byte[] NewWrappedTransitKey(string name, long version, int size)
+    {
+        var material = RandomNumberGenerator.GetBytes(size);
+        try
+        {
+            var wrapped = new byte[12 + 16 + material.Length];
+            RandomNumberGenerator.Fill(wrapped.AsSpan(0, 12));
+            using var aes = new AesGcm(key, 16);
+            aes.Encrypt(wrapped.AsSpan(0, 12), material, wrapped.AsSpan(28), wrapped.AsSpan(12, 16), TransitAssociatedData(name, version));
+            return wrapped;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(material);
+        }
+    }
+
+    /// <summary>Opens transit key material sealed by <see cref="NewWrappedTransitKey"/>.</summary>
+    /// <exception cref="CryptographicException">Another master key, another key or version, or a damaged record.</exception>
+    public byte[] UnwrapTransitKey(string name, long version, ReadOnlySpan<byte> wrapped)
+    {
+        if (wrapped.Length <= 12 + 16)
+            throw new CryptographicException("wrapped transit key is too short");
+        var material = new byte[wrapped.Length - 28];
+        using var aes = new AesGcm(key, 16);
+        aes.Decrypt(wrapped[..12], wrapped[28..], wrapped.Slice(12, 16), material, TransitAssociatedData(name, version));
+        return material;
+    }
+
+    private static byte[] TransitAssociatedData(string name, long version)
+        => [.. TransitLabel, .. Encoding.UTF8.GetBytes(name), 0, .. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(version))];
 
     /// <summary>Keyed fingerprint of a plaintext: shows that a secret changed without showing it.</summary>
     public byte[] Fingerprint(ReadOnlySpan<byte> plaintext) => HMACSHA256.HashData(fingerprintKey, plaintext)[..16];

@@ -36,4 +36,27 @@ public static class AccessEndpointExtensions
         builder.Add(endpoint => endpoint.Metadata.Add(shape));
         return builder;
     }
+
+    /// <summary>
+    /// The route also takes its token from the query parameter <c>token</c> when no header carries
+    /// one (Consul's <c>?token=</c>). Only for faces whose clients send it that way: a token in a
+    /// URL ends up in proxies' logs.
+    /// </summary>
+    public static TBuilder AllowQueryToken<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.Add(static endpoint => endpoint.Metadata.Add(QueryTokenAllowed.Instance));
+        return builder;
+    }
+}
+
+/// <summary>Marks a route whose token may come from <c>?token=</c> (see <see cref="AccessEndpointExtensions.AllowQueryToken{TBuilder}"/>).</summary>
+public sealed class QueryTokenAllowed
+{
+    /// <summary>The one instance.</summary>
+    public static readonly QueryTokenAllowed Instance = new();
+
+    private QueryTokenAllowed()
+    {
+    }
 }

@@ -37,6 +37,8 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
 
         var rule = endpoint is null ? Unrouted : metadata!.GetMetadata<AccessRule>() ?? Undeclared;
         var bearer = TokenAuthenticator.FromRequest(context.Request);
+        if (bearer is null && metadata?.GetMetadata<QueryTokenAllowed>() is not null && context.Request.Query["token"] is [{ Length: > 0 } queryToken])
+            bearer = queryToken.Trim();
         var (decision, caller, message) = await gate.CheckAsync(bearer, rule.Describe(context), context.RequestAborted);
         if (decision != AccessDecision.Allowed)
         {

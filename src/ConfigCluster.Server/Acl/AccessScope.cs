@@ -15,6 +15,9 @@ public sealed class AccessScope
         Query,
         Route,
         Fixed,
+
+        /// <summary>A catch-all route value whose encoded slashes (<c>%2F</c>) are read as <c>/</c>.</summary>
+        RoutePath,
     }
 
     private readonly (From Source, string Name) ns;
@@ -48,6 +51,32 @@ public sealed class AccessScope
     /// <summary>One key when the query parameter <paramref name="name"/> is given, else scope-wide.</summary>
     public static AccessScope FromQuery(string name) => new((From.Query, "ns"), (From.Query, "env"), (From.Query, name));
 
+    /// <summary>
+    /// A fixed namespace and environment (an API face's own, like the Consul face's <c>consul</c>
+    /// and <c>default</c>), with the key from the catch-all route value <paramref name="keyRouteValue"/>
+    /// read by <see cref="RoutePath"/> (scope-wide when it is null or the value is empty). The route
+    /// must read its key with <see cref="RoutePath"/> too, so the check and the route agree.
+    /// </summary>
+    public static AccessScope Fixed(string ns, string env, string? keyRouteValue)
+        => new((From.Fixed, ns), (From.Fixed, env), keyRouteValue is null ? (From.None, "") : (From.RoutePath, keyRouteValue));
+
+    /// <summary>
+    /// A fixed namespace and environment, with the key named <paramref name="keyPrefix"/> followed
+    /// by the route value <paramref name="keyRouteValue"/> (the transit face's <c>transit/&lt;name&gt;</c>).
+    /// </summary>
+    public static AccessScope FixedWithKeyPrefix(string ns, string env, string keyPrefix, string keyRouteValue)
+        => new((From.Fixed, ns), (From.Fixed, env), (From.Route, keyRouteValue)) { KeyPrefix = keyPrefix };
+
+    /// <summary>A fixed namespace, environment and key (a face's route that names no key of its own, like <c>transit/random</c>).</summary>
+    public static AccessScope FixedKey(string ns, string env, string key) => new((From.Fixed, ns), (From.Fixed, env), (From.Fixed, key));
+
+    /// <summary>
+    /// A catch-all route value as a path: the server decodes every escape except <c>%2F</c>, which
+    /// clients such as Consul's send for the slashes of a key; it is read as <c>/</c> here.
+    /// </summary>
+    public static string? RoutePath(string? value)
+        => value is null ? null : value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The same scope with the environment read from the query parameter <paramref name="name"/>.</summary>
     public AccessScope EnvironmentFromQuery(string name) => new(ns, (From.Query, name), key, anywhere);
 
@@ -60,10 +89,15 @@ public sealed class AccessScope
     /// <summary>The same scope for any environment of the namespace (<c>*</c>).</summary>
     public AccessScope AnyEnvironment() => new(ns, (From.Fixed, "*"), key, anywhere);
 
+    // Put before the key read from the route (FixedWithKeyPrefix).
+    private string KeyPrefix { get; init; } = "";
+
     internal AccessRequest Describe(string operation, Capability capability, HttpContext context)
     {
         var request = context.Request;
         var keyText = Read(key, context);
+        if (KeyPrefix.Length > 0 && !string.IsNullOrEmpty(keyText))
+            keyText = KeyPrefix + keyText;
         long? version = request.Query.TryGetValue("version", out var versionText) && long.TryParse(versionText, out var parsed) ? parsed : null;
         return new AccessRequest(operation, capability, Read(ns, context) ?? KeyPath.DefaultScope, Read(env, context) ?? KeyPath.DefaultScope,
             string.IsNullOrEmpty(keyText) ? null : keyText, version, anywhere);
@@ -73,6 +107,7 @@ public sealed class AccessScope
     {
         From.Query => context.Request.Query.TryGetValue(part.Name, out var value) && value.Count > 0 && !string.IsNullOrEmpty(value[0]) ? value[0] : null,
         From.Route => context.Request.RouteValues.TryGetValue(part.Name, out var value) ? value as string : null,
+        From.RoutePath => context.Request.RouteValues.TryGetValue(part.Name, out var value) ? RoutePath(value as string) : null,
         From.Fixed => part.Name,
         _ => null,
     };

@@ -21,6 +21,15 @@ public sealed partial class ConfigService
         }, token);
     }
 
+    /// <summary>Writes raw bytes as they are (never a secret), with opaque <paramref name="flags"/> (the Consul face).</summary>
+    public Task<Outcome<WriteResult>> PutBytesAsync(KeyPath path, byte[] value, ulong flags, long? expectedVersion, string? requestId, CancellationToken token)
+        => WriteAsync(path, requestId, (command, _) =>
+        {
+            var put = builder.PutBytes(path, value, flags, expectedVersion);
+            command.Put = put.Value;
+            return Task.FromResult(put.Error);
+        }, token);
+
     /// <summary>Deletes a key (or, with <paramref name="mask"/>, hides what the environment inherits).</summary>
     public Task<Outcome<WriteResult>> DeleteAsync(KeyPath path, long? expectedVersion, string? requestId, CancellationToken token, bool mask = false)
         => WriteAsync(path, requestId, (command, _) =>

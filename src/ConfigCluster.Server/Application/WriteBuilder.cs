@@ -45,6 +45,21 @@ public sealed class WriteBuilder(IVersionedStore store, SecretSealer sealer, Nod
         return put;
     }
 
+    /// <summary>A put of raw bytes stored as they are (the Consul face's values), with <paramref name="flags"/> kept on the version.</summary>
+    public Outcome<PutOp> PutBytes(KeyPath path, ReadOnlySpan<byte> bytes, ulong flags, long? expectedVersion)
+    {
+        if (bytes.Length > settings.MaxValueBytes)
+            return new ConfigError(ConfigErrorCode.TooLarge, $"value is {bytes.Length} bytes; the limit is {settings.MaxValueBytes}");
+        var put = new PutOp { Key = path.ToStoreKey(), Value = ByteString.CopyFrom(bytes), ValueKind = ValueKind.Bytes, Flags = flags };
+        if (expectedVersion is { } expected)
+        {
+            put.HasExpectedVersion = true;
+            put.ExpectedVersion = expected;
+        }
+
+        return put;
+    }
+
     /// <summary>A delete (or, with <paramref name="mask"/>, a mask of inherited values).</summary>
     public static DeleteOp Delete(KeyPath path, long? expectedVersion, bool mask)
     {

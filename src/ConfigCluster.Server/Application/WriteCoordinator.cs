@@ -13,7 +13,7 @@ namespace ConfigCluster.Server.Application;
 /// have been appended (no leader yet, leader moved before appending, leader unreachable);
 /// anything else is reported as ambiguous, never as failed.
 /// </summary>
-public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, Acl.PeerAuthenticator peers, PeerChannels peerChannels, ILogger<WriteCoordinator> logger)
+public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, Acl.PeerAuthenticator peers, PeerChannels peerChannels, IEnumerable<IProposalPreparer> preparers, ILogger<WriteCoordinator> logger)
 {
     private ForwardQueue? forwards;
 
@@ -56,7 +56,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
             try
             {
                 outcome = node.IsLeader
-                    ? await node.ProposeAsync(command, deadline.Token)
+                    ? await node.ProposeAsync(Prepare(command), deadline.Token)
                     : await ForwardAsync(command, notAfter, deadline.Token);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -84,6 +84,17 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
 
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
         }
+    }
+
+    /// <summary>Completes a command about to be proposed on this node as leader (see <see cref="IProposalPreparer"/>).</summary>
+    public Command Prepare(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (!node.IsLeader)
+            return command; // a forward that reached a follower is answered "not leader" and sent again
+        foreach (var preparer in preparers)
+            preparer.Prepare(command);
+        return command;
     }
 
     private async Task<ProposeOutcome> ForwardAsync(Command command, DateTimeOffset notAfter, CancellationToken token)

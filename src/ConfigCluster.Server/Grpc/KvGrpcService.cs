@@ -76,7 +76,7 @@ public sealed class KvGrpcService(ConfigService config) : KV.KVBase
     internal static KeyValue ToKeyValue(StoredVersion version, bool revealValue) => new()
     {
         Path = ToContract(version.Path),
-        ValueJson = version.IsDeletion || (version.Secret && !revealValue) ? "" : Encoding.UTF8.GetString(version.Value.Span),
+        ValueJson = version.IsDeletion || (version.Secret && !revealValue) ? "" : Encoding.UTF8.GetString(version.ValueAsJson()),
         Version = version.Version,
         Revision = version.Revision,
         Secret = version.Secret,

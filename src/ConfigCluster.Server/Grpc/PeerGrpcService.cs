@@ -11,7 +11,7 @@ namespace ConfigCluster.Server.Grpc;
 /// Node-to-node calls: a follower forwards a write here and the leader proposes it. The leader
 /// does not re-validate or re-stamp the command: the accepting node built it.
 /// </summary>
-public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) : Peer.PeerBase
+public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers, WriteCoordinator coordinator) : Peer.PeerBase
 {
     public override async Task<ProposeResponse> Propose(ProposeRequest request, ServerCallContext context)
     {
@@ -26,7 +26,7 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
         }
 
-        var outcome = await node.ProposeAsync(command, context.CancellationToken);
+        var outcome = await node.ProposeAsync(coordinator.Prepare(command), context.CancellationToken);
         return outcome.Status switch
         {
             ProposeStatus.Applied => new ProposeResponse { Result = outcome.Result!.ToByteString() },
@@ -58,7 +58,7 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers) 
 
             try
             {
-                commands.Add(CommandCodec.Decode(forwarded.Command.Span));
+                commands.Add(coordinator.Prepare(CommandCodec.Decode(forwarded.Command.Span)));
             }
             catch (InvalidDataException e)
             {

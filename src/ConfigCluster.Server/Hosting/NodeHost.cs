@@ -107,6 +107,9 @@ internal static class NodeHost
         }
 
         builder.Services.AddSingleton<NodeGauges>();
+        builder.Services.AddSingleton<Faces.Consul.ConsulKv>();
+        builder.Services.AddSingleton<Faces.Transit.TransitKeyring>();
+        builder.Services.AddSingleton<IProposalPreparer, Faces.Transit.TransitMaterialPreparer>();
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
@@ -153,6 +156,8 @@ internal static class NodeHost
         app.MapRetentionEndpoints();
         app.MapSealEndpoints();
         app.MapEnvironmentEndpoints();
+        Faces.Consul.ConsulEndpoints.MapConsulEndpoints(app);
+        Faces.Transit.TransitEndpoints.MapTransitEndpoints(app);
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");

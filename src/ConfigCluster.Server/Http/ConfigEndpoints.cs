@@ -171,6 +171,8 @@ internal static class ConfigEndpoints
         writer.WriteBoolean("secret", item.Secret);
         if (!item.Fingerprint.IsEmpty)
             writer.WriteString("fingerprint", Convert.ToHexStringLower(item.Fingerprint.Span));
+        if (item.ValueKind == Core.Commands.ValueKind.Bytes)
+            writer.WriteString("valueType", "bytes");
         if (source)
             writer.WriteString("source", item.Path.Environment);
         writer.WriteEndObject();
@@ -208,6 +210,11 @@ internal static class ConfigEndpoints
         writer.WriteBoolean("secret", version.Secret);
         if (!version.Fingerprint.IsEmpty)
             writer.WriteString("fingerprint", Convert.ToHexStringLower(version.Fingerprint.Span));
+        // A raw byte value (written through the Consul face) is shown as a string or {"base64": ...}.
+        if (version.ValueKind == Core.Commands.ValueKind.Bytes)
+            writer.WriteString("valueType", "bytes");
+        if (version.Flags != 0)
+            writer.WriteNumber("flags", version.Flags);
         writer.WriteString("author", version.Author);
         writer.WriteString("updatedAt", version.Timestamp.UtcDateTime);
     }
@@ -228,6 +235,6 @@ internal static class ConfigEndpoints
         if (version.IsDeletion || (version.Secret && !revealValue))
             writer.WriteNullValue();
         else
-            writer.WriteRawValue(version.Value.Span, skipInputValidation: true);
+            writer.WriteRawValue(version.ValueAsJson(), skipInputValidation: true);
     }
 }

@@ -151,7 +151,7 @@ internal static class EnvironmentEndpoints
         else
         {
             writer.WritePropertyName("value");
-            writer.WriteRawValue(version.Value.Span, skipInputValidation: true);
+            writer.WriteRawValue(version.ValueAsJson(), skipInputValidation: true);
         }
 
         writer.WriteEndObject();

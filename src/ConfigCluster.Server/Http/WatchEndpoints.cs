@@ -115,7 +115,7 @@ internal static class WatchEndpoints
         if (change.IsDeletion || change.Secret)
             writer.WriteNullValue();
         else
-            writer.WriteRawValue(change.Value.Span, skipInputValidation: true);
+            writer.WriteRawValue(change.ValueAsJson(), skipInputValidation: true);
         writer.WriteEndObject();
     }
 

@@ -23,6 +23,10 @@ internal static class RecordKeys
     public const byte PolicyTag = (byte)'p';
     public const byte RetentionTag = (byte)'q';
     public const byte AuditCheckpointTag = (byte)'u';
+    public const byte TransitKeyTag = (byte)'x';
+
+    /// <summary>A transit key, by name.</summary>
+    public static byte[] TransitKey(string name) => Text(TransitKeyTag, name);
 
     /// <summary>A node's latest audit checkpoint.</summary>
     public static byte[] AuditCheckpoint(string nodeId) => Text(AuditCheckpointTag, nodeId);

@@ -34,6 +34,9 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
         ["nodeId"] = "nosuchnode",
         ["ns"] = "default",
         ["env"] = "staging",
+        ["kind"] = "plaintext",
+        ["algorithm"] = "sha2-256",
+        ["bytes"] = "16",
     };
 
     private static readonly Marshaller<byte[]> Raw = Marshallers.Create(static b => b, static b => b);
@@ -44,6 +47,10 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
         var (routes, other) = await RouteTable.ReadAsync();
         Assert.Empty(other);
         Assert.Contains(routes, static r => r.Pattern == "/config/{key}" && r.Rule is not null);
+        // The API faces' routes are in the same table, each with its own rule.
+        Assert.Contains(routes, static r => r.Pattern == "/v1/kv/{**key}" && r.Method == "PUT" && r.Rule is not null);
+        Assert.Contains(routes, static r => r.Pattern == "/v1/txn" && r.Rule is not null);
+        Assert.Contains(routes, static r => r.Pattern == "/v1/transit/encrypt/{name}" && r.Rule is not null);
         var problems = routes.Where(static r => r.Anonymous ? !OpenRoutes.Contains(r.ToString()) : r.Rule is null)
             .Select(static r => r.Anonymous ? $"{r}: open but not in the named open list" : $"{r}: declares no access rule").ToList();
         Assert.True(problems.Count == 0, string.Join('\n', problems));
