@@ -45,6 +45,10 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.SetRetention => ApplySetRetention(command.SetRetention),
                 Command.OpOneofCase.Compact => ApplyCompact(command, command.Compact),
                 Command.OpOneofCase.AuditCheckpoint => ApplyAuditCheckpoint(command, command.AuditCheckpoint),
+                Command.OpOneofCase.KvVersions => ApplyKvVersions(command, command.KvVersions),
+                Command.OpOneofCase.KvMetadata => ApplyKvMetadata(command, command.KvMetadata),
+                Command.OpOneofCase.KvMount => ApplyKvMount(command, command.KvMount),
+                Command.OpOneofCase.RenewToken => ApplyRenewToken(command, command.RenewToken),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)

@@ -120,5 +120,7 @@ public sealed partial class FasterVersionedStore
         record.RolledBackFrom)
     {
         Fingerprint = record.Fingerprint.Memory,
+        DeletedAt = record.DeletedUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.DeletedUnixMs) : null,
+        Destroyed = record.Destroyed,
     };
 }
