@@ -15,6 +15,9 @@ public sealed class AccessScope
         Query,
         Route,
         Fixed,
+
+        // Route values joined with '/' (a Vault path: mount, then the path inside it); a trailing '/' in the name keeps one on the key.
+        Joined,
     }
 
     private readonly (From Source, string Name) ns;
@@ -45,6 +48,14 @@ public sealed class AccessScope
     /// <summary>One key, taken from the route value <paramref name="name"/>; <c>ns</c> and <c>env</c> from the query.</summary>
     public static AccessScope FromRoute(string name) => new((From.Query, "ns"), (From.Query, "env"), (From.Route, name));
 
+    /// <summary>
+    /// One key made of route values joined with <c>/</c> (a Vault KV path <c>{mount}/{path}</c>), in the
+    /// default namespace and environment. With <paramref name="folder"/> the key ends with <c>/</c>, so a
+    /// listing of <c>secret/app/</c> is checked against rules such as <c>secret/*</c>.
+    /// </summary>
+    public static AccessScope FromRoutePath(bool folder, params string[] names)
+        => new((From.Fixed, KeyPath.DefaultScope), (From.Fixed, KeyPath.DefaultScope), (From.Joined, string.Join('/', names) + (folder ? "/" : "")));
+
     /// <summary>One key when the query parameter <paramref name="name"/> is given, else scope-wide.</summary>
     public static AccessScope FromQuery(string name) => new((From.Query, "ns"), (From.Query, "env"), (From.Query, name));
 
@@ -74,6 +85,19 @@ public sealed class AccessScope
         From.Query => context.Request.Query.TryGetValue(part.Name, out var value) && value.Count > 0 && !string.IsNullOrEmpty(value[0]) ? value[0] : null,
         From.Route => context.Request.RouteValues.TryGetValue(part.Name, out var value) ? value as string : null,
         From.Fixed => part.Name,
+        From.Joined => Join(part.Name, context),
         _ => null,
     };
+
+    private static string? Join(string names, HttpContext context)
+    {
+        // A folder (a listing, or a path that ends with '/' or is empty) keeps its trailing '/',
+        // so "secret/" is checked against rules such as "secret/*".
+        var values = names.TrimEnd('/').Split('/')
+            .Select(name => context.Request.RouteValues.TryGetValue(name, out var value) ? value as string ?? "" : "")
+            .ToList();
+        var folder = names.EndsWith('/') || values[^1].Length == 0 || values[^1].EndsWith('/');
+        var key = string.Join('/', values.Select(static v => v.Trim('/')).Where(static v => v.Length > 0));
+        return key.Length == 0 ? null : folder ? key + "/" : key;
+    }
 }
