@@ -132,6 +132,45 @@ public sealed class VaultFaceTests(VaultCluster fixture)
         }
     }
 
+    [Fact]
+    public async Task SlashPaths_WorkInHttpCcctlAndSdk_AndVaultDeletionsHideTheValue()
+    {
+        var secret = "slash-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6));
+        var follower = fixture.Cluster[await fixture.Cluster.FollowerAsync()];
+        using var vault = VaultClient(follower, NodeProcess.AdminToken);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(vault, HttpMethod.Post, "/v1/secret/data/tools/db", $"{{\"data\": {{\"password\": \"{secret}\"}}}}")).Status);
+
+        // HTTP: slash keys in /config routes; history shows metadata only.
+        var http = follower.Http;
+        var (status, got) = await http.GetJsonAsync("/config/secret/tools/db");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(secret, got!["value"]!["password"]!.GetValue<string>());
+        Assert.True(got["secret"]!.GetValue<bool>());
+        var (historyStatus, history) = await http.GetJsonAsync("/config/history/secret/tools/db");
+        Assert.Equal(HttpStatusCode.OK, historyStatus);
+        Assert.False(history!.ToJsonString().Contains(secret, StringComparison.Ordinal), "history shows metadata only");
+        await http.MustPutAsync("app/plain/host", "db.internal");
+        Assert.Equal("db.internal", (await http.GetJsonAsync("/config/app/plain/host")).Body!["value"]!.GetValue<string>());
+
+        // ccctl (gRPC through the SDK): get reveals to an authorized caller, list and history do not.
+        var (getCode, getOut, _) = await Ccctl.RunAsync(fixture.Cluster, "get", "secret/tools/db");
+        Assert.Equal(0, getCode);
+        Assert.True(getOut.Contains(secret, StringComparison.Ordinal), "ccctl get shows the secret's data");
+        var (listCode, listOut, _) = await Ccctl.RunAsync(fixture.Cluster, "list", "secret/tools/");
+        Assert.Equal(0, listCode);
+        Assert.Contains("secret/tools/db", listOut);
+        Assert.False(listOut.Contains(secret, StringComparison.Ordinal), "ccctl list shows metadata only");
+        var (historyCode, historyOut, _) = await Ccctl.RunAsync(fixture.Cluster, "history", "secret/tools/db");
+        Assert.Equal(0, historyCode);
+        Assert.False(historyOut.Contains(secret, StringComparison.Ordinal), "ccctl history shows metadata only");
+
+        // A version soft-deleted through the Vault face is not served by ConfigCluster's own routes either.
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(vault, HttpMethod.Delete, "/v1/secret/data/tools/db", null)).Status);
+        var (deletedStatus, deleted) = await http.GetJsonAsync("/config/secret/tools/db");
+        Assert.Equal(HttpStatusCode.NotFound, deletedStatus);
+        Assert.False(deleted!.ToJsonString().Contains(secret, StringComparison.Ordinal));
+    }
+
     private static HttpClient VaultClient(NodeProcess node, string token)
     {
         var client = new HttpClient { BaseAddress = new Uri(node.HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
