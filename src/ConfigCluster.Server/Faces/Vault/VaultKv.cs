@@ -51,13 +51,22 @@ internal sealed class VaultKv(ConfigService config, VaultMounts mounts, SecretSe
     {
         if (await config.CatchUpAsync(token) is { } error)
             return error;
-        var history = await config.Store.HistoryAsync(key.Path, token);
-        if (history.Count == 0 || history[^1].IsDeletion)
+        // Only the versions the key's max_versions leaves visible are read (10 by default), not its whole history.
+        var latest = await config.Store.GetAsync(key.Path, 0, token);
+        if (latest is null || latest.IsDeletion)
             return Outcome<VaultKeyView?>.From(null);
-        var current = history[^1].Version;
+        var current = latest.Version;
         var metadata = config.Store.FindKvKey(key.Path);
         var oldest = Math.Max(1, current - VaultMounts.MaxVersions(key.Mount, metadata) + 1);
-        var visible = history.Where(v => v.Version >= oldest && !v.IsDeletion).ToList();
+        var visible = new List<StoredVersion>();
+        for (var v = oldest; v < current; v++)
+        {
+            // Versions removed by retention read as null; tombstones are not KV versions.
+            if (await config.Store.GetAsync(key.Path, v, token) is { IsDeletion: false } version)
+                visible.Add(version);
+        }
+
+        visible.Add(latest);
         return new VaultKeyView(key, current, visible.Count > 0 ? visible[0].Version : current, visible, metadata);
     }
 
