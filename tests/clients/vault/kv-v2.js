@@ -89,6 +89,22 @@ async function main() {
         assert.equal(typeof meta.data.created_time, 'string');
     });
 
+    await step('cas_required and max_versions', async () => {
+        await admin.write('secret/metadata/cas-only', { cas_required: true });
+        const body = await rejects(admin.write('secret/data/cas-only', { data: first }), 400, 'write without cas');
+        assert.deepEqual(body.errors, ['check-and-set parameter required for this call']);
+        const created = await admin.write('secret/data/cas-only', { options: { cas: 0 }, data: first });
+        assert.equal(created.data.version, 1);
+        await admin.write('secret/metadata/short', { max_versions: 2 });
+        for (let i = 0; i < 3; i++) await admin.write('secret/data/short', { data: { n: String(i) } });
+        const meta = await admin.read('secret/metadata/short');
+        assert.deepEqual(Object.keys(meta.data.versions).sort(), ['2', '3']);
+        assert.equal(meta.data.oldest_version, 2);
+        await rejects(admin.read('secret/data/short?version=1'), 404, 'a version beyond max_versions');
+        const config = await admin.read('secret/config');
+        assert.equal(config.data.max_versions, 0);
+    });
+
     await step('list', async () => {
         await admin.write('secret/data/llm/openai/api_key', { data: { value: `sk-llm-${run}` } });
         await admin.write('secret/data/llm/anthropic/api_key', { data: { value: `sk-llm2-${run}` } });
