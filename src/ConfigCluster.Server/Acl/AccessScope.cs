@@ -16,6 +16,9 @@ public sealed class AccessScope
         Route,
         Fixed,
 
+        // A request header (Vault's X-Vault-Namespace), without surrounding '/'.
+        Header,
+
         // Route values joined with '/' (a Vault path: mount, then the path inside it); a trailing '/' in the name keeps one on the key.
         Joined,
     }
@@ -32,6 +35,9 @@ public sealed class AccessScope
         this.key = key;
         this.anywhere = anywhere;
     }
+
+    /// <summary>The header Vault clients name their namespace in; the Vault face reads it as the ConfigCluster namespace.</summary>
+    public const string VaultNamespaceHeader = "X-Vault-Namespace";
 
     /// <summary>Scope-wide: <c>ns</c> and <c>env</c> from the query, no key (the caller needs the capability somewhere in that scope).</summary>
     public static AccessScope Environment { get; } = new((From.Query, "ns"), (From.Query, "env"), (From.None, ""));
@@ -50,11 +56,12 @@ public sealed class AccessScope
 
     /// <summary>
     /// One key made of route values joined with <c>/</c> (a Vault KV path <c>{mount}/{path}</c>), in the
-    /// default namespace and environment. With <paramref name="folder"/> the key ends with <c>/</c>, so a
+    /// namespace the <c>X-Vault-Namespace</c> header names (else <c>default</c>) and environment
+    /// <c>default</c>. With <paramref name="folder"/> the key ends with <c>/</c>, so a
     /// listing of <c>secret/app/</c> is checked against rules such as <c>secret/*</c>.
     /// </summary>
     public static AccessScope FromRoutePath(bool folder, params string[] names)
-        => new((From.Fixed, KeyPath.DefaultScope), (From.Fixed, KeyPath.DefaultScope), (From.Joined, string.Join('/', names) + (folder ? "/" : "")));
+        => new((From.Header, VaultNamespaceHeader), (From.Fixed, KeyPath.DefaultScope), (From.Joined, string.Join('/', names) + (folder ? "/" : "")));
 
     /// <summary>One key when the query parameter <paramref name="name"/> is given, else scope-wide.</summary>
     public static AccessScope FromQuery(string name) => new((From.Query, "ns"), (From.Query, "env"), (From.Query, name));
@@ -86,6 +93,7 @@ public sealed class AccessScope
         From.Route => context.Request.RouteValues.TryGetValue(part.Name, out var value) ? value as string : null,
         From.Fixed => part.Name,
         From.Joined => Join(part.Name, context),
+        From.Header => context.Request.Headers[part.Name] is [{ Length: > 0 } value] && value.Trim('/') is { Length: > 0 } trimmed ? trimmed : null,
         _ => null,
     };
 

@@ -171,6 +171,27 @@ public sealed class VaultFaceTests(VaultCluster fixture)
         Assert.False(deleted!.ToJsonString().Contains(secret, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task VaultNamespaceHeader_SelectsTheConfigClusterNamespace()
+    {
+        var follower = fixture.Cluster[await fixture.Cluster.FollowerAsync()];
+        using var teamA = VaultClient(follower, NodeProcess.AdminToken);
+        teamA.DefaultRequestHeaders.Add("X-Vault-Namespace", "team-a/");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(teamA, HttpMethod.Post, "/v1/secret/data/ns-test/db", "{\"data\": {\"user\": \"a\"}}")).Status);
+        Assert.Equal("a", (await SendAsync(teamA, HttpMethod.Get, "/v1/secret/data/ns-test/db", null)).Body!["data"]!["data"]!["user"]!.GetValue<string>());
+        Assert.Equal(["db"], (await SendAsync(teamA, new HttpMethod("LIST"), "/v1/secret/metadata/ns-test", null)).Body!["data"]!["keys"]!.AsArray().Select(static k => k!.GetValue<string>()));
+
+        using var plain = VaultClient(follower, NodeProcess.AdminToken);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(plain, HttpMethod.Get, "/v1/secret/data/ns-test/db", null)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await follower.Http.GetJsonAsync("/config/secret/ns-test/db?ns=team-a")).Status);
+
+        using var nested = VaultClient(follower, NodeProcess.AdminToken);
+        nested.DefaultRequestHeaders.Add("X-Vault-Namespace", "Team/A");
+        var (status, body) = await SendAsync(nested, HttpMethod.Post, "/v1/secret/data/ns-test/db", "{\"data\": {\"user\": \"b\"}}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("namespace", body!["errors"]![0]!.GetValue<string>());
+    }
+
     private static HttpClient VaultClient(NodeProcess node, string token)
     {
         var client = new HttpClient { BaseAddress = new Uri(node.HttpUrl), Timeout = TimeSpan.FromSeconds(30) };

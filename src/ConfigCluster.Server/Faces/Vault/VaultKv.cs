@@ -33,15 +33,19 @@ internal sealed class VaultKv(ConfigService config, VaultMounts mounts, SecretSe
     /// <summary>The mounts.</summary>
     public VaultMounts Mounts => mounts;
 
-    /// <summary>The mount and key a request names, or Vault's 404 (no such mount) / 400 (bad path).</summary>
-    public (VaultKey? Key, IResult? Problem) Resolve(string mount, string? path, string operation)
+    /// <summary>The ConfigCluster namespace a request names in <c>X-Vault-Namespace</c> (null: <c>default</c>).</summary>
+    public static string? Namespace(HttpRequest request)
+        => request.Headers[Acl.AccessScope.VaultNamespaceHeader] is [{ Length: > 0 } value] && value.Trim('/') is { Length: > 0 } trimmed ? trimmed : null;
+
+    /// <summary>The mount and key a request names, or Vault's 404 (no such mount) / 400 (bad path or namespace).</summary>
+    public (VaultKey? Key, IResult? Problem) Resolve(HttpRequest request, string mount, string? path, string operation)
     {
         if (mounts.Find(mount) is not { } found)
             return (null, VaultErrors.NoRoute($"{mount}/{operation}/{path}"));
         var trimmed = (path ?? "").Trim('/');
         if (trimmed.Length == 0)
             return (null, VaultErrors.BadRequest("missing path"));
-        if (!KeyPath.TryCreate(null, null, $"{mount}/{trimmed}", out var key, out var error))
+        if (!KeyPath.TryCreate(Namespace(request), null, $"{mount}/{trimmed}", out var key, out var error))
             return (null, VaultErrors.BadRequest(error));
         return (new VaultKey(found, key), null);
     }
@@ -114,14 +118,14 @@ internal sealed class VaultKv(ConfigService config, VaultMounts mounts, SecretSe
     }
 
     /// <summary>The direct children of a folder (<c>app/</c> for folders), only keys the caller may list; empty when none.</summary>
-    public async Task<Outcome<IReadOnlyList<string>>> ListAsync(VaultKey? key, StoredKvMount mount, CancellationToken token)
+    public async Task<Outcome<IReadOnlyList<string>>> ListAsync(string? ns, VaultKey? key, StoredKvMount mount, CancellationToken token)
     {
         var prefix = key is null ? mount.Name + "/" : key.Path.Key + "/";
         var children = new SortedSet<string>(StringComparer.Ordinal);
         string? after = null;
         do
         {
-            var page = await config.ListAsync(null, null, prefix, after, ConfigService.MaxListLimit, includeDeleted: false, ReadConsistency.Linearizable, token);
+            var page = await config.ListAsync(ns, null, prefix, after, ConfigService.MaxListLimit, includeDeleted: false, ReadConsistency.Linearizable, token);
             if (page.Error is { } error)
                 return error;
             foreach (var item in page.Value!.Items)

@@ -8,8 +8,8 @@ internal static partial class VaultKvEndpoints
     private static async Task<IResult> ReadMetadataAsync(string mount, string? path, HttpRequest request, VaultKv kv, CancellationToken token)
     {
         if (IsListQuery(request) || string.IsNullOrEmpty(path?.Trim('/')))
-            return await ListAsync(mount, path, kv, token);
-        var (key, problem) = kv.Resolve(mount, path, "metadata");
+            return await ListAsync(mount, path, request, kv, token);
+        var (key, problem) = kv.Resolve(request, mount, path, "metadata");
         if (problem is not null)
             return problem;
         var view = await kv.ViewAsync(key!, token);
@@ -49,20 +49,23 @@ internal static partial class VaultKvEndpoints
     private static bool IsListQuery(HttpRequest request)
         => request.Query.TryGetValue("list", out var list) && list.ToString() is "true" or "1";
 
-    private static async Task<IResult> ListAsync(string mount, string? path, VaultKv kv, CancellationToken token)
+    private static async Task<IResult> ListAsync(string mount, string? path, HttpRequest request, VaultKv kv, CancellationToken token)
     {
         if (kv.Mounts.Find(mount) is not { } found)
             return VaultErrors.NoRoute($"{mount}/metadata/{path}");
         VaultKey? key = null;
         if (!string.IsNullOrEmpty(path?.Trim('/')))
         {
-            var (resolved, problem) = kv.Resolve(mount, path, "metadata");
+            var (resolved, problem) = kv.Resolve(request, mount, path, "metadata");
             if (problem is not null)
                 return problem;
             key = resolved;
         }
 
-        var children = await kv.ListAsync(key, found, token);
+        var ns = VaultKv.Namespace(request);
+        if (ns is not null && !Core.Keys.KeyPath.TryValidateScope(ns, "namespace", out var invalid))
+            return VaultErrors.BadRequest(invalid);
+        var children = await kv.ListAsync(ns, key, found, token);
         if (children.Error is { } error)
             return VaultErrors.From(error);
         if (children.Value!.Count == 0)
@@ -80,7 +83,7 @@ internal static partial class VaultKvEndpoints
 
     private static async Task<IResult> WriteMetadataAsync(string mount, string? path, HttpRequest request, VaultKv kv, CancellationToken token)
     {
-        var (key, problem) = kv.Resolve(mount, path, "metadata");
+        var (key, problem) = kv.Resolve(request, mount, path, "metadata");
         if (problem is not null)
             return problem;
         var (body, bodyProblem) = await VaultBody.ReadAsync(request, token);
@@ -121,9 +124,9 @@ internal static partial class VaultKvEndpoints
         }
     }
 
-    private static async Task<IResult> DeleteMetadataAsync(string mount, string? path, VaultKv kv, CancellationToken token)
+    private static async Task<IResult> DeleteMetadataAsync(string mount, string? path, HttpRequest request, VaultKv kv, CancellationToken token)
     {
-        var (key, problem) = kv.Resolve(mount, path, "metadata");
+        var (key, problem) = kv.Resolve(request, mount, path, "metadata");
         if (problem is not null)
             return problem;
         return await kv.VersionsAsync(key!, KvVersionAction.DestroyAll, [], token) is { } failed ? VaultErrors.From(failed) : VaultResponse.NoContent();

@@ -37,7 +37,7 @@ internal static partial class VaultKvEndpoints
 
     private static async Task<IResult> ReadAsync(string mount, string? path, HttpRequest request, VaultKv kv, CancellationToken token)
     {
-        var (key, problem) = kv.Resolve(mount, path, "data");
+        var (key, problem) = kv.Resolve(request, mount, path, "data");
         if (problem is not null)
             return problem;
         long? version = null;
@@ -78,7 +78,7 @@ internal static partial class VaultKvEndpoints
 
     private static async Task<IResult> WriteAsync(string mount, string? path, HttpRequest request, VaultKv kv, CancellationToken token)
     {
-        var (key, problem) = kv.Resolve(mount, path, "data");
+        var (key, problem) = kv.Resolve(request, mount, path, "data");
         if (problem is not null)
             return problem;
         var (body, bodyProblem) = await VaultBody.ReadAsync(request, token);
@@ -105,9 +105,9 @@ internal static partial class VaultKvEndpoints
         }
     }
 
-    private static async Task<IResult> DeleteLatestAsync(string mount, string? path, VaultKv kv, CancellationToken token)
+    private static async Task<IResult> DeleteLatestAsync(string mount, string? path, HttpRequest request, VaultKv kv, CancellationToken token)
     {
-        var (key, problem) = kv.Resolve(mount, path, "data");
+        var (key, problem) = kv.Resolve(request, mount, path, "data");
         if (problem is not null)
             return problem;
         var view = await kv.ViewAsync(key!, token);
@@ -120,7 +120,7 @@ internal static partial class VaultKvEndpoints
 
     private static async Task<IResult> VersionsAsync(string mount, string? path, string operation, KvVersionAction action, HttpRequest request, VaultKv kv, CancellationToken token)
     {
-        var (key, problem) = kv.Resolve(mount, path, operation);
+        var (key, problem) = kv.Resolve(request, mount, path, operation);
         if (problem is not null)
             return problem;
         var (body, bodyProblem) = await VaultBody.ReadAsync(request, token);
