@@ -14,7 +14,7 @@ internal static class WatchCommand
         var command = new Command("watch", "print changes as they happen (Ctrl-C stops)") { key, prefix, from };
         command.SetAction(Run.With(async (parse, client, token) =>
         {
-            var target = parse.GetValue(prefix) is { } p ? (p.EndsWith('.') || p.Length == 0 ? p : p + ".") : parse.GetValue(key)!;
+            var target = parse.GetValue(prefix) is { } p ? (p.EndsWith('.') || p.EndsWith('/') || p.Length == 0 ? p : p + (p.Contains('/', StringComparison.Ordinal) ? "/" : ".")) : parse.GetValue(key)!;
             await client.WatchAsync(target, change =>
             {
                 if (GlobalOptions.Json(parse))

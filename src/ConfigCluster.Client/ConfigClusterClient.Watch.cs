@@ -8,7 +8,7 @@ public sealed partial class ConfigClusterClient
 {
     /// <summary>
     /// Calls <paramref name="onChange"/> for every change of <paramref name="keyOrPrefix"/> (a
-    /// prefix when it ends with '.' or is empty), in revision order, exactly once each, until
+    /// prefix when it ends with '.' or '/' or is empty), in revision order, exactly once each, until
     /// <paramref name="token"/> is cancelled; the returned task then completes. When the node
     /// serving the watch dies or ends the stream, the watch resumes on another node from the last
     /// revision it delivered. Callbacks run one at a time; an exception thrown by one ends the watch.
@@ -35,7 +35,7 @@ public sealed partial class ConfigClusterClient
             Environment = environment ?? options.Environment,
             ProgressIntervalMs = (int)Math.Clamp(options.WatchProgressInterval.TotalMilliseconds, 50, int.MaxValue),
         };
-        if (keyOrPrefix.Length == 0 || keyOrPrefix.EndsWith('.'))
+        if (keyOrPrefix.Length == 0 || keyOrPrefix.EndsWith('.') || keyOrPrefix.EndsWith('/'))
             template.Prefix = keyOrPrefix;
         else
             template.Key = keyOrPrefix;

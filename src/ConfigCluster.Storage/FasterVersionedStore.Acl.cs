@@ -6,7 +6,14 @@ using Google.Protobuf;
 namespace ConfigCluster.Storage;
 
 /// <summary>A token as stored: the hash of its secret, never the secret.</summary>
-public sealed record StoredToken(string Accessor, string Name, IReadOnlyList<string> Policies, DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, bool Revoked, ReadOnlyMemory<byte> TokenHash);
+public sealed record StoredToken(string Accessor, string Name, IReadOnlyList<string> Policies, DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt, bool Revoked, ReadOnlyMemory<byte> TokenHash)
+{
+    /// <summary>The token may be renewed before it expires (Vault's renewable tokens).</summary>
+    public bool Renewable { get; init; }
+
+    /// <summary>The lifetime it was created with (null: none).</summary>
+    public TimeSpan? Ttl { get; init; }
+}
 
 public sealed partial class FasterVersionedStore
 {
@@ -59,6 +66,8 @@ public sealed partial class FasterVersionedStore
             Policies = { create.Policies },
             ExpiresUnixMs = create.ExpiresUnixMs,
             CreatedUnixMs = command.TimestampUnixMs,
+            Renewable = create.Renewable,
+            TtlMs = create.TtlMs,
         }.ToByteArray());
         UpsertMetadata(RecordKeys.Accessor(create.Accessor), create.TokenHash.ToByteArray());
         UpsertMetadata(RecordKeys.TokenBySequence(sequence), create.TokenHash.ToByteArray());
@@ -72,6 +81,23 @@ public sealed partial class FasterVersionedStore
             return NotFound($"no token with accessor {revoke.Accessor}");
         var record = entry.Record.Clone();
         record.Revoked = true;
+        UpsertMetadata(RecordKeys.Token(hash), record.ToByteArray());
+        return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
+    }
+
+    // Judged at the command's timestamp, so every node decides the same way.
+    private CommandResult ApplyRenewToken(Command command, RenewTokenOp renew)
+    {
+        if (current.Metadata.HashOfAccessor(renew.Accessor) is not { } hash || current.Metadata.FindToken(hash) is not { } entry || entry.Record.Revoked)
+            return NotFound($"no token with accessor {renew.Accessor}");
+        if (!entry.Record.Renewable)
+            return Invalid("the token is not renewable");
+        if (entry.Record.ExpiresUnixMs > 0 && entry.Record.ExpiresUnixMs <= command.TimestampUnixMs)
+            return Invalid("the token has expired");
+        if (renew.ExpiresUnixMs <= command.TimestampUnixMs)
+            return Invalid("a renewal must end in the future");
+        var record = entry.Record.Clone();
+        record.ExpiresUnixMs = renew.ExpiresUnixMs;
         UpsertMetadata(RecordKeys.Token(hash), record.ToByteArray());
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
     }

@@ -49,6 +49,10 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.TransitRotateKey => ApplyTransitRotate(command, command.TransitRotateKey),
                 Command.OpOneofCase.TransitConfigureKey => ApplyTransitConfigure(command.TransitConfigureKey),
                 Command.OpOneofCase.TransitDeleteKey => ApplyTransitDelete(command.TransitDeleteKey),
+                Command.OpOneofCase.KvVersions => ApplyKvVersions(command, command.KvVersions),
+                Command.OpOneofCase.KvMetadata => ApplyKvMetadata(command, command.KvMetadata),
+                Command.OpOneofCase.KvMount => ApplyKvMount(command, command.KvMount),
+                Command.OpOneofCase.RenewToken => ApplyRenewToken(command, command.RenewToken),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)

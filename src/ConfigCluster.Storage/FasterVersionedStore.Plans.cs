@@ -82,6 +82,8 @@ public sealed partial class FasterVersionedStore
         var target = ReadVersion(path, rollback.ToVersion, forWrite: true);
         if (target is null)
             return Plan.Fail(new CommandResult { Code = ResultCode.ResultVersionNotFound, Message = $"version {rollback.ToVersion} of key '{path.Key}' is no longer kept", Revision = revision });
+        if (target.Destroyed)
+            return Plan.Fail(new CommandResult { Code = ResultCode.ResultVersionNotFound, Message = $"version {rollback.ToVersion} of key '{path.Key}' was destroyed", Revision = revision });
         if (target.Operation is VersionOperation.Delete or VersionOperation.Mask)
             return Plan.Fail(Invalid($"version {rollback.ToVersion} of key '{path.Key}' is a deletion; nothing to roll back to"));
 

@@ -122,5 +122,7 @@ public sealed partial class FasterVersionedStore
         Fingerprint = record.Fingerprint.Memory,
         ValueKind = record.ValueKind == (int)Core.Commands.ValueKind.Bytes ? Core.Commands.ValueKind.Bytes : Core.Commands.ValueKind.Json,
         Flags = record.Flags,
+        DeletedAt = record.DeletedUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.DeletedUnixMs) : null,
+        Destroyed = record.Destroyed,
     };
 }

@@ -23,6 +23,8 @@ internal sealed class HotMetadata
     private readonly ConcurrentDictionary<string, RetentionPolicy> retention = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StoredAuditCheckpoint> auditCheckpoints = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TransitKey> transitKeys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StoredKvMount> kvMounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StoredKvKey> kvKeys = new(StringComparer.Ordinal);
     private readonly SortedDictionary<long, WrappedDataKey> dataKeyMap = [];
     // Every metadata record as stored (key bytes as Latin-1 text, so ordinal order is byte order),
     // for the replica digest: it hashes the replicated bytes, not this node's parsed view of them.
@@ -69,6 +71,12 @@ internal sealed class HotMetadata
                 break;
             case RecordKeys.TransitKeyTag:
                 ObserveTransitKey(Encoding.UTF8.GetString(key[1..]), value);
+                break;
+            case RecordKeys.KvMountTag:
+                ObserveKvMount(Encoding.UTF8.GetString(key[1..]), value);
+                break;
+            case RecordKeys.KvKeyTag:
+                ObserveKvKey(Encoding.UTF8.GetString(key[1..]), value);
                 break;
             case RecordKeys.AuditCheckpointTag when value.Length > 0:
                 var checkpoint = AuditCheckpointRecord.Parser.ParseFrom(value);
@@ -122,6 +130,11 @@ internal sealed class HotMetadata
         else
             transitKeys[name] = TransitKey.From(TransitKeyRecord.Parser.ParseFrom(value));
     }
+    /// <summary>The Vault KV v2 mounts that have a record, by name.</summary>
+    public IReadOnlyDictionary<string, StoredKvMount> KvMounts => kvMounts;
+
+    /// <summary>A key's Vault KV v2 metadata (by its composite), or null.</summary>
+    public StoredKvKey? FindKvKey(string composite) => kvKeys.GetValueOrDefault(composite);
 
     /// <summary>A node's latest audit checkpoint, or null.</summary>
     public StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId) => auditCheckpoints.GetValueOrDefault(nodeId);
@@ -142,7 +155,8 @@ internal sealed class HotMetadata
     }
 
     private static bool IsMetadataTag(byte tag) => tag is RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag
-        or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag;
+        or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag
+        or RecordKeys.KvMountTag or RecordKeys.KvKeyTag;
 
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -157,6 +171,31 @@ internal sealed class HotMetadata
     {
         dataKeyMap[record.Sequence] = new WrappedDataKey(record.Sequence, record.KeyId.Memory, record.WrappedKey.Memory, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAtUnixMs));
         Volatile.Write(ref dataKeys, [.. dataKeyMap.Values]);
+    }
+
+    private void ObserveKvMount(string name, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            kvMounts.TryRemove(name, out _);
+            return;
+        }
+
+        var record = KvMountRecord.Parser.ParseFrom(value);
+        kvMounts[name] = new StoredKvMount(name, record.Description, record.MaxVersions, record.CasRequired, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedUnixMs));
+    }
+
+    private void ObserveKvKey(string composite, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            kvKeys.TryRemove(composite, out _);
+            return;
+        }
+
+        var record = KvKeyRecord.Parser.ParseFrom(value);
+        kvKeys[composite] = new StoredKvKey(record.MaxVersions, record.CasRequired, new Dictionary<string, string>(record.CustomMetadata, StringComparer.Ordinal),
+            DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedUnixMs), DateTimeOffset.FromUnixTimeMilliseconds(record.UpdatedUnixMs));
     }
 
     private void ObserveRetention(string ns, RetentionRecord record)
@@ -174,7 +213,11 @@ internal sealed class HotMetadata
         record.ExpiresUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.ExpiresUnixMs) : null,
         DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedUnixMs),
         record.Revoked,
-        record.TokenHash.Memory);
+        record.TokenHash.Memory)
+    {
+        Renewable = record.Renewable,
+        Ttl = record.TtlMs > 0 ? TimeSpan.FromMilliseconds(record.TtlMs) : null,
+    };
 
     /// <summary>A SHA-256 token hash as a dictionary key (no allocation per lookup).</summary>
     private readonly record struct TokenHashKey(ulong A, ulong B, ulong C, ulong D)

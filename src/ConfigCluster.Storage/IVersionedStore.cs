@@ -86,6 +86,12 @@ public interface IVersionedStore : IDisposable
     /// <summary>A policy by name, or null (also after it was deleted).</summary>
     Core.Commands.PutPolicyOp? FindPolicy(string name);
 
+    /// <summary>The Vault KV v2 mounts that have a record, by name (from memory).</summary>
+    IReadOnlyDictionary<string, StoredKvMount> KvMounts();
+
+    /// <summary>A key's Vault KV v2 metadata, or null when none was written (from memory).</summary>
+    StoredKvKey? FindKvKey(KeyPath path);
+
     /// <summary>Every key (live or deleted) of every namespace and environment, in order.</summary>
     IReadOnlyList<Core.Keys.KeyPath> AllKeys();
 

@@ -36,6 +36,15 @@ public sealed record StoredVersion(
     /// </summary>
     public string ChangeMessage { get; init; } = "";
 
+    /// <summary>Vault KV v2: when the version was soft-deleted (null: it is not); its data stays until destroyed.</summary>
+    public DateTimeOffset? DeletedAt { get; init; }
+
+    /// <summary>Vault KV v2: the version's data was destroyed (its value is empty for good).</summary>
+    public bool Destroyed { get; init; }
+
+    /// <summary>True when the version has no readable value: soft-deleted or destroyed through the Vault face.</summary>
+    public bool IsHidden => DeletedAt is not null || Destroyed;
+
     /// <summary>True when this version removes the key (a tombstone or a mask).</summary>
     public bool IsDeletion => Operation is VersionKind.Delete or VersionKind.Mask;
 

@@ -45,6 +45,11 @@ public abstract partial class VersionedStoreContractTests
         ApplyOp(commands, c => c.SetRetention = new SetRetentionOp { Namespace = "team-b", MaxVersions = 5 });
         ApplyOp(commands, c => c.AuditCheckpoint = new AuditCheckpointOp { NodeId = "n1", LineCount = 3, ChainMac = new string('a', 64) });
         ApplyOp(commands, c => c.Put = new PutOp { Key = StoreCommands.Path("with-id").ToStoreKey(), Value = ByteString.CopyFromUtf8("1") }, requestId: "req-1");
+        ApplyOp(commands, c => c.Put = new PutOp { Key = StoreCommands.Path("secret/app/db").ToStoreKey(), Value = ByteString.CopyFromUtf8("{\"a\":1}") });
+        ApplyOp(commands, c => c.Put = new PutOp { Key = StoreCommands.Path("secret/app/db").ToStoreKey(), Value = ByteString.CopyFromUtf8("{\"a\":2}") });
+        ApplyOp(commands, c => c.KvMount = new KvMountOp { Name = "team", Mode = KvMountMode.Create });
+        ApplyOp(commands, c => c.KvMetadata = new KvMetadataOp { Key = StoreCommands.Path("secret/app/db").ToStoreKey(), HasMaxVersions = true, MaxVersions = 3 });
+        ApplyOp(commands, c => c.KvVersions = new KvVersionsOp { Key = StoreCommands.Path("secret/app/db").ToStoreKey(), Action = KvVersionAction.Delete, Versions = { 1 } });
     }
 
     [Theory]
@@ -56,6 +61,9 @@ public abstract partial class VersionedStoreContractTests
     [InlineData("retention")]
     [InlineData("audit-checkpoint")]
     [InlineData("request-id")]
+    [InlineData("kv-mount")]
+    [InlineData("kv-metadata")]
+    [InlineData("kv-version")]
     public void ComputeDigest_StoresDifferingOnlyInOneTable_Differ(string table)
     {
         var a = Open("a");
@@ -95,6 +103,18 @@ public abstract partial class VersionedStoreContractTests
             case "audit-checkpoint":
                 ApplyOp(ca, c => c.AuditCheckpoint = new AuditCheckpointOp { NodeId = "n2", LineCount = 3, ChainMac = new string('a', 64) });
                 ApplyOp(cb, c => c.AuditCheckpoint = new AuditCheckpointOp { NodeId = "n2", LineCount = 3, ChainMac = new string('b', 64) });
+                break;
+            case "kv-mount":
+                ApplyOp(ca, c => c.KvMount = new KvMountOp { Name = "team", Mode = KvMountMode.Tune, MaxVersions = 4 });
+                ApplyOp(cb, c => c.KvMount = new KvMountOp { Name = "team", Mode = KvMountMode.Tune, MaxVersions = 5 });
+                break;
+            case "kv-metadata":
+                ApplyOp(ca, c => c.KvMetadata = new KvMetadataOp { Key = StoreCommands.Path("secret/app/db").ToStoreKey(), HasCasRequired = true, CasRequired = true });
+                ApplyOp(cb, c => c.KvMetadata = new KvMetadataOp { Key = StoreCommands.Path("secret/app/db").ToStoreKey(), HasCasRequired = true, CasRequired = false });
+                break;
+            case "kv-version":
+                ApplyOp(ca, c => c.KvVersions = new KvVersionsOp { Key = StoreCommands.Path("secret/app/db").ToStoreKey(), Action = KvVersionAction.Destroy, Versions = { 2 } });
+                ApplyOp(cb, c => c.KvVersions = new KvVersionsOp { Key = StoreCommands.Path("secret/app/db").ToStoreKey(), Action = KvVersionAction.Delete, Versions = { 2 } });
                 break;
             default:
                 ApplyOp(ca, c => c.Put = new PutOp { Key = StoreCommands.Path("with-id-2").ToStoreKey(), Value = ByteString.CopyFromUtf8("1") }, requestId: "req-2");

@@ -12,11 +12,11 @@ namespace ConfigCluster.Client.Configuration;
 /// </summary>
 public static class ConfigKeyMapper
 {
-    /// <summary><c>database.host</c> → <c>database:host</c>.</summary>
+    /// <summary><c>database.host</c> → <c>database:host</c>; slash paths too (<c>secret/llm/openai</c> → <c>secret:llm:openai</c>).</summary>
     public static string ToConfigurationKey(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return key.Replace('.', ':');
+        return key.Replace('.', ':').Replace('/', ':');
     }
 
     /// <summary><c>database:host</c> → <c>database.host</c>.</summary>

@@ -50,7 +50,7 @@ internal sealed class ConfigSnapshot
             if (entry.Secret && !includeSecrets)
                 continue;
             var name = trimPrefix.Length > 0 && key.StartsWith(trimPrefix, StringComparison.Ordinal) && key.Length > trimPrefix.Length
-                ? key[trimPrefix.Length..].TrimStart('.')
+                ? key[trimPrefix.Length..].TrimStart('.', '/')
                 : key;
             ConfigKeyMapper.Add(data, name, entry.ValueJson);
         }

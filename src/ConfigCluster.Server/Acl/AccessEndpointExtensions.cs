@@ -20,6 +20,18 @@ public static class AccessEndpointExtensions
         where TBuilder : IEndpointConventionBuilder
         => builder.RequireAccess(Capability.Admin, AccessScope.Cluster, operation);
 
+    /// <summary>
+    /// The route needs a working token and nothing more: it acts on the caller's own token
+    /// (Vault's <c>lookup-self</c>, <c>renew-self</c>, <c>revoke-self</c>); audited as <paramref name="operation"/>.
+    /// </summary>
+    public static TBuilder RequireToken<TBuilder>(this TBuilder builder, string operation)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        var rule = new AccessRule(operation, Capability.None, AccessScope.Cluster) { TokenOnly = true };
+        builder.Add(endpoint => endpoint.Metadata.Add(rule));
+        return builder;
+    }
+
     /// <summary>The route needs no token. Keep this list short: it is named in the route-matrix test.</summary>
     public static TBuilder AllowAnonymousAccess<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder

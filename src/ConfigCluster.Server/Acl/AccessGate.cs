@@ -31,7 +31,11 @@ public enum StatusDetail
 /// items are checked one by one later). <see cref="Capability.None"/> is never granted: it is
 /// what a route without an access declaration gets.
 /// </summary>
-public sealed record AccessRequest(string Operation, Capability Capability, string Namespace, string Environment, string? Key, long? Version = null, bool AnyScope = false);
+public sealed record AccessRequest(string Operation, Capability Capability, string Namespace, string Environment, string? Key, long? Version = null, bool AnyScope = false)
+{
+    /// <summary>Any working token is enough (routes acting on the caller's own token).</summary>
+    public bool TokenOnly { get; init; }
+}
 
 /// <summary>
 /// Authenticates, authorizes and audits every request, for the HTTP and gRPC edges alike.
@@ -71,9 +75,9 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
                 Log.UnknownToken(logger, tokens, applied);
             }
         }
-        else if (request.Capability != Capability.None && (request.AnyScope ? policies.MayHaveAnywhere(caller, request.Capability)
+        else if (request.TokenOnly || (request.Capability != Capability.None && (request.AnyScope ? policies.MayHaveAnywhere(caller, request.Capability)
             : request.Key is null ? policies.MayHaveAny(caller, request.Capability, request.Namespace, request.Environment)
-            : policies.IsAllowed(caller, request.Capability, request.Namespace, request.Environment, request.Key)))
+            : policies.IsAllowed(caller, request.Capability, request.Namespace, request.Environment, request.Key))))
         {
             decision = AccessDecision.Allowed;
             message = "";

@@ -29,8 +29,14 @@ public sealed class AccessRule
     /// <summary>Where the target of the check comes from.</summary>
     public AccessScope Scope { get; }
 
+    /// <summary>
+    /// Any working token is enough (no capability is checked): for routes that act on the caller's
+    /// own token only, such as Vault's <c>auth/token/lookup-self</c>.
+    /// </summary>
+    public bool TokenOnly { get; init; }
+
     /// <summary>The access request for this HTTP request (one small allocation, no parsing beyond the query).</summary>
-    public AccessRequest Describe(HttpContext context) => Scope.Describe(Operation, Capability, context);
+    public AccessRequest Describe(HttpContext context) => Scope.Describe(Operation, Capability, context) with { TokenOnly = TokenOnly };
 }
 
 /// <summary>

@@ -18,6 +18,11 @@ public sealed class AccessScope
 
         /// <summary>A catch-all route value whose encoded slashes (<c>%2F</c>) are read as <c>/</c>.</summary>
         RoutePath,
+        // A request header (Vault's X-Vault-Namespace), without surrounding '/'.
+        Header,
+
+        // Route values joined with '/' (a Vault path: mount, then the path inside it); a trailing '/' in the name keeps one on the key.
+        Joined,
     }
 
     private readonly (From Source, string Name) ns;
@@ -33,6 +38,9 @@ public sealed class AccessScope
         this.anywhere = anywhere;
     }
 
+    /// <summary>The header Vault clients name their namespace in; the Vault face reads it as the ConfigCluster namespace.</summary>
+    public const string VaultNamespaceHeader = "X-Vault-Namespace";
+
     /// <summary>Scope-wide: <c>ns</c> and <c>env</c> from the query, no key (the caller needs the capability somewhere in that scope).</summary>
     public static AccessScope Environment { get; } = new((From.Query, "ns"), (From.Query, "env"), (From.None, ""));
 
@@ -47,6 +55,15 @@ public sealed class AccessScope
 
     /// <summary>One key, taken from the route value <paramref name="name"/>; <c>ns</c> and <c>env</c> from the query.</summary>
     public static AccessScope FromRoute(string name) => new((From.Query, "ns"), (From.Query, "env"), (From.Route, name));
+
+    /// <summary>
+    /// One key made of route values joined with <c>/</c> (a Vault KV path <c>{mount}/{path}</c>), in the
+    /// namespace the <c>X-Vault-Namespace</c> header names (else <c>default</c>) and environment
+    /// <c>default</c>. With <paramref name="folder"/> the key ends with <c>/</c>, so a
+    /// listing of <c>secret/app/</c> is checked against rules such as <c>secret/*</c>.
+    /// </summary>
+    public static AccessScope FromRoutePath(bool folder, params string[] names)
+        => new((From.Header, VaultNamespaceHeader), (From.Fixed, KeyPath.DefaultScope), (From.Joined, string.Join('/', names) + (folder ? "/" : "")));
 
     /// <summary>One key when the query parameter <paramref name="name"/> is given, else scope-wide.</summary>
     public static AccessScope FromQuery(string name) => new((From.Query, "ns"), (From.Query, "env"), (From.Query, name));
@@ -109,6 +126,20 @@ public sealed class AccessScope
         From.Route => context.Request.RouteValues.TryGetValue(part.Name, out var value) ? value as string : null,
         From.RoutePath => context.Request.RouteValues.TryGetValue(part.Name, out var value) ? RoutePath(value as string) : null,
         From.Fixed => part.Name,
+        From.Joined => Join(part.Name, context),
+        From.Header => context.Request.Headers[part.Name] is [{ Length: > 0 } value] && value.Trim('/') is { Length: > 0 } trimmed ? trimmed : null,
         _ => null,
     };
+
+    private static string? Join(string names, HttpContext context)
+    {
+        // A folder (a listing, or a path that ends with '/' or is empty) keeps its trailing '/',
+        // so "secret/" is checked against rules such as "secret/*".
+        var values = names.TrimEnd('/').Split('/')
+            .Select(name => context.Request.RouteValues.TryGetValue(name, out var value) ? value as string ?? "" : "")
+            .ToList();
+        var folder = names.EndsWith('/') || values[^1].Length == 0 || values[^1].EndsWith('/');
+        var key = string.Join('/', values.Select(static v => v.Trim('/')).Where(static v => v.Length > 0));
+        return key.Length == 0 ? null : folder ? key + "/" : key;
+    }
 }

@@ -14,7 +14,7 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
     /// <summary>A random 256-bit token, URL-safe base64.</summary>
     public static string NewToken() => "cc_" + Base64Url(RandomNumberGenerator.GetBytes(32));
 
-    public async Task<Outcome<CreatedToken>> CreateTokenAsync(string name, IReadOnlyList<string> policies, TimeSpan? ttl, CancellationToken token, string? secret = null, bool bootstrap = false)
+    public async Task<Outcome<CreatedToken>> CreateTokenAsync(string name, IReadOnlyList<string> policies, TimeSpan? ttl, CancellationToken token, string? secret = null, bool bootstrap = false, bool renewable = false)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 128 || name.Any(char.IsControl))
             return new ConfigError(ConfigErrorCode.InvalidArgument, "a token needs a name of 1 to 128 printable characters (the service identity)");
@@ -34,6 +34,8 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
             Policies = { policies },
             ExpiresUnixMs = expires?.ToUnixTimeMilliseconds() ?? 0,
             Bootstrap = bootstrap,
+            Renewable = renewable && ttl is not null,
+            TtlMs = ttl is { } lifetime ? (long)lifetime.TotalMilliseconds : 0,
         };
         var outcome = await config.SubmitRawAsync(command, token);
         if (outcome.Error is { } error)
@@ -52,6 +54,20 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
         var command = config.NewCommand(null);
         command.RevokeToken = new RevokeTokenOp { Accessor = accessor };
         return await SubmitAsync(command, token);
+    }
+
+    /// <summary>
+    /// Extends a renewable token to now + <paramref name="increment"/> (judged again at apply, by the
+    /// command's timestamp); returns the new expiry.
+    /// </summary>
+    public async Task<Outcome<DateTimeOffset>> RenewAsync(string accessor, TimeSpan increment, CancellationToken token)
+    {
+        if (increment <= TimeSpan.Zero)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "the increment must be positive");
+        var command = config.NewCommand(null);
+        var expires = DateTimeOffset.FromUnixTimeMilliseconds(command.TimestampUnixMs) + increment;
+        command.RenewToken = new RenewTokenOp { Accessor = accessor, ExpiresUnixMs = expires.ToUnixTimeMilliseconds() };
+        return await SubmitAsync(command, token) is { } error ? error : expires;
     }
 
     public async Task<ConfigError?> PutPolicyAsync(string name, IEnumerable<PolicyRule> rules, CancellationToken token)

@@ -29,6 +29,8 @@ public sealed partial class ConfigService(IVersionedStore store, WritePipeline p
             return new ConfigError(ConfigErrorCode.NotFound, version > 0 ? $"key '{path.Key}' has no version {version}" : $"key '{path.Key}' not found");
         if (version == 0 && found.IsDeletion)
             return new ConfigError(ConfigErrorCode.NotFound, $"key '{path.Key}' not found ({(found.Operation == VersionKind.Mask ? "masked" : "deleted")} in '{found.Path.Environment}' at version {found.Version})");
+        if (found.IsHidden)
+            return new ConfigError(ConfigErrorCode.NotFound, $"version {found.Version} of key '{path.Key}' was {(found.Destroyed ? "destroyed" : "deleted")} (Vault KV v2)");
         if (!found.Secret || found.IsDeletion)
             return found;
 

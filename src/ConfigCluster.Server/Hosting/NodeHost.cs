@@ -2,6 +2,7 @@ using System.Net;
 using ConfigCluster.Consensus;
 using ConfigCluster.Server.Acl;
 using ConfigCluster.Server.Application;
+using ConfigCluster.Server.Faces.Vault;
 using ConfigCluster.Server.Grpc;
 using ConfigCluster.Server.Health;
 using ConfigCluster.Server.Http;
@@ -98,6 +99,8 @@ internal static class NodeHost
         builder.Services.AddSingleton<AccessGate>();
         builder.Services.AddRequestLimits();
         builder.Services.AddSingleton<AclService>();
+        builder.Services.AddSingleton<Faces.Vault.VaultMounts>();
+        builder.Services.AddSingleton<Faces.Vault.VaultKv>();
         builder.Services.AddHostedService<BootstrapService>();
         builder.Services.AddHostedService<RaftHostedService>();
         if (!string.IsNullOrEmpty(configuration["seed-file"]))
@@ -158,6 +161,9 @@ internal static class NodeHost
         app.MapEnvironmentEndpoints();
         Faces.Consul.ConsulEndpoints.MapConsulEndpoints(app);
         Faces.Transit.TransitEndpoints.MapTransitEndpoints(app);
+        app.MapVaultSysEndpoints();
+        app.MapVaultTokenEndpoints();
+        app.MapVaultKvEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");

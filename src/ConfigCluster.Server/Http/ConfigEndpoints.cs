@@ -12,12 +12,12 @@ internal static class ConfigEndpoints
     public static void MapConfigEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/config", ListAsync).RequireAccess(Capability.List, AccessScope.Environment, "list");
-        routes.MapGet("/config/history/{key}", HistoryAsync).RequireAccess(Capability.History, AccessScope.FromRoute("key"), "history");
-        routes.MapPost("/config/rollback/{key}", RollbackAsync).RequireAccess(Capability.Rollback, AccessScope.FromRoute("key"), "rollback");
+        routes.MapGet("/config/history/{**key}", HistoryAsync).RequireAccess(Capability.History, AccessScope.FromRoute("key"), "history");
+        routes.MapPost("/config/rollback/{**key}", RollbackAsync).RequireAccess(Capability.Rollback, AccessScope.FromRoute("key"), "rollback");
         // A long-poll (?wait=) answers with the key's value, so it needs read like a plain GET.
-        routes.MapGet("/config/{key}", GetAsync).RequireAccess(Capability.Read, AccessScope.FromRoute("key"), "read");
-        routes.MapPut("/config/{key}", PutAsync).RequireAccess(Capability.Write, AccessScope.FromRoute("key"), "write");
-        routes.MapDelete("/config/{key}", DeleteAsync).RequireAccess(Capability.Delete, AccessScope.FromRoute("key"), "delete");
+        routes.MapGet("/config/{**key}", GetAsync).RequireAccess(Capability.Read, AccessScope.FromRoute("key"), "read");
+        routes.MapPut("/config/{**key}", PutAsync).RequireAccess(Capability.Write, AccessScope.FromRoute("key"), "write");
+        routes.MapDelete("/config/{**key}", DeleteAsync).RequireAccess(Capability.Delete, AccessScope.FromRoute("key"), "delete");
     }
 
     private static async Task<IResult> GetAsync(string key, HttpRequest request, HttpResponse response, ConfigService config, ChangeFeed feed, Limits.StreamLimits limits, CancellationToken token)

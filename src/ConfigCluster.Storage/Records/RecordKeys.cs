@@ -27,6 +27,14 @@ internal static class RecordKeys
 
     /// <summary>A transit key, by name.</summary>
     public static byte[] TransitKey(string name) => Text(TransitKeyTag, name);
+    public const byte KvMountTag = (byte)'V';
+    public const byte KvKeyTag = (byte)'W';
+
+    /// <summary>A Vault KV v2 mount.</summary>
+    public static byte[] KvMount(string name) => Text(KvMountTag, name);
+
+    /// <summary>A key's Vault KV v2 metadata.</summary>
+    public static byte[] KvKey(KeyPath path) => Text(KvKeyTag, Composite(path));
 
     /// <summary>A node's latest audit checkpoint.</summary>
     public static byte[] AuditCheckpoint(string nodeId) => Text(AuditCheckpointTag, nodeId);
