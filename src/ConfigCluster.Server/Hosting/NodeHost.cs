@@ -143,6 +143,8 @@ internal static class NodeHost
         app.MapAdminEndpoints();
         app.MapRetentionEndpoints();
         app.MapEnvironmentEndpoints();
+        app.MapCapabilityEndpoints();
+        app.MapConsoleEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");

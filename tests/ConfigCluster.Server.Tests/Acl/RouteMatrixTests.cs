@@ -20,7 +20,7 @@ namespace ConfigCluster.Server.Tests.Acl;
 public sealed class RouteMatrixTests(AccessCluster fixture)
 {
     /// <summary>The HTTP routes that need no token.</summary>
-    private static readonly HashSet<string> OpenRoutes = ["GET /health/live", "GET /health/ready", "GET /cluster/status"];
+    private static readonly HashSet<string> OpenRoutes = ["GET /health/live", "GET /health/ready", "GET /cluster/status", "GET /ui", "GET /ui/{**path}"];
 
     /// <summary>The gRPC methods and services that need no token.</summary>
     private static readonly HashSet<string> OpenMethods = ["/configcluster.v1.Cluster/Status"];
