@@ -107,7 +107,7 @@ async function policiesSection(root) {
   const tokens = await api('GET', '/acl/tokens');
   const names = [...new Set(tokens.tokens.flatMap(t => t.policies ?? []))].sort();
   mount(root, h('h2', null, 'Policies'),
-    h('p', { class: 'help' }, 'Policies in use: ', names.length ? names.map((n, i) => [i ? ', ' : '', h('code', null, n)]) : 'none', '. Saving replaces the named policy\'s rules (default deny; deny rules win).'),
+    h('p', { class: 'help' }, 'Policies in use: ', names.length ? names.map((n, i) => [i ? ', ' : '', h('code', null, n)]) : 'none', '. Load one by name to view it; saving replaces the named policy\'s rules (default deny; deny rules win).'),
     h('form', { class: 'card', onsubmit: async event => {
       event.preventDefault();
       const parsed = check();
@@ -119,7 +119,14 @@ async function policiesSection(root) {
     h('label', { for: 'policy-name' }, 'Name'), name,
     h('datalist', { id: 'policy-names' }, names.map(n => h('option', { value: n }))),
     h('label', { for: 'policy-rules' }, 'Rules (JSON)'), rules, problems,
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'policy-save' }, 'Save policy'))));
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', id: 'policy-load', onclick: async () => {
+        const policy = await api('GET', `/acl/policies/${encodeURIComponent(name.value.trim())}`, { expect: [400, 404] });
+        if (policy instanceof ApiError) return mount(problems, h('li', null, policy.message));
+        rules.value = pretty(policy.rules.map(r => ({ path: r.path, namespace: r.namespace, environment: r.environment, capabilities: r.capabilities, ...(r.deny ? { deny: true } : {}) })));
+        check();
+      } }, 'Load policy'),
+      h('button', { type: 'submit', class: 'primary', id: 'policy-save' }, 'Save policy'))));
 }
 
 async function auditSection(root) {
