@@ -32,6 +32,18 @@ public sealed class KeysConsoleTests(ConsoleCluster fixture) : IClassFixture<Con
             using var bare = await node.Anonymous.GetAsync("/ui");
             Assert.Equal(HttpStatusCode.OK, bare.StatusCode);
         }
+
+        // The sign-in page renders on a follower with no error (CSP violations are console errors).
+        var context = await fixture.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+        page.PageError += (_, e) => errors.Add(e);
+        await page.GotoAsync($"{fixture.Cluster[await fixture.Cluster.FollowerAsync()].HttpUrl}/ui/");
+        await Expect(page.Locator("#token")).ToBeFocusedAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ConsolePage.ScreenshotDirectory, "Ui_SignInPage.png") });
+        await context.CloseAsync();
+        Assert.Empty(errors);
     }
 
     [Fact]
