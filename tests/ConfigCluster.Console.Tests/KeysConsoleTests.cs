@@ -35,13 +35,13 @@ public sealed class KeysConsoleTests(ConsoleCluster fixture) : IClassFixture<Con
 
         // The sign-in page renders on a follower with no error (CSP violations are console errors).
         var context = await fixture.Browser.NewContextAsync();
-        var page = await context.NewPageAsync();
+        var signIn = await context.NewPageAsync();
         var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
-        page.PageError += (_, e) => errors.Add(e);
-        await page.GotoAsync($"{fixture.Cluster[await fixture.Cluster.FollowerAsync()].HttpUrl}/ui/");
-        await Expect(page.Locator("#token")).ToBeFocusedAsync();
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ConsolePage.ScreenshotDirectory, "Ui_SignInPage.png") });
+        signIn.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+        signIn.PageError += (_, e) => errors.Add(e);
+        await signIn.GotoAsync($"{fixture.Cluster[await fixture.Cluster.FollowerAsync()].HttpUrl}/ui/");
+        await Expect(signIn.Locator("#token")).ToBeFocusedAsync();
+        await signIn.ScreenshotAsync(new() { Path = Path.Combine(ConsolePage.ScreenshotDirectory, "Ui_SignInPage.png") });
         await context.CloseAsync();
         Assert.Empty(errors);
     }
