@@ -105,8 +105,8 @@ export function keysPage(root, args) {
   function leaf(key, label) {
     const item = state.items.get(key);
     const inherited = item.source && item.source !== state.env;
-    return h('li', { role: 'none' }, h('button', {
-      type: 'button', class: 'leaf', role: 'treeitem', dataset: { key }, title: key,
+    return h('li', null, h('button', {
+      type: 'button', class: 'leaf', dataset: { key }, title: key,
       'aria-current': state.open === key ? 'true' : null,
       onclick: () => open(key),
     }, label, item.secret ? h('span', { class: 'badge secret' }, 'secret') : null, inherited ? h('span', { class: 'badge inherited', title: `inherited from ${item.source}` }, item.source) : null));
@@ -118,7 +118,7 @@ export function keysPage(root, args) {
     const shown = needle ? keys.filter(k => k.toLowerCase().includes(needle)) : keys;
     count.textContent = `${shown.length} of ${keys.length} keys`;
     if (needle || keys.length === 0) {
-      mount(tree, shown.length ? h('ul', { role: 'tree', class: 'flat' }, shown.map(k => leaf(k, k))) : h('p', { class: 'help' }, keys.length ? 'No key matches.' : 'No keys here yet.'));
+      mount(tree, shown.length ? h('ul', { class: 'flat' }, shown.map(k => leaf(k, k))) : h('p', { class: 'help' }, keys.length ? 'No key matches.' : 'No keys here yet.'));
       return;
     }
     // Nested by segment ('.' or '/').
@@ -134,13 +134,11 @@ export function keysPage(root, args) {
       }
       level.set(parts[parts.length - 1], { key });
     }
-    const render = level => h('ul', { role: 'group' }, [...level.entries()].map(([name, entry]) => entry.key
+    const render = level => h('ul', null, [...level.entries()].map(([name, entry]) => entry.key
       ? leaf(entry.key, name)
-      : h('li', { role: 'none' }, h('details', { open: !state.closed.has(entry.path), ontoggle: e => { if (e.target.open) state.closed.delete(entry.path); else state.closed.add(entry.path); } },
+      : h('li', null, h('details', { open: !state.closed.has(entry.path), ontoggle: e => { if (e.target.open) state.closed.delete(entry.path); else state.closed.add(entry.path); } },
         h('summary', null, name.slice(1)), render(entry.folder)))));
-    const rendered = render(top);
-    rendered.setAttribute('role', 'tree');
-    mount(tree, rendered);
+    mount(tree, render(top));
   }
 
   function open(key) {
