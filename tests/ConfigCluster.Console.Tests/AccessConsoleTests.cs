@@ -26,6 +26,7 @@ public sealed class AccessConsoleTests(ConsoleCluster fixture) : IClassFixture<C
         await ui.Locator("#diff-prefix").FillAsync("promo.");
         await ui.Locator("#compare").ClickAsync();
         await Expect(ui.Locator("#diff-table tbody tr")).ToHaveCountAsync(2);
+        await Expect(ui.Locator("#live")).ToBeHiddenAsync(); // the keys page it left started no watch
         await Expect(ui.Locator("#diff-table tr[data-key=\"promo.timeout\"]")).ToContainTextAsync("only in staging");
         await Expect(ui.Locator("#diff-table tr[data-key=\"promo.retries\"] td").Nth(1)).ToHaveTextAsync("5");
         await Expect(ui.Locator("#diff-table tr[data-key=\"promo.retries\"] td").Nth(2)).ToHaveTextAsync("3");

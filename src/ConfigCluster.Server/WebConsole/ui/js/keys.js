@@ -10,6 +10,7 @@ export function keysPage(root, args) {
   let watch = null;
   let view = null;
   let refreshTimer = 0;
+  let disposed = false;
   const changed = new Set();
 
   const nsInput = h('input', { id: 'ns', value: state.ns, list: 'ns-list', autocomplete: 'off', spellcheck: 'false' });
@@ -56,6 +57,7 @@ export function keysPage(root, args) {
     let mine = null;
     if (restartWatch) {
       mine = await capabilities(state.ns, state.env);
+      if (disposed) return;
       newKeyButton.hidden = !mine?.capabilities.includes('write');
       if (!mine?.capabilities.includes('list')) {
         state.items = new Map();
@@ -68,6 +70,7 @@ export function keysPage(root, args) {
       }
     }
     const answer = await api('GET', '/config', { query: { ns: state.ns, env: state.env, effective: true }, expect: [403, 400] });
+    if (disposed) return; // the page was left while the list was loading: start no watch
     if (answer instanceof ApiError) {
       state.items = new Map();
       mount(tree, h('p', { class: 'error' }, answer.status === 403 ? `This token cannot list keys in ${state.ns}/${state.env}.` : answer.message));
@@ -158,12 +161,14 @@ export function keysPage(root, args) {
 
   (async () => {
     await load(true);
+    if (disposed) return;
     if (state.open) open(state.open);
     else mount(detail, h('p', { class: 'help' }, 'Pick a key.'));
   })();
 
   return {
     dispose() {
+      disposed = true;
       watch?.stop();
       view?.dispose();
       clearTimeout(refreshTimer);
