@@ -36,10 +36,10 @@ public sealed class ConsoleCluster : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own session storage) on <paramref name="node"/>'s console, signed in with <paramref name="token"/>.</summary>
-    internal async Task<ConsolePage> OpenAsync(int node, string token = NodeProcess.AdminToken, int width = 1280, int height = 800)
+    internal async Task<ConsolePage> OpenAsync(int node, string token = NodeProcess.AdminToken, int width = 1280, int height = 800, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        var page = new ConsolePage(context, await context.NewPageAsync(), Cluster[node]);
+        var page = new ConsolePage(context, await context.NewPageAsync(), Cluster[node]) { TestName = test };
         await page.SignInAsync(token);
         return page;
     }

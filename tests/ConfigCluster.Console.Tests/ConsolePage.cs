@@ -61,6 +61,7 @@ internal sealed class ConsolePage(IBrowserContext context, IPage page, NodeProce
         await page.FillAsync("#ns", ns);
         await page.FillAsync("#env", env);
         await page.ClickAsync("form.toolbar button[type=submit]");
+        await Assertions.Expect(page.Locator("#detail")).ToContainTextAsync("Pick a key");
         await Assertions.Expect(page.Locator("#key-count")).ToContainTextAsync("keys");
     }
 
@@ -84,7 +85,23 @@ internal sealed class ConsolePage(IBrowserContext context, IPage page, NodeProce
     /// <summary>Fails when the page logged a console error or threw.</summary>
     public void AssertNoErrors() => Assert.True(errors.Count == 0, "browser errors:\n" + string.Join('\n', errors));
 
-    public async ValueTask DisposeAsync() => await context.CloseAsync();
+    /// <summary>The test that opened the page (names its last screenshot).</summary>
+    public string TestName { get; init; } = "";
+
+    /// <summary>Saves the page as it was last (evidence when the test failed), then closes it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await ScreenshotAsync($"last-{node.NodeId}", TestName);
+        }
+        catch (PlaywrightException)
+        {
+            // The page is gone (its node was killed mid-navigation): nothing to save.
+        }
+
+        await context.CloseAsync();
+    }
 
     /// <summary>TestResults/console-screenshots next to the test project, or $CONSOLE_SCREENSHOTS.</summary>
     public static string ScreenshotDirectory { get; } = FindDirectory();

@@ -11,6 +11,7 @@ export function keysPage(root, args) {
   let view = null;
   let refreshTimer = 0;
   let disposed = false;
+  let generation = 0; // the newest load(true): an older one still in flight must not start its watch
   const changed = new Set();
 
   const nsInput = h('input', { id: 'ns', value: state.ns, list: 'ns-list', autocomplete: 'off', spellcheck: 'false' });
@@ -55,9 +56,11 @@ export function keysPage(root, args) {
 
   async function load(restartWatch) {
     let mine = null;
+    const mineGeneration = restartWatch ? ++generation : generation;
+    const stale = () => disposed || mineGeneration !== generation;
     if (restartWatch) {
       mine = await capabilities(state.ns, state.env);
-      if (disposed) return;
+      if (stale()) return;
       newKeyButton.hidden = !mine?.capabilities.includes('write');
       if (!mine?.capabilities.includes('list')) {
         state.items = new Map();
@@ -70,7 +73,7 @@ export function keysPage(root, args) {
       }
     }
     const answer = await api('GET', '/config', { query: { ns: state.ns, env: state.env, effective: true }, expect: [403, 400] });
-    if (disposed) return; // the page was left while the list was loading: start no watch
+    if (stale()) return; // the page was left, or another scope opened, while the list was loading
     if (answer instanceof ApiError) {
       state.items = new Map();
       mount(tree, h('p', { class: 'error' }, answer.status === 403 ? `This token cannot list keys in ${state.ns}/${state.env}.` : answer.message));
@@ -160,8 +163,9 @@ export function keysPage(root, args) {
   }
 
   (async () => {
+    const before = generation;
     await load(true);
-    if (disposed) return;
+    if (disposed || generation !== before + 1) return; // another scope was opened meanwhile
     if (state.open) open(state.open);
     else mount(detail, h('p', { class: 'help' }, 'Pick a key.'));
   })();

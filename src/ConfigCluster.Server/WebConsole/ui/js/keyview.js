@@ -217,13 +217,24 @@ export function keyView(root, { ns, env, key, item, onChanged, onCreated }) {
     renderEditor({ conflict: box, text: mine });
   }
 
-  load();
+  // A failed load (node unreachable, no leader for the read barrier) is shown here with a retry.
+  async function loadOrShow() {
+    try {
+      await load();
+    } catch (error) {
+      if (disposed || !(error instanceof ApiError)) throw error;
+      const retry = h('button', { type: 'button', id: 'retry', onclick: () => loadOrShow() }, 'Retry');
+      mount(root, h('h2', { class: 'key-name' }, key), h('p', { class: 'error', role: 'alert' }, `Could not load this key: ${error.message}`), retry);
+    }
+  }
+
+  loadOrShow();
 
   return {
     dispose() { disposed = true; },
     changed(event) {
       if (event.key === key && editing) editing.notice.textContent = `Changed meanwhile: now version ${event.version} by ${event.author}.`;
     },
-    reload() { if (!editing && !disposed) load(); },
+    reload() { if (!editing && !disposed) loadOrShow(); },
   };
 }
