@@ -45,7 +45,11 @@ public sealed class TokenAuthenticator(IVersionedStore store, TimeProvider clock
 
     /// <summary>
     /// Reads a request's token: <c>Authorization: Bearer ...</c>, else <c>X-Vault-Token</c> or
-    /// <c>X-Consul-Token</c> (the headers the Vault and Consul clients send), on every route alike.
+    /// <c>X-Consul-Token</c> (the headers the Vault and Consul clients send), on every route alike;
+    /// else, on a WebSocket upgrade, a <c>Sec-WebSocket-Protocol</c> entry
+    /// <c>configcluster.bearer.BASE64URL(token)</c> (a browser cannot set headers on a WebSocket; this
+    /// is how Kubernetes' API server takes tokens from browsers too, and unlike a query parameter it
+    /// stays out of URLs and access logs).
     /// </summary>
     public static string? FromRequest(HttpRequest request)
     {
@@ -56,6 +60,31 @@ public sealed class TokenAuthenticator(IVersionedStore store, TimeProvider clock
         {
             if (request.Headers[header] is [{ Length: > 0 } token])
                 return token.Trim();
+        }
+
+        return FromWebSocketProtocols(request.Headers.SecWebSocketProtocol);
+    }
+
+    /// <summary>The sub-protocol prefix that carries a token on a WebSocket upgrade (base64url of its UTF-8 bytes follows).</summary>
+    public const string WebSocketTokenProtocolPrefix = "configcluster.bearer.";
+
+    private static string? FromWebSocketProtocols(Microsoft.Extensions.Primitives.StringValues headers)
+    {
+        foreach (var header in headers)
+        {
+            foreach (var entry in (header ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!entry.StartsWith(WebSocketTokenProtocolPrefix, StringComparison.Ordinal))
+                    continue;
+                try
+                {
+                    return System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(entry.AsSpan(WebSocketTokenProtocolPrefix.Length)));
+                }
+                catch (FormatException)
+                {
+                    return null; // not base64url: no token (401), never an error that echoes the text
+                }
+            }
         }
 
         return null;

@@ -164,6 +164,8 @@ internal static class NodeHost
         app.MapVaultSysEndpoints();
         app.MapVaultTokenEndpoints();
         app.MapVaultKvEndpoints();
+        app.MapCapabilityEndpoints();
+        app.MapConsoleEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");

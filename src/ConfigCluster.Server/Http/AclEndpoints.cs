@@ -18,6 +18,9 @@ internal static class AclEndpoints
         })).RequireAdmin("token.list");
         routes.MapDelete("/acl/tokens/{accessor}", RevokeAsync).RequireAdmin("token.revoke");
         routes.MapPut("/acl/policies/{name}", PutPolicyAsync).RequireAdmin("policy.write");
+        routes.MapGet("/acl/policies/{name}", static (string name, ConfigService config) => config.Store.FindPolicy(name) is { } policy
+            ? Results.Ok(new { name, rules = policy.Rules.Select(static r => new { r.Path, r.Namespace, r.Environment, capabilities = r.Capabilities.ToList(), r.Deny }) })
+            : Results.Json(new { error = $"no policy named '{name}'" }, statusCode: StatusCodes.Status404NotFound)).RequireAdmin("policy.read");
         routes.MapGet("/audit", AuditEndpoints.ReadAsync).RequireAdmin("audit.read");
         routes.MapGet("/audit/verify", AuditEndpoints.VerifyAsync).RequireAdmin("audit.verify");
     }

@@ -17,6 +17,9 @@ internal static class WatchEndpoints
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>The sub-protocol the web console offers beside its token (never the token's own entry).</summary>
+    public const string WatchSubProtocol = "configcluster.watch.v1";
+
     // One key with ?key=, else the scope (events are then filtered per key by WatchAccess).
     public static void MapWatchEndpoints(this IEndpointRouteBuilder routes)
         => routes.Map("/ws/watch", WatchAsync).RequireAccess(Capability.Watch, AccessScope.FromQuery("key"), "watch");
@@ -49,7 +52,10 @@ internal static class WatchEndpoints
             return;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        // A browser that sent its token as a sub-protocol (Acl/TokenAuthenticator) also offers this
+        // one, which the server selects: a browser refuses an upgrade that selects none it offered.
+        var subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(WatchSubProtocol) ? WatchSubProtocol : null;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
         using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         var receiving = DrainUntilCloseAsync(socket, closed);
         var buffer = new ArrayBufferWriter<byte>(4096);

@@ -20,7 +20,7 @@ namespace ConfigCluster.Server.Tests.Acl;
 public sealed class RouteMatrixTests(AccessCluster fixture)
 {
     /// <summary>The HTTP routes that need no token.</summary>
-    private static readonly HashSet<string> OpenRoutes = ["GET /health/live", "GET /health/ready", "GET /cluster/status", "GET /v1/sys/health", "GET /v1/sys/seal-status", "POST /v1/sys/unseal"];
+    private static readonly HashSet<string> OpenRoutes = ["GET /health/live", "GET /health/ready", "GET /cluster/status", "GET /v1/sys/health", "GET /v1/sys/seal-status", "POST /v1/sys/unseal", "GET /ui", "GET /ui/{**path}"];
 
     /// <summary>
     /// Routes that act on the caller's own token (Vault's *-self): any working token may call them,
