@@ -15,13 +15,20 @@
 #      10001, /data volume, ports 7001-7003, the same HEALTHCHECK as deploy/Dockerfile.
 #
 # Usage (as root, for debootstrap; from anywhere):
-#   bash deploy/build-local-image.sh            # tags ${CONFIGCLUSTER_IMAGE:-configcluster:local}
+#   bash deploy/build-local-image.sh              # tags ${CONFIGCLUSTER_IMAGE:-configcluster:local}
+#   bash deploy/build-local-image.sh --base-only  # only fills the tarball cache (no Docker engine needed)
 # The engine is the docker CLI's (DOCKER_HOST if set). DEBIAN_MIRROR and DEBIAN_SUITE override
 # the mirror and suite read from /etc/apt/sources.list(.d).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
 
+base_only=false
+case "${1:-}" in
+  "") ;;
+  --base-only) base_only=true ;;
+  *) echo "usage: bash deploy/build-local-image.sh [--base-only]" >&2; exit 2 ;;
+esac
 image=${CONFIGCLUSTER_IMAGE:-configcluster:local}
 cache=${CONFIGCLUSTER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/configcluster}
 # Bump when the recipe below changes in a way the package list does not show.
@@ -30,7 +37,9 @@ packages="ca-certificates curl libssl3 libstdc++6 tzdata zlib1g"
 
 say() { echo "build-local-image: $*"; }
 fail() { echo "build-local-image: FAILED: $*" >&2; exit 1; }
-for tool in docker dotnet sha256sum tar; do
+tools="sha256sum tar flock"
+$base_only || tools="$tools docker dotnet"
+for tool in $tools; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool is not on PATH"
 done
 
@@ -89,6 +98,10 @@ if [ ! -s "$tarball" ]; then
   rm -rf "$work"
   trap - EXIT
   say "base $key: built in $((SECONDS - started)) s ($(du -h "$tarball" | cut -f1))"
+fi
+if $base_only; then
+  say "base $key: $tarball"
+  exit 0
 fi
 if ! docker image inspect "$base_tag" >/dev/null 2>&1; then
   say "importing $tarball as $base_tag"
