@@ -39,15 +39,23 @@ public sealed partial class ComposeClusterTests
     private async Task AllAcknowledgedOnAsync(string node, IReadOnlyList<AckedWrite> acked, string token)
     {
         using var http = Client(node, token);
-        var missing = "";
-        await Eventually.WaitAsync(async () =>
+        var missing = "not read yet";
+        try
         {
-            var stored = await ListAsync(http, "load.");
-            var lost = acked.Where(w => !stored.TryGetValue(w.Key, out var value) || value != w.Value).ToList();
-            missing = $"{lost.Count} of {acked.Count} missing, first {string.Join(", ", lost.Take(5).Select(static w => w.Key))}";
-            return lost.Count == 0;
-        }, TimeSpan.FromSeconds(90), $"every acknowledged write on {node}");
-        output.WriteLine($"{node}: all {acked.Count} acknowledged writes present ({missing})");
+            await Eventually.WaitAsync(async () =>
+            {
+                var stored = await ListAsync(http, "load.");
+                var lost = acked.Where(w => !stored.TryGetValue(w.Key, out var value) || value != w.Value).ToList();
+                missing = $"{lost.Count} of {acked.Count} missing or different, first {string.Join(", ", lost.Take(5).Select(static w => w.Key))}";
+                return lost.Count == 0;
+            }, TimeSpan.FromSeconds(90), $"every acknowledged write on {node}");
+        }
+        catch (TimeoutException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}; last look: {missing}");
+        }
+
+        output.WriteLine($"{node}: all {acked.Count} acknowledged writes present, with their values");
     }
 
     /// <summary>What the README's blocks wrote, on every node's own copy.</summary>
