@@ -30,7 +30,7 @@ case "${1:-}" in
   *) echo "usage: bash deploy/build-local-image.sh [--base-only]" >&2; exit 2 ;;
 esac
 image=${CONFIGCLUSTER_IMAGE:-configcluster:local}
-cache=${CONFIGCLUSTER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/configcluster}
+cache=${CONFIGCLUSTER_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/configcluster}
 # Bump when the recipe below changes in a way the package list does not show.
 recipe=1
 packages="ca-certificates curl libssl3 libstdc++6 tzdata zlib1g"

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 
 namespace ConfigCluster.Server.Tests.Deploy;
 
-/// <summary>One answer (or non-answer) of a node's <c>/cluster/status</c>.</summary>
+/// <summary>One answer (or non-answer) of a node's <c>/cluster/status</c>, stamped when it was asked.</summary>
 internal sealed record StatusSample(TimeSpan At, string Node, bool Answered, string? Role, string? LeaderId, long Term);
 
 /// <summary>A write the cluster acknowledged (200): it must survive anything that follows.</summary>
@@ -102,8 +102,11 @@ internal sealed class ClusterWatch : IAsyncDisposable
             }
         }));
 
+    // Stamped when the request is sent: an unanswered poll (refused, or 1 s without an answer) then
+    // tells the node was already gone at that moment.
     private async Task<StatusSample> StatusAsync(string node, HttpClient http, CancellationToken token)
     {
+        var sent = Now;
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/cluster/status");
@@ -111,11 +114,11 @@ internal sealed class ClusterWatch : IAsyncDisposable
             timeout.CancelAfter(TimeSpan.FromSeconds(1));
             using var answer = await http.SendAsync(request, timeout.Token);
             var body = JsonNode.Parse(await answer.Content.ReadAsStringAsync(timeout.Token));
-            return new StatusSample(Now, node, answer.IsSuccessStatusCode, (string?)body?["role"], (string?)body?["leaderId"], (long?)body?["term"] ?? 0);
+            return new StatusSample(sent, node, answer.IsSuccessStatusCode, (string?)body?["role"], (string?)body?["leaderId"], (long?)body?["term"] ?? 0);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
         {
-            return new StatusSample(Now, node, false, null, null, 0);
+            return new StatusSample(sent, node, false, null, null, 0);
         }
     }
 

@@ -22,17 +22,20 @@ internal sealed record LeaderOutage(string Leader, TimeSpan LastAnswer, TimeSpan
 
 public sealed partial class ComposeClusterTests
 {
+    // The kill is placed between the killed leader's last answered poll before a survivor first
+    // answered as leader and its first unanswered poll after that (so a poll that timed out under
+    // load before the kill does not count as the kill).
     private static LeaderOutage Outage(IReadOnlyList<StatusSample> samples, IReadOnlyList<AckedWrite> acked, string leader, TimeSpan from)
     {
-        var after = samples.Where(s => s.At >= from).ToList();
-        var killSeen = after.FirstOrDefault(s => s.Node == leader && !s.Answered)
-            ?? throw new Xunit.Sdk.XunitException($"the status monitor never saw {leader} stop answering");
-        var lastAnswer = after.LastOrDefault(s => s.Node == leader && s.Answered && s.At < killSeen.At)?.At ?? from;
-        var newLeader = after.FirstOrDefault(s => s.At >= killSeen.At && s.Node != leader && s.Answered && s.Role == "leader")
+        var after = samples.Where(s => s.At >= from).OrderBy(static s => s.At).ToList();
+        var newLeader = after.FirstOrDefault(s => s.Node != leader && s.Answered && s.Role == "leader")
             ?? throw new Xunit.Sdk.XunitException($"no survivor ever answered as leader after {leader} was killed");
-        var back = after.FirstOrDefault(s => s.At > killSeen.At && s.Node == leader && s.Answered)?.At ?? TimeSpan.MaxValue;
-        var firstWrite = acked.FirstOrDefault(w => w.At > killSeen.At)?.At ?? TimeSpan.MaxValue;
-        return new LeaderOutage(leader, lastAnswer, killSeen.At, newLeader, back, firstWrite);
+        var lastAnswer = after.LastOrDefault(s => s.Node == leader && s.Answered && s.At < newLeader.At)?.At ?? from;
+        var killSeen = after.FirstOrDefault(s => s.Node == leader && !s.Answered && s.At > lastAnswer)?.At
+            ?? throw new Xunit.Sdk.XunitException($"the status monitor never saw {leader} stop answering");
+        var back = after.FirstOrDefault(s => s.At > killSeen && s.Node == leader && s.Answered)?.At ?? TimeSpan.MaxValue;
+        var firstWrite = acked.FirstOrDefault(w => w.At > killSeen)?.At ?? TimeSpan.MaxValue;
+        return new LeaderOutage(leader, lastAnswer, killSeen, newLeader, back, firstWrite);
     }
 
     /// <summary>Every acknowledged write, with its value, in <paramref name="node"/>'s own copy (serializable reads).</summary>
@@ -70,6 +73,8 @@ public sealed partial class ComposeClusterTests
             Assert.Equal($"written via {survivors[^1]} while {leader} is down", (string?)name?["value"]);
             var (_, history) = await http.GetJsonAsync("/config/history/app.name?consistency=serializable");
             Assert.Equal(3, history?["versions"]?.AsArray().Count);   // "demo", then one write through each survivor
+            var (secretStatus, secret) = await http.GetJsonAsync("/config/db.password?consistency=serializable");
+            Assert.True(secretStatus == HttpStatusCode.OK && (bool?)secret?["secret"] == true, $"{node}: db.password answered {(int)secretStatus}, secret {secret?["secret"]}");
         }
     }
 
