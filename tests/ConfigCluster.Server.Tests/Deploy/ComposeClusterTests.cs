@@ -128,8 +128,8 @@ public sealed partial class ComposeClusterTests(ITestOutputHelper output) : IAsy
             ["CONFIGCLUSTER_MASTER_KEY"] = null,
             ["T"] = null,
         };
-        if (shimDir is not null)
-            environment["PATH"] = shimDir + ":" + Environment.GetEnvironmentVariable("PATH");
+        // debootstrap (cold cache) is in /usr/sbin, which a non-login root shell may not have on PATH.
+        environment["PATH"] = (shimDir is null ? "" : shimDir + ":") + Environment.GetEnvironmentVariable("PATH") + ":/usr/local/sbin:/usr/sbin:/sbin";
         foreach (var (node, i) in Nodes.Select(static (n, i) => (n, i + 1)))
         {
             environment[$"CONFIGCLUSTER_NODE{i}_HTTP_PORT"] = httpPorts[node].ToString(CultureInfo.InvariantCulture);

@@ -42,6 +42,8 @@ internal sealed partial class DockerEngine : IAsyncDisposable
         try
         {
             var start = new ProcessStartInfo("bash") { UseShellExecute = false };
+            // dockerd finds containerd and runc on PATH; Debian puts runc (and dockerd) in /usr/sbin.
+            start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") + ":/usr/local/sbin:/usr/sbin:/sbin";
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add("exec dockerd --host \"unix://$0/docker.sock\" --data-root \"$0/data\" --exec-root \"$0/exec\" "
                 + "--pidfile \"$0/docker.pid\" --bridge none >\"$0/dockerd.log\" 2>&1");
