@@ -8,7 +8,9 @@
 #      the node options of the contract (shared/CONTRACT.md; options the README documents too),
 #      all pass the same ones, and agree on the layout: node ids = service/pod names, peers by
 #      DNS name, HTTP 7001 / gRPC 7002 / Raft 7003 in containers, and host ports 70N1/70N2 for
-#      node N exactly as local-cluster.sh computes them.
+#      node N exactly as local-cluster.sh computes them (as the defaults of
+#      CONFIGCLUSTER_NODEn_HTTP_PORT/_GRPC_PORT); Dockerfile.local (the registry-free image) keeps
+#      Dockerfile's user, ports, volume and health check.
 # Run from anywhere: `bash deploy/validate.sh`. Exits non-zero with a message naming the problem.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -210,9 +212,19 @@ for i, name in enumerate(names, start=1):
         if isinstance(p, dict):
             published.add((int(p.get("published")), int(p.get("target"))))
         else:
-            parts = str(p).split("/")[0].split(":")
-            if len(parts) >= 2:
+            # A host port may come from a variable with the layout's port as its default:
+            # ${CONFIGCLUSTER_NODEn_HTTP_PORT:-70n1} / ${CONFIGCLUSTER_NODEn_GRPC_PORT:-70n2}.
+            text = str(p).split("/")[0]
+            for var, default in re.findall(r"\$\{([A-Za-z0-9_]+):-(\d+)\}", text):
+                kind = {base + 10 * i + 1: "HTTP", base + 10 * i + 2: "GRPC"}.get(int(default)) if base is not None else None
+                if var != f"CONFIGCLUSTER_NODE{i}_{kind}_PORT":
+                    problem(f"{where}: host port {default} comes from ${{{var}}}; expected CONFIGCLUSTER_NODE{i}_{kind or 'HTTP/GRPC'}_PORT")
+            text = re.sub(r"\$\{[A-Za-z0-9_]+:-(\d+)\}", r"\1", text)
+            parts = text.split(":")
+            if len(parts) >= 2 and parts[-2].isdigit() and parts[-1].isdigit():
                 published.add((int(parts[-2]), int(parts[-1])))
+            else:
+                problem(f"{where}: cannot read the port mapping {p!r}")
     if base is not None:
         want = {(base + 10 * i + 1, http_port), (base + 10 * i + 2, grpc_port)}
         if published != want:
@@ -225,6 +237,8 @@ for i, name in enumerate(names, start=1):
         problem(f"{where}: no healthcheck")
     if svc.get("restart") != "unless-stopped":
         problem(f"{where}: restart should be unless-stopped")
+    if svc.get("image") != "${CONFIGCLUSTER_IMAGE:-configcluster:local}":
+        problem(f"{where}: image should be ${{CONFIGCLUSTER_IMAGE:-configcluster:local}} (both build paths tag that name)")
 if len({frozenset(s) for s in compose_sets.values()}) > 1:
     problem(f"deploy/docker-compose.yml: services pass different options: {compose_sets}")
 compose_options = set().union(*compose_sets.values()) if compose_sets else set()
@@ -342,6 +356,34 @@ if "/health/live" not in dockerfile or not re.search(r"^HEALTHCHECK\s", dockerfi
     problem("deploy/Dockerfile: HEALTHCHECK on /health/live is missing")
 if not problems:
     ok("deploy/Dockerfile: non-root, EXPOSE 7001-7003, HEALTHCHECK, contract ENTRYPOINT")
+
+# -- Dockerfile.local (the registry-free image, deploy/build-local-image.sh): same contract ------
+local_dockerfile = open("deploy/Dockerfile.local", encoding="utf-8").read()
+def healthcheck(text):
+    """The HEALTHCHECK instruction with its continuation lines, whitespace normalised."""
+    lines = text.splitlines()
+    for n, line in enumerate(lines):
+        if line.startswith("HEALTHCHECK"):
+            parts = [line]
+            while parts[-1].rstrip().endswith("\\") and n + len(parts) < len(lines):
+                parts.append(lines[n + len(parts)])
+            return " ".join(" ".join(p.rstrip().rstrip("\\").split()) for p in parts)
+    return None
+before = len(problems)
+if not re.search(r'^ENTRYPOINT \["/app/ConfigCluster.Server"\]\s*$', local_dockerfile, re.M):
+    problem('deploy/Dockerfile.local: ENTRYPOINT should be ["/app/ConfigCluster.Server"] (the self-contained apphost)')
+local_user = re.findall(r"^USER\s+(\S+)", local_dockerfile, re.M)
+if local_user[-1:] != user[-1:]:
+    problem(f"deploy/Dockerfile.local: USER {local_user[-1:]} differs from deploy/Dockerfile's {user[-1:]}")
+if not re.search(r"^EXPOSE\s+7001\s+7002\s+7003\s*$", local_dockerfile, re.M):
+    problem("deploy/Dockerfile.local: EXPOSE 7001 7002 7003 (http, grpc, raft)")
+if healthcheck(local_dockerfile) is None or healthcheck(local_dockerfile) != healthcheck(dockerfile):
+    problem("deploy/Dockerfile.local: HEALTHCHECK differs from deploy/Dockerfile's")
+for line in ("VOLUME", "ENV ASPNETCORE_HTTP_PORTS"):
+    if not re.search(rf"^{line}", local_dockerfile, re.M):
+        problem(f"deploy/Dockerfile.local: no {line} line (deploy/Dockerfile has one)")
+if len(problems) == before:
+    ok("deploy/Dockerfile.local: same USER, EXPOSE, VOLUME and HEALTHCHECK as deploy/Dockerfile; apphost ENTRYPOINT")
 
 if not local_node_options <= compose_options:
     problem(f"local-cluster.sh passes {sorted(local_node_options - compose_options)} that docker-compose.yml does not")
