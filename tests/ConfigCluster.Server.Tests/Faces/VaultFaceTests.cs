@@ -8,7 +8,7 @@ namespace ConfigCluster.Server.Tests.Faces;
 
 /// <summary>
 /// The Vault face against a three-node cluster, through a follower: the unchanged npm node-vault
-/// client (tests/clients/vault/kv-v2.js), Vault's status codes and error shapes for bad input
+/// client (tests/clients/faces/vault-kv-v2.js), Vault's status codes and error shapes for bad input
 /// (which changes nothing), and KV v2 secrets never on disk or in logs in plain text.
 /// </summary>
 [Collection(VaultClusterCollection.Name)]
@@ -20,7 +20,7 @@ public sealed class VaultFaceTests(VaultCluster fixture)
     public async Task NodeVaultClient_KvV2TokensAndHealth_WorkThroughAFollower()
     {
         var follower = fixture.Cluster[await fixture.Cluster.FollowerAsync()];
-        var (code, output) = await VaultCluster.RunNodeAsync("kv-v2.js", new Dictionary<string, string>
+        var (code, output) = await NodeClients.RunAsync("vault-kv-v2.js", new Dictionary<string, string>
         {
             ["VAULT_ADDR"] = follower.HttpUrl,
             ["VAULT_TOKEN"] = NodeProcess.AdminToken,

@@ -5,8 +5,9 @@ namespace ConfigCluster.Server.Tests.Harness;
 
 /// <summary>
 /// Runs a Node.js script of tests/clients/faces (third-party clients such as the npm <c>consul</c>
-/// and <c>node-vault</c> packages, installed by <c>npm ci --prefix tests/clients/faces</c>) with
-/// the given environment, and hands back its exit code and output.
+/// and <c>node-vault</c> packages, pinned by its lock file) with the given environment, and hands
+/// back its exit code and output. The packages are installed with <c>npm ci</c> when missing
+/// (<c>.ci/run</c> does it first).
 /// </summary>
 internal static class NodeClients
 {
@@ -14,9 +15,22 @@ internal static class NodeClients
 
     public static async Task<(int ExitCode, string Output)> RunAsync(string script, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        if (!System.IO.Directory.Exists(Path.Combine(Directory, "node_modules")))
-            throw new InvalidOperationException($"the npm clients are not installed: run 'npm ci --prefix {Directory}' (.ci/run does)");
-        var start = new ProcessStartInfo("node", [Path.Combine(Directory, script)])
+        await Installed.Value;
+        return await RunProcessAsync("node", [Path.Combine(Directory, script)], environment, timeout);
+    }
+
+    private static readonly Lazy<Task> Installed = new(static async () =>
+    {
+        if (System.IO.Directory.Exists(Path.Combine(Directory, "node_modules")))
+            return;
+        var (code, output) = await RunProcessAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], new Dictionary<string, string>(), TimeSpan.FromMinutes(3));
+        if (code != 0)
+            throw new InvalidOperationException($"npm ci in {Directory} failed ({code}):\n{output}");
+    });
+
+    private static async Task<(int ExitCode, string Output)> RunProcessAsync(string program, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(program, arguments)
         {
             WorkingDirectory = Directory,
             RedirectStandardOutput = true,

@@ -6,6 +6,7 @@ using ConfigCluster.Core.Crypto;
 using ConfigCluster.Core.Keys;
 using ConfigCluster.Server.Acl;
 using ConfigCluster.Server.Application;
+using ConfigCluster.Server.Faces.Vault;
 using ConfigCluster.Storage;
 
 namespace ConfigCluster.Server.Faces.Transit;
@@ -32,7 +33,7 @@ internal static class TransitEndpoints
 
     public static void MapTransitEndpoints(this IEndpointRouteBuilder routes)
     {
-        var transit = routes.MapGroup("/v1/transit").WithAccessErrorShape(VaultAccessErrorShape.Instance);
+        var transit = routes.MapGroup("/v1/transit").WithAccessErrorShape(VaultErrors.Shape);
         AccessScope Key(string route = "name") => AccessScope.FixedWithKeyPrefix(Scope, Scope, PathPrefix, route);
 
         transit.MapMethods("/keys/{name}", WriteMethods, CreateAsync).RequireAccess(Capability.Write, Key(), "transit.keys.create");
@@ -58,32 +59,32 @@ internal static class TransitEndpoints
         var root = body!.Root;
         var type = TransitRequest.String(root, "type") ?? TransitCipher.Aes256Gcm96;
         if (!FasterVersionedStore.TransitKeyTypes.Contains(type) || !TransitCipher.IsSupported(type))
-            return VaultResponse.BadRequest($"unknown key type: {type} (this server makes aes256-gcm96 and chacha20-poly1305 keys)");
+            return VaultErrors.BadRequest($"unknown key type: {type} (this server makes aes256-gcm96 and chacha20-poly1305 keys)");
         if (Unsupported(root) is { } unsupported)
-            return VaultResponse.BadRequest(unsupported);
+            return VaultErrors.BadRequest(unsupported);
         var outcome = await keys.CreateAsync(name, type, token);
-        return outcome.Error is { } error ? VaultResponse.Error(error) : KeyAnswer(outcome.Value!);
+        return outcome.Error is { } error ? VaultErrors.From(error) : KeyAnswer(outcome.Value!);
     }
 
     private static async Task<IResult> ReadAsync(string name, TransitKeyring keys, CancellationToken token)
     {
         if (!FasterVersionedStore.IsValidTransitKeyName(name))
-            return VaultResponse.BadRequest("invalid key name");
+            return VaultErrors.BadRequest("invalid key name");
         if (await keys.CatchUpAsync(token) is { } error)
-            return VaultResponse.Error(error);
-        return keys.Find(name) is { } key ? KeyAnswer(key) : VaultResponse.Errors(StatusCodes.Status404NotFound);
+            return VaultErrors.From(error);
+        return keys.Find(name) is { } key ? KeyAnswer(key) : VaultErrors.Result(StatusCodes.Status404NotFound);
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, TransitKeyring keys, ItemAccess access, CancellationToken token)
     {
         if (HttpMethods.IsGet(request.Method) && request.Query["list"] is not ["true" or "1"])
-            return VaultResponse.Errors(StatusCodes.Status405MethodNotAllowed, "1 error occurred:\n\t* unsupported operation\n\n");
+            return VaultErrors.Result(StatusCodes.Status405MethodNotAllowed, "1 error occurred:\n\t* unsupported operation\n\n");
         if (await keys.CatchUpAsync(token) is { } error)
-            return VaultResponse.Error(error);
+            return VaultErrors.From(error);
         var names = keys.Names().Where(name => access.Allows(Capability.List, Scope, Scope, PathPrefix + name)).ToList();
         if (names.Count == 0)
-            return VaultResponse.Errors(StatusCodes.Status404NotFound);
-        return VaultResponse.Data(w =>
+            return VaultErrors.Result(StatusCodes.Status404NotFound);
+        return VaultResponse.DataObject(w =>
         {
             w.WriteStartArray("keys");
             foreach (var name in names)
@@ -95,12 +96,12 @@ internal static class TransitEndpoints
     private static async Task<IResult> DeleteAsync(string name, TransitKeyring keys, CancellationToken token)
     {
         if (!FasterVersionedStore.IsValidTransitKeyName(name))
-            return VaultResponse.BadRequest("invalid key name");
+            return VaultErrors.BadRequest("invalid key name");
         return await keys.DeleteAsync(name, token) switch
         {
             null => VaultResponse.NoContent(),
-            { Code: ConfigErrorCode.NotFound } => VaultResponse.BadRequest($"no existing key named {name} could be found"),
-            { } error => VaultResponse.Error(error),
+            { Code: ConfigErrorCode.NotFound } => VaultErrors.BadRequest($"no existing key named {name} could be found"),
+            { } error => VaultErrors.From(error),
         };
     }
 
@@ -110,7 +111,7 @@ internal static class TransitEndpoints
         if (problem is not null)
             return problem;
         var outcome = await keys.RotateAsync(name, token);
-        return outcome.Error is { } error ? VaultResponse.Error(error) : KeyAnswer(outcome.Value!);
+        return outcome.Error is { } error ? VaultErrors.From(error) : KeyAnswer(outcome.Value!);
     }
 
     private static async Task<IResult> ConfigureAsync(string name, HttpRequest request, TransitKeyring keys, CancellationToken token)
@@ -120,11 +121,11 @@ internal static class TransitEndpoints
             return problem;
         var root = body!.Root;
         if (Unsupported(root) is { } unsupported)
-            return VaultResponse.BadRequest(unsupported);
+            return VaultErrors.BadRequest(unsupported);
         var configure = new TransitConfigureKeyOp { Name = name };
         if (!TransitRequest.TryLong(root, "min_decryption_version", -1, out var minDecryption) || !TransitRequest.TryLong(root, "min_encryption_version", -1, out var minEncryption)
             || !TransitRequest.TryBool(root, "deletion_allowed", out var deletionAllowed))
-            return VaultResponse.BadRequest("min_decryption_version and min_encryption_version must be numbers, deletion_allowed a boolean");
+            return VaultErrors.BadRequest("min_decryption_version and min_encryption_version must be numbers, deletion_allowed a boolean");
         if (minDecryption >= 0)
             (configure.HasMinDecryptionVersion, configure.MinDecryptionVersion) = (true, minDecryption);
         if (minEncryption >= 0)
@@ -132,7 +133,7 @@ internal static class TransitEndpoints
         if (deletionAllowed is { } allowed)
             (configure.HasDeletionAllowed, configure.DeletionAllowed) = (true, allowed);
         var outcome = await keys.ConfigureAsync(configure, token);
-        return outcome.Error is { } error ? VaultResponse.Error(error) : KeyAnswer(outcome.Value!);
+        return outcome.Error is { } error ? VaultErrors.From(error) : KeyAnswer(outcome.Value!);
     }
 
     private static Task<IResult> EncryptAsync(string name, HttpRequest request, TransitKeyring keys, CancellationToken token)
@@ -153,23 +154,23 @@ internal static class TransitEndpoints
     private static Task<IResult> DataKeyAsync(string kind, string name, HttpRequest request, TransitKeyring keys, CancellationToken token)
         => kind is "plaintext" or "wrapped"
             ? RunAsync(name, request, keys, createIfMissing: false, (ops, item) => ops.DataKey(item, withPlaintext: kind == "plaintext"), token)
-            : Task.FromResult(VaultResponse.BadRequest("invalid type: must be \"plaintext\" or \"wrapped\""));
+            : Task.FromResult(VaultErrors.BadRequest("invalid type: must be \"plaintext\" or \"wrapped\""));
 
     private static async Task<IResult> RandomAsync(string? bytes, HttpRequest request, CancellationToken token)
     {
         var (body, bodyError) = await TransitRequest.ReadAsync(request, token);
         if (body is null)
-            return VaultResponse.BadRequest(bodyError!);
+            return VaultErrors.BadRequest(bodyError!);
         long count = 32;
         if (bytes is not null ? !long.TryParse(bytes, NumberStyles.None, CultureInfo.InvariantCulture, out count) : !TransitRequest.TryLong(body.Root, "bytes", 32, out count))
-            return VaultResponse.BadRequest("bytes must be a number");
+            return VaultErrors.BadRequest("bytes must be a number");
         if (count < 1 || count > MaxRandomBytes)
-            return VaultResponse.BadRequest($"bytes must be between 1 and {MaxRandomBytes}");
+            return VaultErrors.BadRequest($"bytes must be between 1 and {MaxRandomBytes}");
         var format = TransitRequest.String(body.Root, "format") ?? "base64";
         if (format is not ("base64" or "hex"))
-            return VaultResponse.BadRequest($"unsupported encoding format {format}; must be \"hex\" or \"base64\"");
+            return VaultErrors.BadRequest($"unsupported encoding format {format}; must be \"hex\" or \"base64\"");
         var random = RandomNumberGenerator.GetBytes((int)count);
-        return VaultResponse.Data(w => w.WriteString("random_bytes", format == "hex" ? Convert.ToHexStringLower(random) : Convert.ToBase64String(random)));
+        return VaultResponse.DataObject(w => w.WriteString("random_bytes", format == "hex" ? Convert.ToHexStringLower(random) : Convert.ToBase64String(random)));
     }
 
     // One operation over the body's item or batch_input: a bad item fails alone (its "error"), and
@@ -180,32 +181,32 @@ internal static class TransitEndpoints
         if (problem is not null)
             return problem;
         if (keys.SealedReason is not null)
-            return VaultResponse.Errors(StatusCodes.Status503ServiceUnavailable, "Vault is sealed");
+            return VaultErrors.Result(StatusCodes.Status503ServiceUnavailable, "Vault is sealed");
         var key = keys.Find(name);
         if (key is null && createIfMissing)
         {
             var type = TransitRequest.String(body!.Root, "type") ?? TransitCipher.Aes256Gcm96;
             if (!FasterVersionedStore.TransitKeyTypes.Contains(type) || !TransitCipher.IsSupported(type))
-                return VaultResponse.BadRequest($"unknown key type: {type}");
+                return VaultErrors.BadRequest($"unknown key type: {type}");
             var created = await keys.CreateAsync(name, type, token);
             if (created.Error is { } createError)
-                return VaultResponse.Error(createError);
+                return VaultErrors.From(createError);
             key = created.Value;
         }
 
         if (key is null)
-            return VaultResponse.BadRequest("encryption key not found");
+            return VaultErrors.BadRequest("encryption key not found");
         var operations = new TransitOperations(keys, key);
         if (!body!.IsBatch)
         {
             var single = operation(operations, body.Root);
-            return single.Error is { } error ? VaultResponse.BadRequest(error) : VaultResponse.Data(single.Write!);
+            return single.Error is { } error ? VaultErrors.BadRequest(error) : VaultResponse.DataObject(single.Write!);
         }
 
         if (body.Items.Count == 0)
-            return VaultResponse.BadRequest("missing batch input to process");
+            return VaultErrors.BadRequest("missing batch input to process");
         var results = body.Items.Select(item => operation(operations, item)).ToList();
-        return VaultResponse.Data(w =>
+        return VaultResponse.DataObject(w =>
         {
             w.WriteStartArray("batch_results");
             foreach (var result in results)
@@ -226,12 +227,12 @@ internal static class TransitEndpoints
     private static async Task<(TransitRequest? Body, IResult? Problem)> PrepareAsync(string name, HttpRequest request, TransitKeyring keys, CancellationToken token)
     {
         if (!FasterVersionedStore.IsValidTransitKeyName(name))
-            return (null, VaultResponse.BadRequest("invalid key name: use letters, digits, '_', '-' and '.'"));
+            return (null, VaultErrors.BadRequest("invalid key name: use letters, digits, '_', '-' and '.'"));
         var (body, error) = await TransitRequest.ReadAsync(request, token);
         if (body is null)
-            return (null, VaultResponse.BadRequest(error!));
+            return (null, VaultErrors.BadRequest(error!));
         if (await keys.CatchUpAsync(token) is { } barrierError)
-            return (null, VaultResponse.Error(barrierError));
+            return (null, VaultErrors.From(barrierError));
         return (body, null);
     }
 
@@ -250,7 +251,7 @@ internal static class TransitEndpoints
     }
 
     // Vault's key read: settings, and each version's creation time (unix seconds); never material.
-    private static IResult KeyAnswer(TransitKey key) => VaultResponse.Data(w =>
+    private static IResult KeyAnswer(TransitKey key) => VaultResponse.DataObject(w =>
     {
         w.WriteString("name", key.Name);
         w.WriteString("type", key.Type);

@@ -44,9 +44,9 @@ public static class VaultErrors
 
     private sealed class VaultShape : AccessErrorShape
     {
-        // Vault says only "permission denied" for a refused capability; ConfigCluster's own
-        // message (which capability on which key) stays in the audit log.
+        // Vault says only "permission denied" for a missing, unknown or powerless token (the status
+        // stays ConfigCluster's 401 or 403); ConfigCluster's own message stays in the audit log.
         public override Task WriteAsync(HttpContext context, int status, string message)
-            => Result(status, status == StatusCodes.Status403Forbidden ? "permission denied" : message).ExecuteAsync(context);
+            => Result(status, status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden ? "permission denied" : message).ExecuteAsync(context);
     }
 }

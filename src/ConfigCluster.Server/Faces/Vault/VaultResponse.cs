@@ -14,6 +14,15 @@ internal static class VaultResponse
     public static IResult Data(Action<Utf8JsonWriter>? data, int status = StatusCodes.Status200OK)
         => Envelope(status, data, auth: null);
 
+    /// <summary>An envelope whose <c>data</c> object holds the properties <paramref name="writeProperties"/> writes.</summary>
+    public static IResult DataObject(Action<Utf8JsonWriter> writeProperties, int status = StatusCodes.Status200OK)
+        => Envelope(status, writer =>
+        {
+            writer.WriteStartObject();
+            writeProperties(writer);
+            writer.WriteEndObject();
+        }, auth: null);
+
     /// <summary>An envelope with an <c>auth</c> block (token create and renew) and no data.</summary>
     public static IResult Auth(Action<Utf8JsonWriter> auth) => Envelope(StatusCodes.Status200OK, data: null, auth);
 
