@@ -62,9 +62,14 @@ public sealed class ConsensusOptions
     /// with 2 s). A snapshot install that takes longer fails and is retried.
     /// </summary>
     public TimeSpan PeerRequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The command format this member announces (default: <see cref="Core.Commands.CommandFormat.Supported"/>).
+    /// Tests announce less to stand in for an older build in a mixed cluster.
+    /// </summary>
+    public uint AnnouncedFormat { get; init; } = Core.Commands.CommandFormat.Supported;
 }
 
-/// <summary>Keys of the metadata each member announces.</summary>
 public static class MemberMetadataKeys
 {
     public const string NodeId = "node-id";

@@ -7,9 +7,11 @@ namespace ConfigCluster.Consensus;
 public sealed partial class RaftNode
 {
     private static readonly TimeSpan FormatRefresh = TimeSpan.FromSeconds(2);
-    private readonly Dictionary<string, uint> announcedFormats = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, uint> announcedFormats = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim formatGate = new(1, 1);
-    private (uint Format, long At) clusterFormat = (CommandFormat.Initial, long.MinValue);
+    private FormatSample? clusterFormat; // null until first asked
+
+    private sealed record FormatSample(uint Format, long At);
 
     /// <summary>
     /// The command format every member supports (the lowest one announced; a member that never
@@ -18,16 +20,15 @@ public sealed partial class RaftNode
     /// </summary>
     public async ValueTask<uint> ClusterFormatAsync(CancellationToken token)
     {
-        var (format, at) = clusterFormat;
-        if (System.Diagnostics.Stopwatch.GetElapsedTime(at) < FormatRefresh)
-            return format;
+        if (Volatile.Read(ref clusterFormat) is { } recent && System.Diagnostics.Stopwatch.GetElapsedTime(recent.At) < FormatRefresh)
+            return recent.Format;
         await formatGate.WaitAsync(token).ConfigureAwait(false);
         try
         {
             var lowest = CommandFormat.Supported;
             foreach (var member in cluster.Members)
                 lowest = Math.Min(lowest, await AnnouncedFormatAsync(member, token).ConfigureAwait(false));
-            clusterFormat = (lowest, System.Diagnostics.Stopwatch.GetTimestamp());
+            Volatile.Write(ref clusterFormat, new FormatSample(lowest, System.Diagnostics.Stopwatch.GetTimestamp()));
             return lowest;
         }
         finally
@@ -39,7 +40,7 @@ public sealed partial class RaftNode
     private async ValueTask<uint> AnnouncedFormatAsync(IRaftClusterMember member, CancellationToken token)
     {
         if (!member.IsRemote)
-            return CommandFormat.Supported;
+            return options.AnnouncedFormat;
         var key = Format(member.EndPoint);
         try
         {

@@ -28,7 +28,9 @@ public sealed partial class RaftNode
                 IsLocal: !member.IsRemote)
             {
                 Version = metadata?.GetValueOrDefault(MemberMetadataKeys.Version),
-                CommandFormat = metadata is null ? 0
+                // The gate's answer is fresher than the cached metadata (an upgrade restarts the member).
+                CommandFormat = announcedFormats.TryGetValue(Format(member.EndPoint), out var announced) ? announced
+                    : metadata is null ? 0
                     : uint.TryParse(metadata.GetValueOrDefault(MemberMetadataKeys.Format), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var format) ? format
                     : Core.Commands.CommandFormat.Initial,
             });

@@ -91,7 +91,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         foreach (var (key, value) in options.Metadata)
             configuration.Metadata[key] = value;
         configuration.Metadata[MemberMetadataKeys.NodeId] = options.NodeId;
-        configuration.Metadata[MemberMetadataKeys.Format] = CommandFormat.Supported.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        configuration.Metadata[MemberMetadataKeys.Format] = options.AnnouncedFormat.ToString(System.Globalization.CultureInfo.InvariantCulture);
         configuration.Metadata[MemberMetadataKeys.Version] = BuildVersion.Current;
 
         var members = (InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage;

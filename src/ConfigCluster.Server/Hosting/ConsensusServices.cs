@@ -39,6 +39,9 @@ internal static class ConsensusServices
         Durability = settings.Durability,
         LowerElectionTimeoutMs = (int)settings.ElectionTimeout.TotalMilliseconds,
         UpperElectionTimeoutMs = 3 * (int)settings.ElectionTimeout.TotalMilliseconds / 2,
+        // TEST ONLY: a node announcing an older command format stands in for an older build (VersionGateTests).
+        AnnouncedFormat = uint.TryParse(Environment.GetEnvironmentVariable("CONFIGCLUSTER_TEST_ANNOUNCE_FORMAT"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var announced)
+            ? announced : Core.Commands.CommandFormat.Supported,
         Metadata = new Dictionary<string, string>
         {
             [MemberMetadataKeys.HttpUrl] = settings.HttpUrl.ToString().TrimEnd('/'),
