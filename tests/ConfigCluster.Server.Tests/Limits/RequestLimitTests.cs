@@ -172,24 +172,46 @@ public sealed class RequestLimitTests
             }
         }, Timeout, "a closed watch to free its place");
 
+        var metrics = await node.Http.GetStringAsync("/metrics");
+        Assert.True(Counter(metrics, "scope=\"token\"", "surface=\"grpc\"", "limit=\"watches\"") >= 1, metrics);
+    }
+
+    [Fact]
+    public async Task LongPollCap_RefusesTheSecondLongPollOfAToken_AndServesAnotherTokens()
+    {
+        await using var cluster = await TestCluster.StartAsync(count: 1, arguments: ["--max-long-polls-per-token", "1"]);
+        var node = cluster[0];
+        await node.Http.MustPutAsync("watched.key", 1);
+        var busy = await cluster.CreateTokenAsync("busy", ReadAll);
+        var other = await cluster.CreateTokenAsync("other", ReadAll);
+
         // Long-polls: one waiting per token; the second is refused, another token's is served.
+        using var pollCts = new CancellationTokenSource(Timeout);
         using var poller = node.ClientWith(busy);
         var revision = (await node.Http.GetJsonAsync("/config/watched.key")).Body!["revision"]!.GetValue<long>();
-        var waiting = poller.GetAsync($"/config/watched.key?wait=60s&index={revision}", cts.Token);
+        Task<HttpResponseMessage> Wait() => poller.GetAsync($"/config/watched.key?wait=60s&index={revision}", pollCts.Token);
+        var waiting = Wait();
         await Eventually.WaitAsync(async () =>
         {
-            using var response = await poller.GetAsync($"/config/watched.key?wait=100ms&index={revision}", cts.Token);
+            if (waiting.IsCompleted)
+            {
+                // A probe got there first and the waiting long-poll was the one refused: send it again.
+                (await waiting).Dispose();
+                waiting = Wait();
+                return false;
+            }
+
+            using var response = await poller.GetAsync($"/config/watched.key?wait=100ms&index={revision}", pollCts.Token);
             return response.StatusCode == HttpStatusCode.TooManyRequests && response.Headers.RetryAfter is not null;
         }, Timeout, "the second long-poll of a token to be refused with 429");
         using var otherPoller = node.ClientWith(other);
-        using (var served = await otherPoller.GetAsync($"/config/watched.key?wait=100ms&index={revision}", cts.Token))
+        using (var served = await otherPoller.GetAsync($"/config/watched.key?wait=100ms&index={revision}", pollCts.Token))
             Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         await node.Http.MustPutAsync("watched.key", 2);
         using (var answered = await waiting)
             Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
 
         var metrics = await node.Http.GetStringAsync("/metrics");
-        Assert.True(Counter(metrics, "scope=\"token\"", "surface=\"grpc\"", "limit=\"watches\"") >= 1, metrics);
         Assert.True(Counter(metrics, "scope=\"token\"", "surface=\"http\"", "limit=\"long-polls\"") >= 1, metrics);
     }
 
