@@ -33,11 +33,14 @@ public sealed class SecretSealer(SecretKeyring keyring, WritePipeline pipeline)
     public Outcome<byte[]> Open(StoredVersion stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        if (keyring.SealedReason is { } sealedReason)
-            return new ConfigError(ConfigErrorCode.Sealed, $"this node is sealed and cannot reveal secrets: {sealedReason}");
-        return keyring.TryOpen(stored.Value.Span, stored.Path, stored.Version, out var plaintext, out var error)
-            ? plaintext
-            : new ConfigError(ConfigErrorCode.Internal, error);
+        string? error = null;
+        if (keyring.SealedReason is null && keyring.TryOpen(stored.Value.Span, stored.Path, stored.Version, out var plaintext, out error))
+            return plaintext;
+        // A wrong master key is found out by the first secret opened after start-up: the keyring
+        // seals itself then, and that read answers "sealed" like every later one, not an internal error.
+        return keyring.SealedReason is { } sealedReason
+            ? new ConfigError(ConfigErrorCode.Sealed, $"this node is sealed and cannot reveal secrets: {sealedReason}")
+            : new ConfigError(ConfigErrorCode.Internal, error!);
     }
 
     /// <summary>Adds a new data key through the log and waits until this node has applied it (rotation, and the first secret).</summary>

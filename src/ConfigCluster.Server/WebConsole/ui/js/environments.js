@@ -4,7 +4,7 @@ import { api, ApiError } from './api.js';
 import { confirmDialog, h, mount, pretty, toast } from './dom.js';
 
 export function environmentsPage(root) {
-  const field = (id, label, value) => [h('label', { for: id }, label), h('input', { id, value, autocomplete: 'off', spellcheck: 'false', list: id === 'diff-ns' ? null : 'env-names' })];
+  const field = (id, label, value) => [h('label', { for: id }, label), h('input', { id, value, autocomplete: 'off', spellcheck: 'false', list: id === 'diff-from-env' || id === 'diff-to-env' ? 'env-names' : null })];
   const [nsLabel, ns] = field('diff-ns', 'Namespace', 'default');
   const [fromLabel, from] = field('diff-from-env', 'From', 'staging');
   const [toLabel, to] = field('diff-to-env', 'To', 'prod');
