@@ -33,7 +33,8 @@ internal static class StoreFill
             for (var i = 0; i < keys; i++)
             {
                 var command = new Command { Author = "fill", TimestampUnixMs = 1_700_000_000_000 + i, Put = new PutOp { Key = Path(i).ToStoreKey(), Value = ByteString.CopyFromUtf8(Value(i, valueBytes)) } };
-                var result = await store.ApplyAsync(command, i + 1, 1, CancellationToken.None);
+                var index = i + 1;
+                var result = await store.RunOnWriterAsync(() => store.Apply(command, index, 1));
                 if (result.Code != ResultCode.ResultOk)
                     throw new InvalidOperationException($"put {i} failed: {result.Message}");
             }

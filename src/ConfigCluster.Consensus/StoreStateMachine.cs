@@ -187,11 +187,19 @@ public sealed partial class StoreStateMachine : IStateMachine
         var results = entry.Context is ProposalContext context && context.Results.Length == commands.Count ? context.Results : null;
         if (entry.Context is ProposalContext proposal)
             proposal.Index = entry.Index;
+        // One hand-off to the store's writer thread for the whole entry (a batch of up to hundreds
+        // of commands), then the observers in order.
+        token.ThrowIfCancellationRequested();
+        var (index, term) = (entry.Index, entry.Term);
+        var applied = await store.RunOnWriterAsync(() => ApplyAll(commands, index, term)).ConfigureAwait(false);
         for (var i = 0; i < commands.Count; i++)
         {
-            var result = await ApplyOneAsync(commands[i], entry, token).ConfigureAwait(false);
+            if (commands[i].OpCase == Command.OpOneofCase.Checkpoint)
+                checkpointCommandIds.Add(commands[i].RequestId);
+            foreach (var observer in observers)
+                observer.OnApplied(commands[i], applied[i], entry.Index);
             if (results is not null)
-                results[i] = result;
+                results[i] = applied[i];
         }
 
         ConsensusMeters.CommandsPerEntry.Record(commands.Count);
@@ -199,26 +207,26 @@ public sealed partial class StoreStateMachine : IStateMachine
         store.Skip(entry.Index, entry.Term);
     }
 
-    // One command of an entry. A command whose apply throws fails alone, with the same result on
-    // every node (apply is deterministic); the rest of its batch and the applier carry on.
-    private async ValueTask<CommandResult> ApplyOneAsync(Command command, LogEntry entry, CancellationToken token)
+    // The commands of an entry, on the writer thread. A command whose apply throws fails alone,
+    // with the same result on every node (apply is deterministic); the rest of its batch and the
+    // applier carry on.
+    private CommandResult[] ApplyAll(IReadOnlyList<Command> commands, long index, long term)
     {
-        CommandResult result;
-        try
+        var results = new CommandResult[commands.Count];
+        for (var i = 0; i < commands.Count; i++)
         {
-            result = await store.ApplyAsync(command, entry.Index, entry.Term, token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Log.ApplyFailed(logger, entry.Index, e);
-            return new CommandResult { Code = ResultCode.ResultStoreFailure, Message = "the store could not apply the command", Revision = store.Revision };
+            try
+            {
+                results[i] = store.Apply(commands[i], index, term);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.ApplyFailed(logger, index, e);
+                results[i] = new CommandResult { Code = ResultCode.ResultStoreFailure, Message = "the store could not apply the command", Revision = store.Revision };
+            }
         }
 
-        if (command.OpCase == Command.OpOneofCase.Checkpoint)
-            checkpointCommandIds.Add(command.RequestId);
-        foreach (var observer in observers)
-            observer.OnApplied(command, result, entry.Index);
-        return result;
+        return results;
     }
 
     private async ValueTask CheckpointAsync(CancellationToken token)

@@ -63,11 +63,10 @@ public sealed partial class FasterVersionedStore
     }
 
     /// <inheritdoc/>
-    public ValueTask<CommandResult> ApplyAsync(Command command, long raftIndex, long raftTerm, CancellationToken token)
+    public Task<T> RunOnWriterAsync<T>(Func<T> work)
     {
-        ArgumentNullException.ThrowIfNull(command);
-        token.ThrowIfCancellationRequested();
-        return new(writer.RunAsync(() => Apply(command, raftIndex, raftTerm)));
+        ArgumentNullException.ThrowIfNull(work);
+        return writer.RunAsync(work);
     }
 
     /// <inheritdoc/>

@@ -26,11 +26,11 @@ public interface IVersionedStore : IDisposable
     CommandResult Apply(Command command, long index, long term);
 
     /// <summary>
-    /// <see cref="Apply"/> for the Raft applier: the command runs on the store's writer thread,
-    /// so a FASTER wait (a head evicted to disk, a page flush before an append) never holds a
-    /// thread-pool thread. Calls must not overlap (one writer).
+    /// Runs <paramref name="work"/> on the store's writer thread (where <see cref="Apply"/> may wait
+    /// on FASTER without holding a thread-pool thread): the Raft applier applies every command of a
+    /// log entry in one hand-off instead of one per command. Calls must not overlap with other writes.
     /// </summary>
-    ValueTask<CommandResult> ApplyAsync(Command command, long index, long term, CancellationToken token);
+    Task<T> RunOnWriterAsync<T>(Func<T> work);
 
     /// <summary>Records that a Raft entry without a command (no-op, configuration) was applied.</summary>
     void Skip(long index, long term);

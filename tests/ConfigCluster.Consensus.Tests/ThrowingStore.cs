@@ -4,7 +4,7 @@ using ConfigCluster.Storage;
 
 namespace ConfigCluster.Consensus.Tests;
 
-/// <summary>The real store, except that applying a command with <see cref="FailingRequestId"/> fails (synchronously or through the writer).</summary>
+/// <summary>The real store, except that applying a command with <see cref="FailingRequestId"/> fails.</summary>
 public class ThrowingStore : DispatchProxy
 {
     public const string FailingRequestId = "boom";
@@ -25,8 +25,6 @@ public class ThrowingStore : DispatchProxy
         {
             if (targetMethod.Name == nameof(IVersionedStore.Apply))
                 throw new InvalidOperationException("simulated store failure");
-            if (targetMethod.Name == nameof(IVersionedStore.ApplyAsync))
-                return ValueTask.FromException<CommandResult>(new InvalidOperationException("simulated store failure"));
         }
 
         try

@@ -35,7 +35,12 @@ internal sealed class StoreCommands(IVersionedStore store)
     public CommandResult Apply(Command command) => store.Apply(command, ++LastIndex, Term);
 
     /// <summary>Applies through the store's writer thread, as the Raft applier does.</summary>
-    public ValueTask<CommandResult> ApplyAsync(Command command, CancellationToken token) => store.ApplyAsync(command, ++LastIndex, Term, token);
+    public Task<CommandResult> ApplyAsync(Command command, CancellationToken token)
+    {
+        token.ThrowIfCancellationRequested();
+        var index = ++LastIndex;
+        return store.RunOnWriterAsync(() => store.Apply(command, index, Term));
+    }
 
     public CommandResult Put(string key, string json, long? expected = null, string env = KeyPath.DefaultScope, string ns = KeyPath.DefaultScope, string author = DefaultAuthor)
     {
