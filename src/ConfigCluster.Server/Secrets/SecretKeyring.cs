@@ -50,9 +50,6 @@ public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedR
     /// <summary>The master key, for wrapping a new data key; null when sealed.</summary>
     public MasterKey? MasterKey => SealedReason is null ? Volatile.Read(ref masterKey) : null;
 
-    /// <summary>Which master key the keyring is wrapped under (null before its first master key rotation).</summary>
-    public KeyringWrapping? Wrapping => store.MasterKeyWrapping();
-
     /// <summary>
     /// Keeps <paramref name="key"/> (taking ownership) as this node's next master key: it replaces
     /// the current one as soon as the replicated keyring records a rotation to it.
