@@ -19,6 +19,14 @@ public sealed partial class ConfigClusterClient
     public Task<KeyringStatus> GetKeyringAsync(CancellationToken token = default)
         => ReadAsync("GetKeyring", deadline => AdminClient.GetKeyringAsync(new GetKeyringRequest(), deadline: deadline, cancellationToken: token).ResponseAsync, token);
 
+    /// <summary>
+    /// Re-wraps the keyring under <paramref name="newKey"/> (32 bytes) through the log (admin); with
+    /// <paramref name="prepareOnly"/>, gives the key to the node called ahead of the rotation. Not
+    /// re-sent after an unknown outcome.
+    /// </summary>
+    public Task<MasterKeyStatus> RotateMasterKeyAsync(ReadOnlyMemory<byte> newKey, bool prepareOnly = false, CancellationToken token = default)
+        => WriteAsync("RotateMasterKey", CallKind.OnceWrite, deadline => AdminClient.RotateMasterKeyAsync(new RotateMasterKeyRequest { NewKey = Google.Protobuf.ByteString.CopyFrom(newKey.Span), PrepareOnly = prepareOnly }, deadline: deadline, cancellationToken: token).ResponseAsync, token);
+
     /// <summary>Adds a data key; new secret writes use it (admin). Not re-sent after an unknown outcome.</summary>
     public Task<KeyringStatus> RotateDataKeyAsync(CancellationToken token = default)
         => WriteAsync("RotateDataKey", CallKind.OnceWrite, deadline => AdminClient.RotateDataKeyAsync(new RotateDataKeyRequest(), deadline: deadline, cancellationToken: token).ResponseAsync, token);

@@ -24,6 +24,13 @@ public sealed class ConsensusOptions
     /// </summary>
     public bool Join { get; init; }
 
+    /// <summary>
+    /// Disaster recovery: forget the saved member list and start as the only member of a new
+    /// cluster with this node's store and log (etcd's <c>--force-new-cluster</c>). Acts once per data
+    /// directory (a marker file records it); later starts keep the membership they learned since.
+    /// </summary>
+    public bool ForceNewCluster { get; init; }
+
     /// <summary>Directory for the WAL (<c>wal/</c>), the member list and temporary files; the host puts the store in <c>store/</c> beside them.</summary>
     public required string DataDirectory { get; init; }
 

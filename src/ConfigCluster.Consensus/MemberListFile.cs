@@ -21,6 +21,15 @@ internal sealed class MemberListFile(string path)
         return [.. entries.Select(Parse)];
     }
 
+    /// <summary>Saves synchronously (at start-up, before Raft runs).</summary>
+    public void Save(IEnumerable<EndPoint> members)
+    {
+        var temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
+            JsonSerializer.Serialize(stream, members.Select(Format).Order(StringComparer.Ordinal).ToArray());
+        File.Move(temporary, path, overwrite: true);
+    }
+
     public async Task SaveAsync(IEnumerable<EndPoint> members, CancellationToken token)
     {
         var temporary = path + ".tmp";

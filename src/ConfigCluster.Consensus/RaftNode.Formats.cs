@@ -59,6 +59,13 @@ public sealed partial class RaftNode
         }
     }
 
+    /// <summary>
+    /// The version gate for a write this node forwards to the leader: a command of a newer format
+    /// than some member announces is refused here too, since a leader of an older build (mid
+    /// rolling upgrade) has no gate and would propose it. Null when it may go.
+    /// </summary>
+    public ValueTask<ProposeOutcome?> GateForwardAsync(Command command, CancellationToken token) => GateFormatAsync(command, token);
+
     // Stamps each command with the format it needs; answers the ones the cluster cannot apply yet
     // (some member is an older build) without proposing them. Null when every command may go.
     private async ValueTask<ProposeOutcome?> GateFormatAsync(Command command, CancellationToken token)

@@ -68,6 +68,8 @@ public sealed partial class RaftNode : IAsyncDisposable
         // The member list saved by the last membership change wins over --members.
         memberList = new MemberListFile(Path.Combine(options.DataDirectory, MemberListFile.FileName));
         var saved = memberList.Load();
+        if (options.ForceNewCluster)
+            saved = ForceNewCluster(saved, announced);
         var joining = saved is null && options.Join;
         var configuration = new RaftCluster.TcpConfiguration(bind)
         {

@@ -53,6 +53,7 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.KvMetadata => ApplyKvMetadata(command, command.KvMetadata),
                 Command.OpOneofCase.KvMount => ApplyKvMount(command, command.KvMount),
                 Command.OpOneofCase.RenewToken => ApplyRenewToken(command, command.RenewToken),
+                Command.OpOneofCase.RotateMasterKey => ApplyRotateMasterKey(command, command.RotateMasterKey),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)

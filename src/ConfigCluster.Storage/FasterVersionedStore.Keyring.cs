@@ -20,6 +20,8 @@ public sealed partial class FasterVersionedStore
     {
         if (add.KeyId.Length != SecretEnvelope.KeyIdSize || add.WrappedKey.IsEmpty)
             return Invalid("data key record is malformed");
+        if (CheckWrappedUnderCurrentKey(add.MasterKeyCheck) is { } stale)
+            return stale;
         var sequence = dataKeyCount + 1;
         UpsertMetadata(RecordKeys.DataKey(sequence), new DataKeyRecord
         {

@@ -35,6 +35,8 @@ public sealed partial class FasterVersionedStore
             return Invalid("transit key command is malformed");
         if (create.WrappedMaterial.IsEmpty)
             return Invalid(NoMaterial);
+        if (CheckWrappedUnderCurrentKey(create.MasterKeyCheck) is { } stale)
+            return stale;
         if (current.Metadata.FindTransitKey(create.Name) is not null)
             return new CommandResult { Code = ResultCode.ResultVersionMismatch, Message = $"transit key '{create.Name}' exists", Revision = revision };
         var record = new TransitKeyRecord { Name = create.Name, Type = create.Type, LatestVersion = 1, MinDecryptionVersion = 1, MinEncryptionVersion = 0 };
@@ -53,6 +55,8 @@ public sealed partial class FasterVersionedStore
             return Retry($"transit key '{rotate.Name}' changed while the rotation was prepared");
         if (rotate.WrappedMaterial.IsEmpty)
             return Invalid(NoMaterial);
+        if (CheckWrappedUnderCurrentKey(rotate.MasterKeyCheck) is { } stale)
+            return stale;
         if (record.Versions.Count >= MaxTransitKeyVersions)
             return Invalid($"transit key '{rotate.Name}' has {MaxTransitKeyVersions} versions, the most kept");
         record.LatestVersion++;

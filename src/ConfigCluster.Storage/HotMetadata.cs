@@ -30,6 +30,10 @@ internal sealed class HotMetadata
     // for the replica digest: it hashes the replicated bytes, not this node's parsed view of them.
     private readonly ConcurrentDictionary<string, byte[]> rawRecords = new(StringComparer.Ordinal);
     private WrappedDataKey[] dataKeys = [];
+    private KeyringWrapping? wrapping;
+
+    /// <summary>Which master key the keyring is wrapped under, or null before its first master key rotation.</summary>
+    public KeyringWrapping? Wrapping => Volatile.Read(ref wrapping);
 
     /// <summary>The keyring, oldest first (copy-on-write: readers never see a half-updated list).</summary>
     public IReadOnlyList<WrappedDataKey> DataKeys => Volatile.Read(ref dataKeys);
@@ -68,6 +72,9 @@ internal sealed class HotMetadata
                 break;
             case RecordKeys.RetentionTag when key.Length >= 2:
                 ObserveRetention(Encoding.UTF8.GetString(key[1..]), RetentionRecord.Parser.ParseFrom(value));
+                break;
+            case RecordKeys.MasterKeyTag when value.Length > 0:
+                Volatile.Write(ref wrapping, KeyringWrapping.From(MasterKeyRecord.Parser.ParseFrom(value)));
                 break;
             case RecordKeys.TransitKeyTag:
                 ObserveTransitKey(Encoding.UTF8.GetString(key[1..]), value);
@@ -156,7 +163,7 @@ internal sealed class HotMetadata
 
     private static bool IsMetadataTag(byte tag) => tag is RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag
         or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag
-        or RecordKeys.KvMountTag or RecordKeys.KvKeyTag;
+        or RecordKeys.MasterKeyTag or RecordKeys.KvMountTag or RecordKeys.KvKeyTag;
 
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {

@@ -122,6 +122,9 @@ public interface IVersionedStore : IDisposable
     /// <summary>Every transit key's name, in ordinal order.</summary>
     IReadOnlyList<string> TransitKeyNames();
 
+    /// <summary>Which master key the keyring is wrapped under, or null before the first master key rotation.</summary>
+    KeyringWrapping? MasterKeyWrapping();
+
     /// <summary>A node's latest audit checkpoint replicated through the log, or null when it has none.</summary>
     StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId);
 

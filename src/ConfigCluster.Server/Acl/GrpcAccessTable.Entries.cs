@@ -34,6 +34,7 @@ public static partial class GrpcAccessTable
         Add<PutPolicyRequest>(t, V1.Acl.Descriptor, "PutPolicy", static _ => AdminOnCluster("policy.write"));
 
         Add<RotateDataKeyRequest>(t, V1.Admin.Descriptor, "RotateDataKey", static _ => AdminOnCluster("keys.rotate"));
+        Add<RotateMasterKeyRequest>(t, V1.Admin.Descriptor, "RotateMasterKey", static _ => AdminOnCluster("sys.master-key.rotate")); // wip/lifecycle
         Add<RewrapRequest>(t, V1.Admin.Descriptor, "Rewrap", static _ => AdminOnCluster("keys.rewrap"));
         Add<GetKeyringRequest>(t, V1.Admin.Descriptor, "GetKeyring", static _ => AdminOnCluster("keys.read"));
         Add<SaveSnapshotRequest>(t, V1.Admin.Descriptor, "SaveSnapshot", static _ => AdminOnCluster("snapshot"));

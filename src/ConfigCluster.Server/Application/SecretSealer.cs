@@ -50,7 +50,7 @@ public sealed class SecretSealer(SecretKeyring keyring, WritePipeline pipeline)
             return new ConfigError(ConfigErrorCode.Sealed, $"this node is sealed: {keyring.SealedReason}");
         var (keyId, wrapped) = masterKey.NewWrappedDataKey();
         var command = pipeline.NewCommand(null);
-        command.AddDataKey = new AddDataKeyOp { KeyId = ByteString.CopyFrom(keyId), WrappedKey = ByteString.CopyFrom(wrapped) };
+        command.AddDataKey = new AddDataKeyOp { KeyId = ByteString.CopyFrom(keyId), WrappedKey = ByteString.CopyFrom(wrapped), MasterKeyCheck = ByteString.CopyFrom(masterKey.KeyCheck.Span) };
         var added = await pipeline.SubmitOnceAsync(command, token);
         // The key was applied on the leader; make sure this node has applied it too.
         return added.Error ?? await pipeline.CatchUpAsync(token);

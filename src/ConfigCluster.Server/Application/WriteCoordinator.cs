@@ -99,6 +99,8 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
 
     private async Task<ProposeOutcome> ForwardAsync(Command command, DateTimeOffset notAfter, CancellationToken token)
     {
+        if (await node.GateForwardAsync(command, token) is { } refused)
+            return refused;
         var leader = await node.GetLeaderMetadataAsync(token);
         if (leader is null || !leader.TryGetValue(MemberMetadataKeys.GrpcUrl, out var url))
             return ProposeOutcome.NotLeader;

@@ -7,7 +7,7 @@ using Grpc.Core;
 namespace ConfigCluster.Server.Grpc;
 
 /// <summary>The public Admin service (proto/configcluster/v1/admin.proto).</summary>
-public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup, LeadershipTransfer leadership, HistoryRetention retention, Membership membership) : Admin.AdminBase
+public sealed class AdminGrpcService(KeyRotation rotation, MasterKeyRotation masterKeys, SecretKeyring keyring, SnapshotBackup backup, LeadershipTransfer leadership, HistoryRetention retention, Membership membership) : Admin.AdminBase
 {
     public override async Task<MembersResponse> ListMembers(ListMembersRequest request, ServerCallContext context)
         => Members(await membership.ListAsync(context.CancellationToken));
@@ -86,6 +86,23 @@ public sealed class AdminGrpcService(KeyRotation rotation, SnapshotBackup backup
             PreviousLeader = transfer.PreviousLeader ?? "",
             Leader = transfer.Leader ?? "",
             Term = transfer.Term,
+        };
+    }
+
+    public override async Task<Contracts.V1.MasterKeyStatus> RotateMasterKey(RotateMasterKeyRequest request, ServerCallContext context)
+    {
+        if (request.NewKey.Length != Core.Crypto.MasterKey.Size)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"new_key must be {Core.Crypto.MasterKey.Size} bytes"));
+        var key = new Core.Crypto.MasterKey(request.NewKey.Span);
+        var status = request.PrepareOnly ? masterKeys.Prepare(key) : (await masterKeys.RotateAsync(key, context.CancellationToken)).OrThrow();
+        return new Contracts.V1.MasterKeyStatus
+        {
+            KeyCheck = status.KeyCheck,
+            Generation = status.Generation,
+            DataKeys = status.DataKeys,
+            TransitKeyVersions = status.TransitKeyVersions,
+            StagedKeyCheck = keyring.StagedKeyCheck ?? "",
+            Sealed = keyring.SealedReason is not null,
         };
     }
 

@@ -33,6 +33,7 @@ internal static class ConsensusServices
         RaftEndPoint = settings.RaftEndPoint,
         Members = settings.Members,
         Join = settings.Join,
+        ForceNewCluster = settings.ForceNewCluster,
         DataDirectory = settings.DataDirectory,
         SnapshotInterval = settings.SnapshotInterval,
         PeerTls = settings.PeerTls,

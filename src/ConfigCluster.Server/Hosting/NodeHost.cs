@@ -78,6 +78,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<ConfigService>();
         builder.Services.AddSingleton<KeyRotation>();
         builder.Services.AddSingleton<Unsealing>();
+        builder.Services.AddSingleton<MasterKeyRotation>();
         builder.Services.AddSingleton<Operations.SnapshotBackup>();
         builder.Services.AddSingleton<Operations.LeadershipTransfer>();
         builder.Services.AddSingleton<Operations.HistoryRetention>();
@@ -158,6 +159,7 @@ internal static class NodeHost
         app.MapAdminEndpoints();
         app.MapRetentionEndpoints();
         app.MapSealEndpoints();
+        app.MapMasterKeyEndpoints();
         app.MapEnvironmentEndpoints();
         Faces.Consul.ConsulEndpoints.MapConsulEndpoints(app);
         Faces.Transit.TransitEndpoints.MapTransitEndpoints(app);

@@ -32,6 +32,7 @@ public static class NodeOptionCatalog
         new("raft", "HOST:PORT", "required (dev: 127.0.0.1:7003)", "this node's Raft peer endpoint"),
         new("members", "LIST", "required unless --join", "Raft endpoints of the initial members, this node included"),
         new("join", null, "off", "start as a new member of a running cluster; wait to be added"),
+        new("force-new-cluster", null, "off", "disaster recovery: start a one-member cluster from this node's data (once per data directory)"),
         new("data-dir", "DIR", "required (dev: ./.configcluster-dev)", "WAL, FASTER store and temp files; created if missing"),
         new("seed-file", "FILE", "none", "JSON or YAML imported at start (nested objects become dot keys)"),
         new("dev", null, "off", "one-node development mode, no TLS"),

@@ -29,6 +29,9 @@ public sealed class NodeOptions
     /// <summary><c>--join</c>.</summary>
     [ConfigurationKeyName("join")] public string? Join { get; set; }
 
+    /// <summary><c>--force-new-cluster</c>.</summary>
+    [ConfigurationKeyName("force-new-cluster")] public string? ForceNewCluster { get; set; }
+
     /// <summary><c>--data-dir</c>.</summary>
     [ConfigurationKeyName("data-dir")] public string? DataDir { get; set; }
 

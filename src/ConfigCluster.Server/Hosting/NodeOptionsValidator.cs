@@ -23,8 +23,15 @@ public sealed partial class NodeOptionsValidator : IValidateOptions<NodeOptions>
         ArgumentNullException.ThrowIfNull(options);
         settings = null;
         if (!TryFlag("dev", options.Dev, out var dev, out error) || !TryFlag("join", options.Join, out var join, out error)
+            || !TryFlag("force-new-cluster", options.ForceNewCluster, out var forceNewCluster, out error)
             || !TryFlag("metrics-open", options.MetricsOpen, out var metricsOpen, out error) || !TryFlag("grpc-reflection", options.GrpcReflection, out var reflection, out error))
             return false;
+        if (join && forceNewCluster)
+        {
+            error = "--force-new-cluster and --join exclude each other: force a new cluster on the survivor, join the fresh nodes to it";
+            return false;
+        }
+
         var nodeId = options.NodeId ?? (dev ? "dev" : null);
         var http = options.Http ?? (dev ? "http://127.0.0.1:7001" : null);
         var grpc = options.Grpc ?? (dev ? "http://127.0.0.1:7002" : null);
@@ -91,6 +98,7 @@ public sealed partial class NodeOptionsValidator : IValidateOptions<NodeOptions>
             JsonLogs = options.LogFormat == "json",
             CompactionInterval = compactionInterval,
             Join = join,
+            ForceNewCluster = forceNewCluster,
             StoreMemoryBytes = storeMemory,
             Durability = options.Durability == "replicated" ? DurabilityMode.Replicated : DurabilityMode.Fsync,
             ElectionTimeout = electionTimeout,

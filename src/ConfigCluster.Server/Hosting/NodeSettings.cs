@@ -63,6 +63,14 @@ public sealed record NodeSettings
     /// <summary><c>--join</c>: start as a new member of a running cluster and wait to be added (<c>POST /cluster/members</c>).</summary>
     public bool Join { get; init; }
 
+    /// <summary>
+    /// <c>--force-new-cluster</c>: disaster recovery after losing a majority. The node forgets the
+    /// member list and starts as the only member of a new cluster with its own data (store and
+    /// log); fresh nodes then join it (<c>--join</c>, <c>ccctl member add</c>). It acts once per data
+    /// directory: a later start with the flag still set logs a warning and keeps the membership.
+    /// </summary>
+    public bool ForceNewCluster { get; init; }
+
     /// <summary><c>--store-memory</c>: FASTER's in-memory log budget in bytes; colder records are read from disk. Default 64 MiB.</summary>
     public long StoreMemoryBytes { get; init; } = 64L << 20;
 

@@ -14,15 +14,93 @@ namespace ConfigCluster.Server.Secrets;
 /// </summary>
 public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedReason, IVersionedStore store, ILogger<SecretKeyring> logger) : IDisposable
 {
+    private const string LegacyMismatch = "the master key does not match the cluster's keyring";
     private MasterKey? masterKey = initialKey;
+    // A master key given for a rotation this node has not applied yet: adopted when the keyring
+    // records it (MasterKeyRotation), so this node never seals during its own rotation.
+    private MasterKey? nextKey;
     private readonly ConcurrentDictionary<string, byte[]> unwrapped = new(StringComparer.Ordinal);
     private string? sealedBecause = sealedReason;
+    // Before any master key rotation the keyring records no key check: a key that fails to unwrap
+    // a data key seals the node until it is unsealed (or a rotation record shows which key is right).
+    private bool unwrapFailed;
+    private FingerprintKey? fingerprintKey;
+    private long mismatchLogged = -1;
 
     /// <summary>Why this node cannot handle secrets, or null when it can.</summary>
-    public string? SealedReason => Volatile.Read(ref sealedBecause);
+    public string? SealedReason
+    {
+        get
+        {
+            if (Volatile.Read(ref sealedBecause) is { } reason)
+                return reason;
+            if (Volatile.Read(ref masterKey) is not { } key)
+                return "no master key";
+            if (store.MasterKeyWrapping() is not { } wrapping)
+                return Volatile.Read(ref unwrapFailed) ? LegacyMismatch : null;
+            if (wrapping.KeyCheck.Span.SequenceEqual(key.KeyCheck.Span) || AdoptNextKey(wrapping))
+                return null;
+            var mismatch = $"the keyring is wrapped under master key {wrapping.KeyCheckText} (rotation {wrapping.Generation}, {wrapping.RotatedAt.UtcDateTime:u}) but this node holds master key {key.KeyCheckText}: unseal it with the current master key (POST /v1/sys/unseal)";
+            if (Interlocked.Exchange(ref mismatchLogged, wrapping.Generation) != wrapping.Generation)
+                Log.Sealed(logger, mismatch);
+            return mismatch;
+        }
+    }
 
     /// <summary>The master key, for wrapping a new data key; null when sealed.</summary>
     public MasterKey? MasterKey => SealedReason is null ? Volatile.Read(ref masterKey) : null;
+
+    /// <summary>
+    /// Keeps <paramref name="key"/> (taking ownership) as this node's next master key: it replaces
+    /// the current one as soon as the replicated keyring records a rotation to it.
+    /// </summary>
+    public void StageNextKey(MasterKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (unwrapped)
+            Interlocked.Exchange(ref nextKey, key)?.Dispose();
+        Log.NextKeyStaged(logger, key.KeyCheckText);
+    }
+
+    /// <summary>The key check of the staged next master key, or null.</summary>
+    public string? StagedKeyCheck => Volatile.Read(ref nextKey)?.KeyCheckText;
+
+    /// <summary>The fingerprint key (copy) as it stands: for a master key rotation to carry over.</summary>
+    internal byte[] CurrentFingerprintKey(MasterKey key)
+    {
+        var cached = FingerprintKeyFor(key);
+        return cached is null ? key.DerivedFingerprintKey() : (byte[])cached.Clone();
+    }
+
+    private bool AdoptNextKey(KeyringWrapping wrapping)
+    {
+        lock (unwrapped)
+        {
+            if (Volatile.Read(ref nextKey) is not { } next || !wrapping.KeyCheck.Span.SequenceEqual(next.KeyCheck.Span))
+                return false;
+            Volatile.Write(ref nextKey, null);
+            // The data keys themselves did not change: what this node has unwrapped stays valid.
+            Interlocked.Exchange(ref masterKey, next)?.Dispose();
+            Volatile.Write(ref unwrapFailed, false);
+            Log.NextKeyAdopted(logger, next.KeyCheckText, wrapping.Generation);
+            return true;
+        }
+    }
+
+    // After a rotation the keyring keeps the first master key's fingerprint key, wrapped under the
+    // current one, so fingerprints stay comparable; before, it is derived from the master key.
+    private byte[]? FingerprintKeyFor(MasterKey key)
+    {
+        if (store.MasterKeyWrapping() is not { WrappedFingerprintKey.IsEmpty: false } wrapping)
+            return null;
+        if (Volatile.Read(ref fingerprintKey) is { } cached && cached.Generation == wrapping.Generation)
+            return cached.Key;
+        var fresh = new FingerprintKey(wrapping.Generation, key.UnwrapFingerprintKey(wrapping.WrappedFingerprintKey.Span));
+        Volatile.Write(ref fingerprintKey, fresh);
+        return fresh.Key;
+    }
+
+    private sealed record FingerprintKey(long Generation, byte[] Key);
 
     /// <summary>True when the keyring has at least one data key.</summary>
     public bool HasDataKey => store.DataKeys().Count > 0;
@@ -49,7 +127,18 @@ public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedR
             return false;
         }
 
-        fingerprint = key.Fingerprint(plaintext);
+        try
+        {
+            fingerprint = FingerprintKeyFor(key) is { } fingerprintKeyBytes ? Core.Crypto.MasterKey.Fingerprint(fingerprintKeyBytes, plaintext) : key.Fingerprint(plaintext);
+        }
+        catch (CryptographicException)
+        {
+            // The keyring was re-wrapped between the seal check and here: the writer retries.
+            error = "the master key changed while the secret was sealed";
+            envelope = null;
+            return false;
+        }
+
         return true;
     }
 
@@ -119,10 +208,17 @@ public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedR
         }
         catch (CryptographicException)
         {
+            if (store.MasterKeyWrapping() is not null)
+            {
+                // The key check matched (or the keyring was re-wrapped meanwhile): a damaged record or a race.
+                error = $"data key {id[..8]} could not be unwrapped with this node's master key";
+                return false;
+            }
+
             // The keyring was made with another master key: seal this node for secrets.
-            Volatile.Write(ref sealedBecause, "the master key does not match the cluster's keyring");
-            Log.Sealed(logger, sealedBecause!);
-            error = $"this node is sealed: {sealedBecause}";
+            Volatile.Write(ref unwrapFailed, true);
+            Log.Sealed(logger, LegacyMismatch);
+            error = $"this node is sealed: {LegacyMismatch}";
             return false;
         }
     }
@@ -137,6 +233,9 @@ public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedR
         {
             Volatile.Write(ref sealedBecause, reason);
             Interlocked.Exchange(ref masterKey, null)?.Dispose();
+            Interlocked.Exchange(ref nextKey, null)?.Dispose();
+            if (Interlocked.Exchange(ref fingerprintKey, null) is { } fingerprint)
+                CryptographicOperations.ZeroMemory(fingerprint.Key);
             foreach (var key in unwrapped.Values)
                 CryptographicOperations.ZeroMemory(key);
             unwrapped.Clear();
@@ -152,6 +251,13 @@ public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedR
     public bool TryUnseal(MasterKey key, [NotNullWhen(false)] out string? error)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (store.MasterKeyWrapping() is { } wrapping && !wrapping.KeyCheck.Span.SequenceEqual(key.KeyCheck.Span))
+        {
+            key.Dispose();
+            error = $"the key does not open the cluster's keyring (it is wrapped under master key {wrapping.KeyCheckText})";
+            return false;
+        }
+
         if (store.DataKeys() is { Count: > 0 } keys)
         {
             try
@@ -169,6 +275,7 @@ public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedR
         lock (unwrapped)
         {
             Interlocked.Exchange(ref masterKey, key)?.Dispose();
+            Volatile.Write(ref unwrapFailed, false);
             Volatile.Write(ref sealedBecause, null);
         }
 
@@ -195,6 +302,7 @@ public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedR
         foreach (var key in unwrapped.Values)
             CryptographicOperations.ZeroMemory(key);
         masterKey?.Dispose();
+        nextKey?.Dispose();
     }
 
     private static partial class Log
@@ -204,6 +312,12 @@ public sealed partial class SecretKeyring(MasterKey? initialKey, string? sealedR
 
         [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Secrets are unsealed on this node")]
         public static partial void Unsealed(ILogger logger);
+
+        [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "A next master key (check {KeyCheck}) is staged: this node adopts it when the keyring is re-wrapped under it")]
+        public static partial void NextKeyStaged(ILogger logger, string keyCheck);
+
+        [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "The keyring was re-wrapped under master key {KeyCheck} (rotation {Generation}): this node now uses it")]
+        public static partial void NextKeyAdopted(ILogger logger, string keyCheck, long generation);
 
         [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "Decrypting version {Version} of {Path} failed: tampered or damaged ciphertext")]
         public static partial void DecryptFailed(ILogger logger, string path, long version);

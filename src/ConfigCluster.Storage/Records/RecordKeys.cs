@@ -24,6 +24,10 @@ internal static class RecordKeys
     public const byte RetentionTag = (byte)'q';
     public const byte AuditCheckpointTag = (byte)'u';
     public const byte TransitKeyTag = (byte)'x';
+    public const byte MasterKeyTag = (byte)'w';
+
+    /// <summary>Which master key the keyring is wrapped under (one record).</summary>
+    public static readonly byte[] MasterKey = [MasterKeyTag];
 
     /// <summary>A transit key, by name.</summary>
     public static byte[] TransitKey(string name) => Text(TransitKeyTag, name);

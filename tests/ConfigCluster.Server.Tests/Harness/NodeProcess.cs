@@ -88,6 +88,9 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public IReadOnlyList<string> ExtraArguments { get; set; } = [];
 
+    /// <summary>The server build this node runs (the current one unless an upgrade test names an older build).</summary>
+    public string BinaryPath { get; set; } = ServerBinary.Path;
+
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
 
     public void Start(string members)
@@ -105,7 +108,7 @@ internal sealed class NodeProcess : IAsyncDisposable
                 start.ArgumentList.Add(arg);
         }
 
-        start.ArgumentList.Add(ServerBinary.Path);
+        start.ArgumentList.Add(BinaryPath);
         foreach (var arg in (string[])["--node-id", NodeId, "--http", HttpUrl, "--grpc", GrpcUrl, "--raft", RaftEndPoint, "--members", members, "--data-dir", DataDirectory])
             start.ArgumentList.Add(arg);
         foreach (var arg in ExtraArguments)

@@ -32,7 +32,19 @@ internal sealed class TransitKeyring(IVersionedStore store, SecretKeyring secret
     /// <summary>The material of one version of a key; false with Vault's message when it cannot be had.</summary>
     public bool TryMaterial(TransitKey key, long version, [NotNullWhen(true)] out byte[]? material, [NotNullWhen(false)] out string? error)
     {
+        ArgumentNullException.ThrowIfNull(key);
+        if (TryOpenMaterial(key, version, out material, out error, out var stale))
+            return true;
+        // A master key rotation re-wrapped the key between the caller's read and this one: once more with its current record.
+        if (!stale || store.FindTransitKey(key.Name) is not { } fresh)
+            return false;
+        return TryOpenMaterial(fresh, version, out material, out error, out _);
+    }
+
+    private bool TryOpenMaterial(TransitKey key, long version, [NotNullWhen(true)] out byte[]? material, [NotNullWhen(false)] out string? error, out bool stale)
+    {
         material = null;
+        stale = false;
         if (key.Version(version) is not { } info)
         {
             error = "invalid key version";
@@ -62,6 +74,7 @@ internal sealed class TransitKeyring(IVersionedStore store, SecretKeyring secret
         catch (CryptographicException)
         {
             error = "the transit key could not be opened with this node's master key";
+            stale = true;
             return false;
         }
     }

@@ -22,10 +22,12 @@ internal sealed class TransitMaterialPreparer(SecretKeyring secrets) : IProposal
         {
             case Command.OpOneofCase.TransitCreateKey when command.TransitCreateKey.WrappedMaterial.IsEmpty:
                 command.TransitCreateKey.WrappedMaterial = ByteString.CopyFrom(master.NewWrappedTransitKey(command.TransitCreateKey.Name, 1, TransitCipher.MaterialSize));
+                command.TransitCreateKey.MasterKeyCheck = ByteString.CopyFrom(master.KeyCheck.Span);
                 break;
             case Command.OpOneofCase.TransitRotateKey when command.TransitRotateKey.WrappedMaterial.IsEmpty:
                 var rotate = command.TransitRotateKey;
                 rotate.WrappedMaterial = ByteString.CopyFrom(master.NewWrappedTransitKey(rotate.Name, rotate.ExpectedVersion + 1, TransitCipher.MaterialSize));
+                rotate.MasterKeyCheck = ByteString.CopyFrom(master.KeyCheck.Span);
                 break;
         }
     }
