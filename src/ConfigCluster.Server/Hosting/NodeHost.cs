@@ -113,6 +113,11 @@ internal static class NodeHost
         builder.Services.AddSingleton<Faces.Consul.ConsulKv>();
         builder.Services.AddSingleton<Faces.Transit.TransitKeyring>();
         builder.Services.AddSingleton<IProposalPreparer, Faces.Transit.TransitMaterialPreparer>();
+        // Rotation (wip/rotation): policies, on-demand rotation, the leader's scheduler and hooks.
+        builder.Services.AddSingleton<Rotation.RotationService>();
+        builder.Services.AddSingleton<Rotation.RotationHooks>();
+        builder.Services.AddSingleton<IProposalPreparer, Rotation.RotationValuePreparer>();
+        builder.Services.AddHostedService<Rotation.RotationScheduler>();
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
@@ -164,6 +169,7 @@ internal static class NodeHost
         app.MapVaultSysEndpoints();
         app.MapVaultTokenEndpoints();
         app.MapVaultKvEndpoints();
+        app.MapRotationEndpoints();
         app.MapCapabilityEndpoints();
         app.MapConsoleEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
