@@ -118,6 +118,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<Rotation.RotationHooks>();
         builder.Services.AddSingleton<IProposalPreparer, Rotation.RotationValuePreparer>();
         builder.Services.AddHostedService<Rotation.RotationScheduler>();
+        builder.Services.AddHostedService<CommandFormatSampler>();
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());

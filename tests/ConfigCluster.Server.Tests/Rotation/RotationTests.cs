@@ -192,7 +192,15 @@ public sealed class RotationTests(RotationCluster fixture) : IClassFixture<Rotat
         {
             var survivor = Cluster[(leader + 1) % 3];
             await Cluster.WaitForLeaderAsync(Timeout);
-            await Eventually.WaitAsync(async () => await VersionAsync(survivor, "sched.db.password") >= atKill + 2, Timeout, "two more rotations under the new leader");
+            try
+            {
+                await Eventually.WaitAsync(async () => await VersionAsync(survivor, "sched.db.password") >= atKill + 2, Timeout, "two more rotations under the new leader");
+            }
+            catch (TimeoutException e)
+            {
+                var (_, state) = await survivor.Http.GetJsonAsync("/config/rotation/sched.db.password");
+                throw new TimeoutException($"{e.Message}; at kill: version {atKill}; status {state?.ToJsonString()}\n{Cluster.Logs(60)}", e);
+            }
 
             var (_, history) = await survivor.Http.GetJsonAsync("/config/history/sched.db.password");
             var rotations = history!["versions"]!.AsArray().Skip(1).ToList();
