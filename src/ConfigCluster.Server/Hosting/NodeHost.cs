@@ -147,6 +147,7 @@ internal static class NodeHost
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<EnvironmentsGrpcService>();
         app.MapGrpcService<AclGrpcService>();
+        app.MapGrpcService<RotationGrpcService>();
         app.MapGrpcHealthChecksService().DisableRateLimiting();
         if (settings.GrpcReflection)
             app.MapGrpcReflectionService();

@@ -2,7 +2,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using ConfigCluster.Core.Commands;
-using ConfigCluster.Server.Hosting;
 using ConfigCluster.Server.Rotation;
 using ConfigCluster.Storage;
 
@@ -27,11 +26,8 @@ internal static class RotationJson
         if (!TryString(body, "every", out var every, out error) || !TryString(body, "namespace", out var ns, out error) || !TryString(body, "environment", out var env, out error)
             || !TryString(body, "key", out var key, out error) || !TryString(body, "prefix", out var prefix, out error) || !TryString(body, "hook", out var hook, out error))
             return false;
-        if (every is null || !DurationParser.TryParse(every, out var period) || period <= TimeSpan.Zero)
-        {
-            error = $"every must be a duration like 90s, 12h or 30d{(every is null ? " (it is required)" : $", not '{every}'")}";
+        if (!RotationService.TryParseEvery(every, out var everyMs, out error))
             return false;
-        }
 
         if (!body.TryGetProperty("generator", out var generatorJson))
         {
@@ -44,7 +40,7 @@ internal static class RotationJson
         policy = new RotationPolicy
         {
             Name = name, Namespace = ns ?? "", Environment = env ?? "", Key = key ?? "", Prefix = prefix ?? "",
-            EveryMs = (long)Math.Min(period.TotalMilliseconds, long.MaxValue / 2), Generator = generator, HookUrl = hook ?? "",
+            EveryMs = everyMs, Generator = generator, HookUrl = hook ?? "",
         };
         return true;
     }
@@ -62,48 +58,47 @@ internal static class RotationJson
             return false;
         }
 
-        switch (type)
+        int? length = null, bytes = null;
+        List<string>? classes = null;
+        if (json.TryGetProperty("length", out var lengthJson))
         {
-            case "password":
-                var password = new PasswordGenerator { Length = 32, Lower = true, Upper = true, Digits = true, Symbols = true };
-                if (!TryInt(json, "length", password, static (p, v) => p.Length = v, out error))
-                    return false;
-                if (json.TryGetProperty("classes", out var classes))
-                {
-                    if (classes.ValueKind != JsonValueKind.Array)
-                    {
-                        error = "classes must be an array of lower, upper, digits, symbols";
-                        return false;
-                    }
-
-                    password.Lower = password.Upper = password.Digits = password.Symbols = false;
-                    foreach (var item in classes.EnumerateArray())
-                    {
-                        switch (item.ValueKind == JsonValueKind.String ? item.GetString() : null)
-                        {
-                            case "lower": password.Lower = true; break;
-                            case "upper": password.Upper = true; break;
-                            case "digits": password.Digits = true; break;
-                            case "symbols": password.Symbols = true; break;
-                            default:
-                                error = "classes must be an array of lower, upper, digits, symbols";
-                                return false;
-                        }
-                    }
-                }
-
-                generator = new RotationGenerator { Password = password };
-                return true;
-            case "random-bytes":
-                var random = new RandomBytesGenerator { Bytes = 32 };
-                if (!TryInt(json, "bytes", random, static (r, v) => r.Bytes = v, out error))
-                    return false;
-                generator = new RotationGenerator { RandomBytes = random };
-                return true;
-            default:
-                error = $"unknown generator '{type}': use {string.Join(" or ", RotationGenerators.Names)}";
+            if (lengthJson.ValueKind != JsonValueKind.Number || !lengthJson.TryGetInt32(out var value))
+            {
+                error = "length must be a whole number";
                 return false;
+            }
+
+            length = value;
         }
+
+        if (json.TryGetProperty("bytes", out var bytesJson))
+        {
+            if (bytesJson.ValueKind != JsonValueKind.Number || !bytesJson.TryGetInt32(out var value))
+            {
+                error = "bytes must be a whole number";
+                return false;
+            }
+
+            bytes = value;
+        }
+
+        if (json.TryGetProperty("classes", out var classesJson))
+        {
+            if (classesJson.ValueKind != JsonValueKind.Array || classesJson.EnumerateArray().Any(static c => c.ValueKind != JsonValueKind.String))
+            {
+                error = "classes must be an array of lower, upper, digits, symbols";
+                return false;
+            }
+
+            classes = [.. classesJson.EnumerateArray().Select(static c => c.GetString()!)];
+            if (classes.Count == 0)
+            {
+                error = "classes must name at least one of lower, upper, digits, symbols";
+                return false;
+            }
+        }
+
+        return RotationGeneratorSpec.TryCreate(type, length, classes, bytes, out generator, out error);
     }
 
     public static void WritePolicy(Utf8JsonWriter writer, StoredRotationPolicy stored)
@@ -136,12 +131,8 @@ internal static class RotationJson
             case RotationGenerator.KindOneofCase.Password:
                 writer.WriteNumber("length", generator.Password.Length);
                 writer.WriteStartArray("classes");
-                foreach (var (on, name) in new[] { (generator.Password.Lower, "lower"), (generator.Password.Upper, "upper"), (generator.Password.Digits, "digits"), (generator.Password.Symbols, "symbols") })
-                {
-                    if (on)
-                        writer.WriteStringValue(name);
-                }
-
+                foreach (var name in RotationGeneratorSpec.Classes(generator.Password))
+                    writer.WriteStringValue(name);
                 writer.WriteEndArray();
                 break;
             case RotationGenerator.KindOneofCase.RandomBytes:
@@ -169,7 +160,7 @@ internal static class RotationJson
             writer.WriteString("nextDue", Time(RotationService.NextDue(policy, state)));
         }
 
-        writer.WriteString("lastResult", record is null ? "never" : record.Attempts > 0 ? "failed" : record.Rotations > 0 ? "ok" : "never");
+        writer.WriteString("lastResult", RotationService.LastResult(state));
         writer.WriteNumber("rotations", record?.Rotations ?? 0);
         if (record is { LastRotatedUnixMs: > 0 })
         {
@@ -203,7 +194,7 @@ internal static class RotationJson
             : ms % 1000 == 0 ? $"{ms / 1000}s"
             : $"{ms}ms";
 
-    private static string Time(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("O", CultureInfo.InvariantCulture);
+    public static string Time(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("O", CultureInfo.InvariantCulture);
 
     private static bool TryString(JsonElement json, string name, out string? value, [NotNullWhen(false)] out string? error)
     {
@@ -218,21 +209,6 @@ internal static class RotationJson
         }
 
         value = element.GetString();
-        return true;
-    }
-
-    private static bool TryInt<T>(JsonElement json, string name, T target, Action<T, int> set, [NotNullWhen(false)] out string? error)
-    {
-        error = null;
-        if (!json.TryGetProperty(name, out var element))
-            return true;
-        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out var value))
-        {
-            error = $"{name} must be a whole number";
-            return false;
-        }
-
-        set(target, value);
         return true;
     }
 }

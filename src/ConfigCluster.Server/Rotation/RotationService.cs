@@ -96,6 +96,25 @@ public sealed class RotationService(IVersionedStore store, WritePipeline pipelin
         return (policy, state);
     }
 
+    /// <summary>A period as the edges spell it (<c>90s</c>, <c>12h</c>, <c>30d</c>) in milliseconds; bounds are the policy rules'.</summary>
+    public static bool TryParseEvery(string? text, out long milliseconds, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        milliseconds = 0;
+        if (string.IsNullOrWhiteSpace(text) || !Hosting.DurationParser.TryParse(text, out var period) || period <= TimeSpan.Zero)
+        {
+            error = $"every must be a duration like 90s, 12h or 30d{(string.IsNullOrWhiteSpace(text) ? " (it is required)" : $", not '{text}'")}";
+            return false;
+        }
+
+        milliseconds = (long)Math.Min(period.TotalMilliseconds, long.MaxValue / 2);
+        error = null;
+        return true;
+    }
+
+    /// <summary>A key's last result as the status shows it: <c>failed</c> (attempts since the last rotation), <c>ok</c> or <c>never</c>.</summary>
+    public static string LastResult(RotationState? state)
+        => state?.Record is not { } record ? "never" : record.Attempts > 0 ? "failed" : record.Rotations > 0 ? "ok" : "never";
+
     /// <summary>When a key is next due under a policy (command-timestamp milliseconds).</summary>
     public static long NextDue(StoredRotationPolicy policy, RotationState? state)
     {
