@@ -287,6 +287,53 @@ public sealed class RotationTests(RotationCluster fixture) : IClassFixture<Rotat
         Assert.All(hook.Bodies, b => Assert.DoesNotContain(value, b, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Ccctl_RotationPolicyAndRotateOverGrpc_NeverPrintsTheValue()
+    {
+        var node = Cluster[1];
+        await PutSecretAsync(node, "cli.rot.token", "cli-initial-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)));
+        var outputs = new List<string>();
+        async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+        {
+            var run = await Ccctl.RunAsync(Cluster, args);
+            outputs.Add(run.Out + run.Err);
+            return run;
+        }
+
+        var (code, output, error) = await RunAsync("secret", "rotation", "set", "cli-policy", "--key", "cli.rot.token", "--every", "1h", "--generator", "random-bytes", "--bytes", "20");
+        Assert.True(code == 0, output + error);
+        Assert.Contains("cli-policy", output, StringComparison.Ordinal);
+        (code, output, error) = await RunAsync("secret", "rotation", "list", "-o", "json");
+        Assert.True(code == 0, output + error);
+        Assert.Contains(JsonNode.Parse(output)!.AsArray(), static p => p!["name"]!.GetValue<string>() == "cli-policy" && p["every"]!.GetValue<string>() == "1h");
+
+        (code, output, error) = await RunAsync("secret", "rotate", "cli.rot.token");
+        Assert.True(code == 0, output + error);
+        Assert.Contains("version 2", output, StringComparison.Ordinal);
+        (code, output, error) = await RunAsync("secret", "status", "cli.rot.token", "-o", "json");
+        Assert.True(code == 0, output + error);
+        var status = JsonNode.Parse(output)!;
+        Assert.Equal("cli-policy", status["policy"]!.GetValue<string>());
+        Assert.Equal("ok", status["lastResult"]!.GetValue<string>());
+        Assert.Equal(2, status["lastVersion"]!.GetValue<long>());
+        var value = await ValueAsync(node, "cli.rot.token");
+        Assert.Equal(20, Convert.FromBase64String(value).Length);
+
+        // Bad input through gRPC: INVALID_ARGUMENT, a non-zero exit, nothing changed.
+        (code, _, error) = await RunAsync("secret", "rotation", "set", "cli-bad", "--key", "cli.rot.token", "--every", "whenever");
+        Assert.NotEqual(0, code);
+        Assert.Contains("every", error, StringComparison.Ordinal);
+        (code, _, _) = await RunAsync("secret", "rotate", "cli.rot.token", "--generator", "nope");
+        Assert.NotEqual(0, code);
+        Assert.Equal(2, await VersionAsync(node, "cli.rot.token"));
+
+        (code, output, error) = await RunAsync("secret", "rotation", "delete", "cli-policy");
+        Assert.True(code == 0, output + error);
+        (code, _, _) = await RunAsync("secret", "rotation", "get", "cli-policy");
+        Assert.NotEqual(0, code);
+        Assert.All(outputs, o => Assert.DoesNotContain(value, o, StringComparison.Ordinal));
+    }
+
     private ConfigClusterClientOptions ClientOptions()
     {
         var options = new ConfigClusterClientOptions { Token = NodeProcess.AdminToken };
