@@ -229,8 +229,12 @@ public sealed class RotationTests(RotationCluster fixture) : IClassFixture<Rotat
                 Assert.Equal("sched-policy", n["policy"]!.GetValue<string>());
             });
 
-            // Counted on the leader, and the schedule shows in the due gauge.
-            var metrics = await Cluster[await Cluster.WaitForLeaderAsync(Timeout)].Http.GetStringAsync("/metrics");
+            // Audited and counted on the leader that ran them; the schedule shows in the due gauge.
+            var newLeader = Cluster[await Cluster.WaitForLeaderAsync(Timeout)];
+            var audit = await File.ReadAllTextAsync(Path.Combine(newLeader.DataDirectory, "audit", "audit.jsonl"));
+            Assert.Contains("rotation:sched-policy", audit, StringComparison.Ordinal);
+            Assert.DoesNotContain(value, audit, StringComparison.Ordinal);
+            var metrics = await newLeader.Http.GetStringAsync("/metrics");
             Assert.Matches("configcluster_rotations_total\\{[^}]*result=\"ok\"[^}]*\\} [1-9]", metrics);
             Assert.Contains("configcluster_rotation_due_seconds{", metrics, StringComparison.Ordinal);
             foreach (var running in Cluster.Nodes.Where(static n => n.IsRunning))
