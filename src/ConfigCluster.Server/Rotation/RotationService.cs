@@ -23,6 +23,12 @@ public sealed class RotationService(IVersionedStore store, WritePipeline pipelin
         ArgumentNullException.ThrowIfNull(policy);
         if (!RotationRules.TryValidate(policy, out var invalid))
             return new ConfigError(ConfigErrorCode.InvalidArgument, invalid);
+        // A policy may name a key before it exists, but never a plain key: only secrets rotate.
+        if (policy.Key.Length > 0 && await pipeline.CatchUpAsync(token) is { } behind)
+            return behind;
+        if (policy.Key.Length > 0 && KeyPath.TryCreate(policy.Namespace, policy.Environment, policy.Key, out var path, out _)
+            && await store.GetAsync(path, 0, token) is { IsDeletion: false, Secret: false })
+            return new ConfigError(ConfigErrorCode.InvalidArgument, $"key '{policy.Key}' is not a secret; only secrets rotate");
         var command = pipeline.NewCommand(null);
         command.SetRotationPolicy = new SetRotationPolicyOp { Policy = policy };
         var outcome = await pipeline.SubmitOnceAsync(command, token);

@@ -117,6 +117,7 @@ public sealed class RotationTests(RotationCluster fixture) : IClassFixture<Rotat
             ("key-and-prefix", With(valid, "prefix", "rot.")),
             ("bad-hook", With(valid, "hook", "ftp://example.invalid/x")),
             ("bad-key", With(valid, "key", "no spaces allowed")),
+            ("plain-key", With(valid, "key", "rot.bad.plain")),
             ("not-json", "{every"),
         };
         foreach (var (name, body) in cases)
@@ -292,6 +293,64 @@ public sealed class RotationTests(RotationCluster fixture) : IClassFixture<Rotat
     }
 
     [Fact]
+    public async Task SealedLeader_DueRotationFails_CountedAndShown_ThenTheNextLeaderRotates()
+    {
+        var leader = await Cluster.WaitForLeaderAsync(Timeout);
+        var sealedIndex = (leader + 1) % 3;
+        var sealedNode = Cluster[sealedIndex];
+        var environment = sealedNode.Environment;
+        var initial = "sealed-initial-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6));
+        await PutSecretAsync(Cluster[leader], "sealed.rot.key", initial);
+
+        // Restart one node without the master key and make it the leader.
+        await sealedNode.StopAsync();
+        sealedNode.Environment = environment.Where(static e => e.Key != "CONFIGCLUSTER_MASTER_KEY").ToDictionary();
+        await Cluster.StartNodeAsync(sealedIndex);
+        try
+        {
+            await Eventually.WaitAsync(async () =>
+            {
+                var current = Cluster[await Cluster.WaitForLeaderAsync(Timeout)];
+                if (current == sealedNode)
+                    return true;
+                await current.Http.SendAsync(HttpMethod.Post, $"/cluster/leader/transfer?to={sealedNode.NodeId}");
+                return false;
+            }, Timeout, "the sealed node to lead");
+            await SetPolicyAsync(sealedNode, "sealed-policy", new JsonObject
+            {
+                ["key"] = "sealed.rot.key", ["every"] = "1s", ["generator"] = new JsonObject { ["type"] = "password", ["length"] = 20 },
+            });
+
+            JsonNode? shown = null;
+            await Eventually.WaitAsync(async () =>
+            {
+                (_, shown) = await sealedNode.Http.GetJsonAsync("/config/rotation/sealed.rot.key");
+                return shown!["attempts"]!.GetValue<long>() >= 2;
+            }, Timeout, "failed attempts in the key's status");
+            Assert.Equal("failed", shown!["lastResult"]!.GetValue<string>());
+            Assert.Contains("sealed", shown["lastError"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal(1, await VersionAsync(sealedNode, "sealed.rot.key"));
+            var metrics = await sealedNode.Http.GetStringAsync("/metrics");
+            Assert.Matches("configcluster_rotations_total\\{[^}]*result=\"failed\"[^}]*\\} [1-9]", metrics);
+        }
+        finally
+        {
+            // Back with the master key: leadership moves, and the next leader runs what is due.
+            await sealedNode.StopAsync();
+            sealedNode.Environment = environment;
+            await Cluster.StartNodeAsync(sealedIndex);
+        }
+
+        var other = Cluster[(sealedIndex + 1) % 3];
+        await Eventually.WaitAsync(async () => await VersionAsync(other, "sealed.rot.key") >= 2, Timeout, "a rotation by the next leader");
+        var (_, status) = await other.Http.GetJsonAsync("/config/rotation/sealed.rot.key");
+        Assert.Equal("ok", status!["lastResult"]!.GetValue<string>());
+        Assert.Equal(0, status["attempts"]!.GetValue<long>());
+        Assert.NotEqual(initial, await ValueAsync(other, "sealed.rot.key"));
+        await other.Http.SendAsync(HttpMethod.Delete, "/rotation/policies/sealed-policy");
+    }
+
+    [Fact]
     public async Task Ccctl_RotationPolicyAndRotateOverGrpc_NeverPrintsTheValue()
     {
         var node = Cluster[1];
@@ -365,11 +424,12 @@ public sealed class RotationTests(RotationCluster fixture) : IClassFixture<Rotat
         return body!["value"]!.GetValue<string>();
     }
 
+    // From the history, which a sealed node serves too (it shows no value).
     private static async Task<long> VersionAsync(NodeProcess node, string key)
     {
-        var (status, body) = await node.Http.GetJsonAsync($"/config/{key}");
+        var (status, body) = await node.Http.GetJsonAsync($"/config/history/{key}");
         Assert.Equal(HttpStatusCode.OK, status);
-        return body!["version"]!.GetValue<long>();
+        return body!["versions"]!.AsArray()[^1]!["version"]!.GetValue<long>();
     }
 
     private static bool IsRotated(string? value)
