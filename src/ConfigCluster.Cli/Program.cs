@@ -18,6 +18,7 @@ root.Add(OperationsCommands.Member());
 root.Add(OperationsCommands.Leader());
 root.Add(OperationsCommands.Retention());
 root.Add(OperationsCommands.Keys());
+root.Add(SecretCommands.Secret()); // wip/rotation
 root.Add(OperatorCommands.Operator());
 
 var parse = root.Parse(args);

@@ -48,6 +48,7 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
         EnvironmentsClient = new Environments.EnvironmentsClient(transport.Invoker);
         AclClient = new Contracts.V1.Acl.AclClient(transport.Invoker);
         AdminClient = new Contracts.V1.Admin.AdminClient(transport.Invoker);
+        RotationClient = new Contracts.V1.Rotation.RotationClient(transport.Invoker);
     }
 
     private static ConfigClusterClientOptions Validated(ConfigClusterClientOptions options)

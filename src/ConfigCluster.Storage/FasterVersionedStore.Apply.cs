@@ -54,6 +54,11 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.KvMount => ApplyKvMount(command, command.KvMount),
                 Command.OpOneofCase.RenewToken => ApplyRenewToken(command, command.RenewToken),
                 Command.OpOneofCase.RotateMasterKey => ApplyRotateMasterKey(command, command.RotateMasterKey),
+                // Rotation (wip/rotation): FasterVersionedStore.Rotation.cs.
+                Command.OpOneofCase.SetRotationPolicy => ApplySetRotationPolicy(command, command.SetRotationPolicy),
+                Command.OpOneofCase.DeleteRotationPolicy => ApplyDeleteRotationPolicy(command.DeleteRotationPolicy),
+                Command.OpOneofCase.RotateSecret => ApplyRotateSecret(command, command.RotateSecret),
+                Command.OpOneofCase.RotationReport => ApplyRotationReport(command, command.RotationReport),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)

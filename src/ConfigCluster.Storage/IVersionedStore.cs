@@ -124,6 +124,17 @@ public interface IVersionedStore : IDisposable
 
     /// <summary>Which master key the keyring is wrapped under, or null before the first master key rotation.</summary>
     KeyringWrapping? MasterKeyWrapping();
+    /// <summary>A rotation policy by name, or null (from memory).</summary>
+    StoredRotationPolicy? FindRotationPolicy(string name);
+
+    /// <summary>Every rotation policy, by name (from memory).</summary>
+    IReadOnlyList<StoredRotationPolicy> RotationPolicies();
+
+    /// <summary>A key's rotation schedule and outcomes, or null when it was never rotated or reported on (from memory).</summary>
+    RotationState? FindRotationState(KeyPath path);
+
+    /// <summary>Every key's rotation state (from memory).</summary>
+    IReadOnlyList<RotationState> RotationStates();
 
     /// <summary>A node's latest audit checkpoint replicated through the log, or null when it has none.</summary>
     StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId);

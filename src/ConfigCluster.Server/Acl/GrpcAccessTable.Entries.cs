@@ -45,6 +45,7 @@ public static partial class GrpcAccessTable
         Add<ListMembersRequest>(t, V1.Admin.Descriptor, "ListMembers", static _ => AdminOnCluster("members.list"));
         Add<AddMemberRequest>(t, V1.Admin.Descriptor, "AddMember", static _ => AdminOnCluster("members.add"));
         Add<RemoveMemberRequest>(t, V1.Admin.Descriptor, "RemoveMember", static _ => AdminOnCluster("members.remove"));
+        AddRotation(t); // wip/rotation: GrpcAccessTable.Rotation.cs
         return t;
     }
 

@@ -114,6 +114,12 @@ internal static class NodeHost
         builder.Services.AddSingleton<Faces.Consul.ConsulKv>();
         builder.Services.AddSingleton<Faces.Transit.TransitKeyring>();
         builder.Services.AddSingleton<IProposalPreparer, Faces.Transit.TransitMaterialPreparer>();
+        // Rotation (wip/rotation): policies, on-demand rotation, the leader's scheduler and hooks.
+        builder.Services.AddSingleton<Rotation.RotationService>();
+        builder.Services.AddSingleton<Rotation.RotationHooks>();
+        builder.Services.AddSingleton<IProposalPreparer, Rotation.RotationValuePreparer>();
+        builder.Services.AddHostedService<Rotation.RotationScheduler>();
+        builder.Services.AddHostedService<CommandFormatSampler>();
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
@@ -142,6 +148,7 @@ internal static class NodeHost
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<EnvironmentsGrpcService>();
         app.MapGrpcService<AclGrpcService>();
+        app.MapGrpcService<RotationGrpcService>();
         app.MapGrpcHealthChecksService().DisableRateLimiting();
         if (settings.GrpcReflection)
             app.MapGrpcReflectionService();
@@ -166,6 +173,7 @@ internal static class NodeHost
         app.MapVaultSysEndpoints();
         app.MapVaultTokenEndpoints();
         app.MapVaultKvEndpoints();
+        app.MapRotationEndpoints();
         app.MapCapabilityEndpoints();
         app.MapConsoleEndpoints();
         app.Services.GetRequiredService<NodeGauges>();

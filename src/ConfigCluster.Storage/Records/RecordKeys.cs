@@ -34,6 +34,16 @@ internal static class RecordKeys
     public const byte KvMountTag = (byte)'V';
     public const byte KvKeyTag = (byte)'W';
 
+    // Rotation (wip/rotation): policies by name, schedule state per key.
+    public const byte RotationPolicyTag = (byte)'O';
+    public const byte RotationStateTag = (byte)'Z';
+
+    /// <summary>A rotation policy, by name.</summary>
+    public static byte[] RotationPolicy(string name) => Text(RotationPolicyTag, name);
+
+    /// <summary>A secret key's rotation schedule and outcomes.</summary>
+    public static byte[] RotationState(KeyPath path) => Text(RotationStateTag, Composite(path));
+
     /// <summary>A Vault KV v2 mount.</summary>
     public static byte[] KvMount(string name) => Text(KvMountTag, name);
 

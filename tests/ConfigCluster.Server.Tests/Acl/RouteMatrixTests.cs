@@ -6,6 +6,7 @@ using ConfigCluster.Contracts.V1;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Capability = server::ConfigCluster.Server.Acl.Capability;
 using GrpcAccessTable = server::ConfigCluster.Server.Acl.GrpcAccessTable;
 
 namespace ConfigCluster.Server.Tests.Acl;
@@ -59,6 +60,12 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
         Assert.Contains(routes, static r => r.Pattern == "/v1/txn" && r.Rule is not null);
         Assert.Contains(routes, static r => r.Pattern == "/v1/transit/encrypt/{name}" && r.Rule is not null);
         Assert.Contains(routes, static r => r.Pattern == "/config/{**key}" && r.Rule is not null);
+        // wip/rotation: policies are admin; a rotation needs write on its key, a key's status read.
+        foreach (var method in new[] { "GET", "PUT", "DELETE" })
+            Assert.Contains(routes, r => r.Pattern == "/rotation/policies/{name}" && r.Method == method && r.Rule is { Capability: Capability.Admin });
+        Assert.Contains(routes, static r => r.Pattern == "/rotation/policies" && r.Method == "GET" && r.Rule is { Capability: Capability.Admin });
+        Assert.Contains(routes, static r => r.Pattern == "/config/rotate/{**key}" && r.Method == "POST" && r.Rule is { Capability: Capability.Write });
+        Assert.Contains(routes, static r => r.Pattern == "/config/rotation/{**key}" && r.Method == "GET" && r.Rule is { Capability: Capability.Read });
         Assert.All(routes.Where(static r => SelfRoutes.Contains(r.ToString())), static r => Assert.True(r.Rule is { TokenOnly: true }, $"{r} acts on the caller's token"));
         Assert.All(routes.Where(static r => r.Rule is { TokenOnly: true }), static r => Assert.Contains(r.ToString(), SelfRoutes));
         var problems = routes.Where(static r => r.Anonymous ? !OpenRoutes.Contains(r.ToString()) : r.Rule is null)

@@ -1,0 +1,241 @@
+using ConfigCluster.Consensus;
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Core.Keys;
+using ConfigCluster.Server.Acl;
+using ConfigCluster.Server.Application;
+using ConfigCluster.Storage;
+
+namespace ConfigCluster.Server.Rotation;
+
+/// <summary>
+/// On the leader: runs due rotations through the log and delivers their hook notices. Every
+/// decision reads the replicated schedule (next due, last rotation, pending hook notices, all
+/// command timestamps), so a new leader picks up whatever its predecessor left due or pending;
+/// apply refuses a rotation whose due time was already served, so none is doubled. A failed
+/// rotation (sealed leader, no quorum, refused) or hook call is counted, recorded in the key's
+/// status when the log takes it, and retried with a per-key backoff (0.5 s doubling to 30 s).
+/// </summary>
+internal sealed partial class RotationScheduler(RotationService rotations, IVersionedStore store, RaftNode node, SecretSealer sealer, RotationHooks hooks,
+    AuditLog audit, NodeSettings settings, TimeProvider time, ILogger<RotationScheduler> logger) : BackgroundService
+{
+    /// <summary>How often the leader looks for due rotations.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500), LastRetry = TimeSpan.FromSeconds(30);
+
+    // Per key and kind ("r"/"h" + composite): failures in a row and when to try again (leader-local).
+    private readonly Dictionary<string, (int Failures, long NotBefore)> retries = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Tick, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (!node.IsLeader)
+            {
+                retries.Clear();
+                RotationMeters.SetDue(new Dictionary<string, double>());
+                continue;
+            }
+
+            try
+            {
+                await PassAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.PassFailed(logger, e.GetType().Name, e.Message);
+            }
+        }
+    }
+
+    private async Task PassAsync(CancellationToken token)
+    {
+        var policies = store.RotationPolicies();
+        var pendingHooks = store.RotationStates().Where(static s => s.Record.HookPendingVersion > 0).ToList();
+        if (policies.Count == 0 && pendingHooks.Count == 0)
+        {
+            RotationMeters.SetDue(new Dictionary<string, double>());
+            return;
+        }
+
+        var now = Now();
+        var due = new Dictionary<string, double>(StringComparer.Ordinal);
+        var work = new List<(StoredRotationPolicy Policy, KeyPath Path)>();
+        foreach (var policy in policies)
+        {
+            var earliest = long.MaxValue;
+            await foreach (var path in SecretKeysAsync(policy, token))
+            {
+                if (RotationService.EffectivePolicy(policies, path)?.Policy.Name != policy.Policy.Name)
+                    continue;
+                var next = RotationService.NextDue(policy, store.FindRotationState(path));
+                earliest = Math.Min(earliest, next);
+                if (next <= now && Ready("r", path, now))
+                    work.Add((policy, path));
+            }
+
+            if (earliest != long.MaxValue)
+                due[policy.Policy.Name] = (earliest - now) / 1000.0;
+        }
+
+        RotationMeters.SetDue(due);
+        if (work.Count == 0 && !pendingHooks.Any(s => Ready("h", s.Path, now)))
+            return;
+
+        // The schedule as of everything committed (a new leader first applies its predecessor's entries).
+        if (await rotations.CatchUpAsync(token) is { } barrierError)
+        {
+            foreach (var (policy, path) in work)
+                Failed("r", path, policy.Policy.Name, barrierError.Message);
+            return;
+        }
+
+        foreach (var (policy, path) in work)
+            await RotateAsync(policy, path, token);
+        foreach (var state in store.RotationStates().Where(s => s.Record.HookPendingVersion > 0 && Ready("h", s.Path, Now())))
+            await NotifyAsync(state, token);
+    }
+
+    private async Task RotateAsync(StoredRotationPolicy policy, KeyPath path, CancellationToken token)
+    {
+        var name = policy.Policy.Name;
+        // Read again after the barrier: the schedule or the key may have moved.
+        if (store.FindRotationPolicy(name) is not { } current || current.SetUnixMs != policy.SetUnixMs)
+            return;
+        var dueAt = RotationService.NextDue(current, store.FindRotationState(path));
+        if (dueAt > Now() || await store.GetAsync(path, 0, token) is not { IsDeletion: false, Secret: true } head)
+            return;
+        if (sealer.IsSealed)
+        {
+            await FailedAndReportedAsync(name, path, "the leader is sealed: it cannot seal a new value", token);
+            return;
+        }
+
+        var outcome = await rotations.RotateScheduledAsync(current, path, head.Version, dueAt, token);
+        if (outcome.Error is { } error)
+        {
+            // No quorum or an unknown outcome: nothing reached the log; the next pass retries.
+            Failed("r", path, name, error.Message);
+            return;
+        }
+
+        var result = outcome.Value!;
+        switch (result.Code)
+        {
+            case ResultCode.ResultOk:
+                Succeeded("r", path);
+                RotationMeters.CountRotation(ok: true);
+                Log.Rotated(logger, path.Key, path.Namespace, path.Environment, name, result.Version);
+                await AuditAsync(name, path, result.Version, token);
+                break;
+            case ResultCode.ResultVersionMismatch or ResultCode.ResultRetry:
+                break; // rotated meanwhile, or the key moved: the next pass sees the new state
+            default:
+                await FailedAndReportedAsync(name, path, result.Message, token);
+                break;
+        }
+    }
+
+    private async Task NotifyAsync(RotationState state, CancellationToken token)
+    {
+        var record = state.Record;
+        if (store.FindRotationPolicy(record.Policy) is not { Policy.HookUrl.Length: > 0 } policy)
+            return; // the policy (or its hook) is gone: nobody to tell
+        var version = record.HookPendingVersion;
+        var error = await hooks.NotifyAsync(policy.Policy.HookUrl, record.Policy, state.Path, version, token);
+        RotationMeters.CountHook(error is null);
+        if (error is null)
+        {
+            Succeeded("h", state.Path);
+            await rotations.ReportAsync(record.Policy, state.Path, RotationReportKind.HookDelivered, version, "", token);
+            return;
+        }
+
+        Backoff("h", state.Path);
+        Log.HookFailed(logger, state.Path.Key, record.Policy, version, error);
+        await rotations.ReportAsync(record.Policy, state.Path, RotationReportKind.HookFailed, version, error, token);
+    }
+
+    // The secret keys a policy covers: its key, or every live secret under its prefix.
+    private async IAsyncEnumerable<KeyPath> SecretKeysAsync(StoredRotationPolicy policy, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
+    {
+        var p = policy.Policy;
+        if (p.Key.Length > 0)
+        {
+            if (KeyPath.TryCreate(p.Namespace, p.Environment, p.Key, out var path, out _) && await store.GetAsync(path, 0, token) is { IsDeletion: false, Secret: true })
+                yield return path;
+            yield break;
+        }
+
+        string? after = null;
+        do
+        {
+            var page = await store.ListAsync(p.Namespace, p.Environment, p.Prefix, after, 1000, includeDeleted: false, token);
+            foreach (var item in page.Items.Where(static i => i.Secret && !i.IsDeletion))
+                yield return item.Path;
+            after = page.NextAfter;
+        }
+        while (after is not null);
+    }
+
+    private async Task FailedAndReportedAsync(string policy, KeyPath path, string error, CancellationToken token)
+    {
+        Failed("r", path, policy, error);
+        await rotations.ReportAsync(policy, path, RotationReportKind.RotationFailed, 0, error, token);
+    }
+
+    private void Failed(string kind, KeyPath path, string policy, string error)
+    {
+        RotationMeters.CountRotation(ok: false);
+        Backoff(kind, path);
+        Log.RotationFailed(logger, path.Key, policy, error);
+    }
+
+    private async Task AuditAsync(string policy, KeyPath path, long version, CancellationToken token)
+    {
+        try
+        {
+            await audit.WriteAsync(new AuditRecord(time.GetUtcNow(), settings.NodeId, RotationService.AuthorPrefix + policy, null, "rotate", path.Key, path.Namespace, path.Environment, "allow", version), token);
+        }
+        catch (IOException e)
+        {
+            Log.AuditFailed(logger, path.Key, e.Message);
+        }
+    }
+
+    private bool Ready(string kind, KeyPath path, long now)
+        => !retries.TryGetValue(kind + Composite(path), out var retry) || retry.NotBefore <= now;
+
+    private void Backoff(string kind, KeyPath path)
+    {
+        var id = kind + Composite(path);
+        var failures = retries.TryGetValue(id, out var retry) ? retry.Failures + 1 : 1;
+        var delay = Math.Min(LastRetry.TotalMilliseconds, FirstRetry.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16)));
+        retries[id] = (failures, Now() + (long)delay);
+    }
+
+    private void Succeeded(string kind, KeyPath path) => retries.Remove(kind + Composite(path));
+
+    private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static string Composite(KeyPath path) => $"{path.Namespace}\0{path.Environment}\0{path.Key}";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5300, Level = LogLevel.Information, Message = "Rotated secret {Key} ({Namespace}/{Environment}) under policy {Policy}: version {Version}")]
+        public static partial void Rotated(ILogger logger, string key, string @namespace, string environment, string policy, long version);
+
+        [LoggerMessage(EventId = 5301, Level = LogLevel.Warning, Message = "Rotation of {Key} under policy {Policy} failed (retried with backoff): {Reason}")]
+        public static partial void RotationFailed(ILogger logger, string key, string policy, string reason);
+
+        [LoggerMessage(EventId = 5302, Level = LogLevel.Warning, Message = "Rotation hook of policy {Policy} for {Key} version {Version} failed (retried with backoff): {Reason}")]
+        public static partial void HookFailed(ILogger logger, string key, string policy, long version, string reason);
+
+        [LoggerMessage(EventId = 5303, Level = LogLevel.Error, Message = "A rotation could not be audited for {Key}: {Reason}")]
+        public static partial void AuditFailed(ILogger logger, string key, string reason);
+
+        [LoggerMessage(EventId = 5304, Level = LogLevel.Warning, Message = "Rotation scheduling pass failed: {Type}: {Reason}")]
+        public static partial void PassFailed(ILogger logger, string type, string reason);
+    }
+}
