@@ -53,6 +53,12 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.KvMetadata => ApplyKvMetadata(command, command.KvMetadata),
                 Command.OpOneofCase.KvMount => ApplyKvMount(command, command.KvMount),
                 Command.OpOneofCase.RenewToken => ApplyRenewToken(command, command.RenewToken),
+                Command.OpOneofCase.DatabaseConfig => ApplyDatabaseConfig(command, command.DatabaseConfig),
+                Command.OpOneofCase.DatabaseRole => ApplyDatabaseRole(command.DatabaseRole),
+                Command.OpOneofCase.DatabaseDelete => ApplyDatabaseDelete(command.DatabaseDelete),
+                Command.OpOneofCase.LeaseCreate => ApplyLeaseCreate(command, command.LeaseCreate),
+                Command.OpOneofCase.LeaseRenew => ApplyLeaseRenew(command, command.LeaseRenew),
+                Command.OpOneofCase.LeaseRevoke => ApplyLeaseRevoke(command, command.LeaseRevoke),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)
