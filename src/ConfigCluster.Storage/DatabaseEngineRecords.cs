@@ -51,6 +51,9 @@ public sealed record StoredLease(
     bool Revoking,
     DateTimeOffset? LastRenewedAt)
 {
+    /// <summary>The accessor of the token that asked for the lease ("" = none); its revocation or expiry revokes the lease.</summary>
+    public string TokenAccessor { get; init; } = "";
+
     internal static StoredLease From(LeaseRecord record) => new(
         record.LeaseId, record.Role, record.DbName, record.Username, [.. record.RevocationStatements],
         DateTimeOffset.FromUnixTimeMilliseconds(record.IssuedUnixMs),
@@ -58,5 +61,8 @@ public sealed record StoredLease(
         DateTimeOffset.FromUnixTimeMilliseconds(record.MaxExpiresUnixMs),
         TimeSpan.FromMilliseconds(record.TtlMs),
         record.Revoking,
-        record.LastRenewedUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.LastRenewedUnixMs) : null);
+        record.LastRenewedUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.LastRenewedUnixMs) : null)
+    {
+        TokenAccessor = record.TokenAccessor,
+    };
 }

@@ -42,6 +42,7 @@ public sealed partial class FasterVersionedStore
             ExpiresUnixMs = command.TimestampUnixMs + ttl,
             MaxExpiresUnixMs = command.TimestampUnixMs + maxTtl,
             TtlMs = ttl,
+            TokenAccessor = create.TokenAccessor,
         };
         record.RevocationStatements.AddRange(role.RevocationStatements);
         UpsertMetadata(RecordKeys.Lease(create.LeaseId), record.ToByteArray());
@@ -83,9 +84,36 @@ public sealed partial class FasterVersionedStore
         // Expiry is judged by the log's timestamp, not by the proposing node's view of it.
         if (revoke.Expired && command.TimestampUnixMs < record.ExpiresUnixMs)
             return Invalid("lease has not expired");
+        if (revoke.OwnerEnded && !OwnerEnded(current.Metadata, record.TokenAccessor, command.TimestampUnixMs))
+            return Invalid("the lease's token is still valid");
         record.Revoking = true;
         UpsertMetadata(RecordKeys.Lease(record.LeaseId), record.ToByteArray());
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
+    }
+
+    /// <inheritdoc/>
+    public bool LeaseOwnerEnded(StoredLease lease, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return OwnerEnded(Volatile.Read(ref current).Metadata, lease.TokenAccessor, at.ToUnixTimeMilliseconds());
+    }
+
+    // Only a token the store knows as revoked or expired ends its leases (an unknown accessor does not).
+    private static bool OwnerEnded(HotMetadata metadata, string accessor, long atUnixMs)
+        => accessor.Length > 0 && metadata.HashOfAccessor(accessor) is { } hash && metadata.FindToken(hash) is { } entry
+           && (entry.Record.Revoked || (entry.Record.ExpiresUnixMs > 0 && entry.Record.ExpiresUnixMs <= atUnixMs));
+
+    // Revoking a token marks the leases it asked for (deterministic: every node marks the same
+    // ones); the leader's expiry loop then drops their users and confirms.
+    private void MarkLeasesOfToken(string accessor)
+    {
+        foreach (var lease in current.Metadata.Leases())
+        {
+            if (lease.Revoking || lease.TokenAccessor != accessor || ReadLeaseRecord(lease.LeaseId) is not { } record)
+                continue;
+            record.Revoking = true;
+            UpsertMetadata(RecordKeys.Lease(record.LeaseId), record.ToByteArray());
+        }
     }
 
     private LeaseRecord? ReadLeaseRecord(string leaseId)

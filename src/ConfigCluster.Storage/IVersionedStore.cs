@@ -140,6 +140,9 @@ public interface IVersionedStore : IDisposable
     /// <summary>Every outstanding lease (including those being revoked), in lease id order.</summary>
     IReadOnlyList<StoredLease> Leases();
 
+    /// <summary>Whether the token that asked for <paramref name="lease"/> is revoked or expired at <paramref name="at"/>.</summary>
+    bool LeaseOwnerEnded(StoredLease lease, DateTimeOffset at);
+
     /// <summary>A node's latest audit checkpoint replicated through the log, or null when it has none.</summary>
     StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId);
 

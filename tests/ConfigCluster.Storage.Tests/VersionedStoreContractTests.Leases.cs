@@ -78,4 +78,21 @@ public abstract partial class VersionedStoreContractTests
         Assert.Empty(store.DatabaseRoleNames());
         Assert.Equal(ResultCode.ResultNotFound, Db(commands, c => c.DatabaseDelete = new DatabaseDeleteOp { Kind = DatabaseObjectKind.Role, Name = "reader" }).Code);
     }
+
+    [Fact]
+    public void RevokingAToken_MarksTheLeasesItAskedFor_AndOnlyThose()
+    {
+        var store = Open();
+        var commands = new StoreCommands(store);
+        ConfigureDatabase(commands, "*");
+        Assert.Equal(ResultCode.ResultOk, Db(commands, c => c.CreateToken = new CreateTokenOp { TokenHash = ByteString.CopyFrom(new byte[32]), Accessor = "acc1", Name = "svc" }).Code);
+        Assert.Equal(ResultCode.ResultOk, Db(commands, c => c.LeaseCreate = new LeaseCreateOp { LeaseId = "mine", Role = "reader", Username = "v-m", TokenAccessor = "acc1" }).Code);
+        Assert.Equal(ResultCode.ResultOk, Db(commands, c => c.LeaseCreate = new LeaseCreateOp { LeaseId = "other", Role = "reader", Username = "v-o", TokenAccessor = "acc2" }).Code);
+        // While the token lives, its end is no reason to revoke.
+        Assert.Equal(ResultCode.ResultInvalid, Db(commands, c => c.LeaseRevoke = new LeaseRevokeOp { LeaseId = "mine", OwnerEnded = true }).Code);
+        Assert.Equal(ResultCode.ResultOk, Db(commands, c => c.RevokeToken = new RevokeTokenOp { Accessor = "acc1" }).Code);
+        Assert.True(store.FindLease("mine")!.Revoking);
+        Assert.False(store.FindLease("other")!.Revoking);
+        Assert.Equal("acc1", store.FindLease("mine")!.TokenAccessor);
+    }
 }

@@ -300,6 +300,29 @@ public sealed class DatabaseEngineTests(DatabaseCluster fixture, ITestOutputHelp
         }
     }
 
+    [PostgresFact]
+    public async Task RevokingTheToken_RevokesItsLeases_AndPoliciesGateEachRolesCreds()
+    {
+        await fixture.CreateRoleAsync("tokenbound", "1h", "24h");
+        var token = await Cluster.CreateTokenAsync("creds-tokenbound", new TestRule("database/creds/tokenbound", "*", "read"));
+        using var client = Cluster[1].ClientWith(token);
+        var (denied, deniedBody) = await client.GetJsonAsync("/v1/database/creds/reader");
+        Assert.Equal(HttpStatusCode.Forbidden, denied);
+        Assert.Equal("permission denied", deniedBody!["errors"]![0]!.GetValue<string>());
+        var mine = await IssueAsync(client, "tokenbound");
+        var others = await IssueAsync(Cluster[1], "tokenbound");
+        Assert.True((await Postgres.TryAsUserAsync(mine.Username, mine.Password)).Ok);
+
+        var (revoked, revokedBody) = await client.SendAsync(HttpMethod.Post, "/v1/auth/token/revoke-self");
+        Assert.True(revoked == HttpStatusCode.NoContent, $"revoke-self: {(int)revoked} {revokedBody?.ToJsonString()}");
+        await Eventually.WaitAsync(async () => !await Postgres.RoleExistsAsync(mine.Username), TimeSpan.FromSeconds(20), "the revoked token's lease to be revoked");
+        await Eventually.WaitAsync(async () => (await Cluster[0].Http.SendAsync(HttpMethod.Put, "/v1/sys/leases/lookup", Lease(mine.LeaseId))).Status == HttpStatusCode.BadRequest,
+            TimeSpan.FromSeconds(10), "the lease to be removed");
+        // A lease of another token stays.
+        Assert.True(await Postgres.RoleExistsAsync(others.Username));
+        Assert.Equal(HttpStatusCode.OK, (await Cluster[0].Http.SendAsync(HttpMethod.Put, "/v1/sys/leases/lookup", Lease(others.LeaseId))).Status);
+    }
+
     private sealed record Credential(string LeaseId, long Duration, string Username, string Password);
 
     private static async Task<DateTimeOffset> ExpiryAsync(NodeProcess node, string leaseId)
@@ -312,10 +335,12 @@ public sealed class DatabaseEngineTests(DatabaseCluster fixture, ITestOutputHelp
     private static string Lease(string leaseId) => new JsonObject { ["lease_id"] = leaseId }.ToJsonString();
 
     // Issues a credential; a failure's message is Vault's error (it never holds a password).
-    private static async Task<Credential> IssueAsync(NodeProcess node, string role)
+    private static Task<Credential> IssueAsync(NodeProcess node, string role) => IssueAsync(node.Http, role);
+
+    private static async Task<Credential> IssueAsync(HttpClient http, string role)
     {
-        var (status, body) = await node.Http.GetJsonAsync($"/v1/database/creds/{role}");
-        Assert.True(status == HttpStatusCode.OK, $"creds/{role} on {node.NodeId}: {(int)status} {body?["errors"]?.ToJsonString()}");
+        var (status, body) = await http.GetJsonAsync($"/v1/database/creds/{role}");
+        Assert.True(status == HttpStatusCode.OK, $"creds/{role} on {http.BaseAddress}: {(int)status} {body?["errors"]?.ToJsonString()}");
         Assert.True(body!["renewable"]!.GetValue<bool>());
         return new Credential(body["lease_id"]!.GetValue<string>(), body["lease_duration"]!.GetValue<long>(),
             body["data"]!["username"]!.GetValue<string>(), body["data"]!["password"]!.GetValue<string>());

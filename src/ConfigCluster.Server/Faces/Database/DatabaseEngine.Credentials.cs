@@ -5,6 +5,19 @@ using ConfigCluster.Storage;
 
 namespace ConfigCluster.Server.Faces.Database;
 
+/// <summary>Why a lease is revoked; apply checks the last two against the command's timestamp.</summary>
+internal enum RevokeReason
+{
+    /// <summary>Asked for (revoke, revoke-prefix), or already marked for revocation.</summary>
+    Explicit,
+
+    /// <summary>Past its expiry.</summary>
+    Expired,
+
+    /// <summary>The token that asked for it was revoked or has expired.</summary>
+    OwnerEnded,
+}
+
 /// <summary>A credential just issued: its lease and the user (the password is shown once, to the caller).</summary>
 internal sealed record IssuedCredential(string LeaseId, TimeSpan LeaseDuration, string Username, string Password);
 
@@ -40,7 +53,7 @@ internal sealed partial class DatabaseEngine
         var username = CredentialTemplates.NewUsername(caller, role.Name, clock.GetUtcNow());
         var leaseId = CredentialTemplates.NewLeaseId(role.Name);
         var command = pipeline.NewCommand(null);
-        command.LeaseCreate = new LeaseCreateOp { LeaseId = leaseId, Role = role.Name, Username = username };
+        command.LeaseCreate = new LeaseCreateOp { LeaseId = leaseId, Role = role.Name, Username = username, TokenAccessor = Acl.CallerIdentity.Current?.Accessor ?? "" };
         var recorded = await pipeline.SubmitOnceAsync(command, token);
         if (recorded.Error is { } recordError)
             return recordError;
@@ -57,7 +70,7 @@ internal sealed partial class DatabaseEngine
         {
             Log.CreationFailed(logger, leaseId, role.Name, e.Message);
             // Nothing was created (one transaction); the lease goes the ordinary way of a revocation.
-            _ = await RevokeAsync(leaseId, expired: false, CancellationToken.None);
+            _ = await RevokeAsync(leaseId, RevokeReason.Explicit, CancellationToken.None);
             return new ConfigError(ConfigErrorCode.Internal, $"failed to create the database user: {e.Message}");
         }
 
@@ -95,15 +108,15 @@ internal sealed partial class DatabaseEngine
     }
 
     /// <summary>
-    /// Revokes a lease: the intent through the log (no renewal after it; with <paramref name="expired"/>,
+    /// Revokes a lease: the intent through the log (no renewal after it; for <see cref="RevokeReason.Expired"/>,
     /// only if the log's timestamp is past its expiry), then the role's revocation statements (skipped
     /// when the user is already gone, so repeating a revocation is harmless), then the confirmation.
     /// A lease already gone counts as revoked.
     /// </summary>
-    public async Task<ConfigError?> RevokeAsync(string leaseId, bool expired, CancellationToken token)
+    public async Task<ConfigError?> RevokeAsync(string leaseId, RevokeReason reason, CancellationToken token)
     {
         var intent = pipeline.NewCommand(null);
-        intent.LeaseRevoke = new LeaseRevokeOp { LeaseId = leaseId, Expired = expired };
+        intent.LeaseRevoke = new LeaseRevokeOp { LeaseId = leaseId, Expired = reason == RevokeReason.Expired, OwnerEnded = reason == RevokeReason.OwnerEnded };
         var marked = await pipeline.SubmitOnceAsync(intent, token);
         if (marked.Error is { Code: ConfigErrorCode.NotFound })
             return null;
@@ -138,7 +151,7 @@ internal sealed partial class DatabaseEngine
         var done = await pipeline.SubmitOnceAsync(confirm, token);
         if (done.Error is { Code: not ConfigErrorCode.NotFound } doneError)
             return doneError;
-        Log.Revoked(logger, leaseId, lease.Username, expired);
+        Log.Revoked(logger, leaseId, lease.Username, reason);
         return null;
     }
 
@@ -166,7 +179,7 @@ internal sealed partial class DatabaseEngine
         [LoggerMessage(EventId = 6601, Level = LogLevel.Warning, Message = "Creating the database user of lease {LeaseId} (role {Role}) failed: {Reason}")]
         public static partial void CreationFailed(ILogger logger, string leaseId, string role, string reason);
 
-        [LoggerMessage(EventId = 6602, Level = LogLevel.Information, Message = "Revoked lease {LeaseId} (database user {Username}; expired: {Expired})")]
-        public static partial void Revoked(ILogger logger, string leaseId, string username, bool expired);
+        [LoggerMessage(EventId = 6602, Level = LogLevel.Information, Message = "Revoked lease {LeaseId} (database user {Username}; reason: {Reason})")]
+        public static partial void Revoked(ILogger logger, string leaseId, string username, RevokeReason reason);
     }
 }

@@ -46,7 +46,7 @@ internal static class LeaseEndpoints
         var (leaseId, _, problem) = await LeaseIdAsync(request, token);
         if (problem is not null)
             return problem;
-        var error = await engine.RevokeAsync(leaseId!, expired: false, token);
+        var error = await engine.RevokeAsync(leaseId!, RevokeReason.Explicit, token);
         LeaseMeters.CountRevocation(error is null);
         return error is null ? VaultResponse.NoContent() : DatabaseEndpoints.Error(error);
     }
@@ -86,7 +86,7 @@ internal static class LeaseEndpoints
         var failures = new List<string>();
         foreach (var lease in found.Value!)
         {
-            var revokeError = await engine.RevokeAsync(lease.LeaseId, expired: false, token);
+            var revokeError = await engine.RevokeAsync(lease.LeaseId, RevokeReason.Explicit, token);
             LeaseMeters.CountRevocation(revokeError is null);
             if (revokeError is not null)
                 failures.Add($"{lease.LeaseId}: {revokeError.Message}");

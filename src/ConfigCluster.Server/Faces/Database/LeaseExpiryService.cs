@@ -6,8 +6,9 @@ namespace ConfigCluster.Server.Faces.Database;
 /// <summary>
 /// On the leader, revokes every lease that is due: past its expiry (recorded from log timestamps;
 /// the revocation's own command timestamp must be past it too, or apply refuses it), or marked for
-/// revocation but not confirmed (an explicit revoke whose database step failed, or a leader that
-/// died between the steps). A new leader finds the same leases in its replicated state and carries
+/// revocation but not confirmed (an explicit revoke whose database step failed, a leader that
+/// died between the steps, a revoked token's leases), or asked for by a token that has expired
+/// (checked at the command's timestamp too). A new leader finds the same leases in its replicated state and carries
 /// on. A failed attempt is retried with exponential backoff (0.5 s doubling to 30 s) and counted.
 /// </summary>
 internal sealed partial class LeaseExpiryService(DatabaseEngine engine, RaftNode node, IVersionedStore store, TimeProvider clock, ILogger<LeaseExpiryService> logger) : BackgroundService
@@ -67,13 +68,13 @@ internal sealed partial class LeaseExpiryService(DatabaseEngine engine, RaftNode
         var leases = store.Leases();
         foreach (var gone in retries.Keys.Where(id => store.FindLease(id) is null).ToList())
             retries.Remove(gone);
-        foreach (var lease in leases.Where(l => l.Revoking || l.ExpiresAt <= now))
+        foreach (var (lease, reason) in leases.Select(l => (l, Due(l, now))).Where(static d => d.Item2 is not null))
         {
             if (!node.IsLeader || token.IsCancellationRequested)
                 return;
             if (retries.TryGetValue(lease.LeaseId, out var retry) && retry.NotBefore > now)
                 continue;
-            var error = await engine.RevokeAsync(lease.LeaseId, expired: !lease.Revoking, token);
+            var error = await engine.RevokeAsync(lease.LeaseId, reason!.Value, token);
             LeaseMeters.CountRevocation(error is null);
             if (error is null)
             {
@@ -87,6 +88,12 @@ internal sealed partial class LeaseExpiryService(DatabaseEngine engine, RaftNode
             Log.RevocationFailed(logger, lease.LeaseId, failures, pause.TotalSeconds, error.Message);
         }
     }
+
+    private RevokeReason? Due(StoredLease lease, DateTimeOffset now)
+        => lease.Revoking ? RevokeReason.Explicit
+            : lease.ExpiresAt <= now ? RevokeReason.Expired
+            : store.LeaseOwnerEnded(lease, now) ? RevokeReason.OwnerEnded
+            : null;
 
     private static partial class Log
     {
