@@ -44,18 +44,21 @@ public sealed class DatabaseEngineTests(DatabaseCluster fixture, ITestOutputHelp
         Assert.False(write.Ok, "the role grants SELECT only");
         Assert.Equal("42501", write.Error);
 
-        // Issuance latency, through a follower (lease through the log, user created): measured, printed.
-        var timings = new List<double>();
+        // Issuance latency (lease through the log, user created), through a follower and on the leader: measured, printed.
         var issued = new List<Credential>();
-        for (var i = 0; i < 30; i++)
+        foreach (var (via, what) in new[] { (follower, "a follower"), (Cluster[await Cluster.WaitForLeaderAsync(Timeout)], "the leader") })
         {
-            var watch = Stopwatch.StartNew();
-            issued.Add(await IssueAsync(follower, "reader"));
-            timings.Add(watch.Elapsed.TotalMilliseconds);
-        }
+            var timings = new List<double>();
+            for (var i = 0; i < 40; i++)
+            {
+                var watch = Stopwatch.StartNew();
+                issued.Add(await IssueAsync(via, "reader"));
+                timings.Add(watch.Elapsed.TotalMilliseconds);
+            }
 
-        timings.Sort();
-        output.WriteLine($"issuance through a follower, 30 sequential: p50 {timings[14]:0.0} ms, p90 {timings[26]:0.0} ms, max {timings[^1]:0.0} ms");
+            timings.Sort();
+            output.WriteLine($"issuance through {what}, 40 sequential: p50 {timings[19]:0.0} ms, p90 {timings[35]:0.0} ms, p99 {timings[38]:0.0} ms, max {timings[^1]:0.0} ms");
+        }
 
         // Every node knows the lease.
         foreach (var node in Cluster.Nodes)

@@ -109,8 +109,9 @@ internal sealed partial class DatabaseEngine
 
     /// <summary>
     /// Revokes a lease: the intent through the log (no renewal after it; for <see cref="RevokeReason.Expired"/>,
-    /// only if the log's timestamp is past its expiry), then the role's revocation statements (skipped
-    /// when the user is already gone, so repeating a revocation is harmless), then the confirmation.
+    /// only if the log's timestamp is past its expiry), then the role's revocation statements (under
+    /// an advisory lock on the user, and skipped when the user is already gone, so two nodes revoking
+    /// at once or a repeated revocation are harmless), then the confirmation.
     /// A lease already gone counts as revoked.
     /// </summary>
     public async Task<ConfigError?> RevokeAsync(string leaseId, RevokeReason reason, CancellationToken token)
@@ -138,8 +139,7 @@ internal sealed partial class DatabaseEngine
         string?[] secrets = [OpenPassword(config).Value];
         try
         {
-            if (await runner.RoleExistsAsync(connection.Value!, lease.Username, secrets, token))
-                await runner.RunAsync(connection.Value!, statements.Select(s => CredentialTemplates.Render(s, lease.Username, null, lease.ExpiresAt)), secrets, token);
+            await runner.DropUserAsync(connection.Value!, lease.Username, statements.Select(s => CredentialTemplates.Render(s, lease.Username, null, lease.ExpiresAt)), secrets, token);
         }
         catch (DatabaseFailure e)
         {
