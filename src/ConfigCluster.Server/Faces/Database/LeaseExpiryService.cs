@@ -30,7 +30,8 @@ internal sealed partial class LeaseExpiryService(DatabaseEngine engine, RaftNode
             if (!node.IsLeader)
             {
                 retries.Clear();
-                await WarmFormatGateAsync(stoppingToken);
+                if (store.Leases().Count > 0)
+                    await WarmFormatGateAsync(stoppingToken);
                 continue;
             }
 
@@ -49,7 +50,7 @@ internal sealed partial class LeaseExpiryService(DatabaseEngine engine, RaftNode
     // it knows every member supports it, and it learns that by asking the members, keeping the last
     // answer of one that cannot be reached. A follower that never asked would, once leader after a
     // kill, know nothing of the dead member and refuse every revocation until it came back: so
-    // followers ask too (at most every two seconds, ClusterFormatAsync's own refresh bound).
+    // followers holding leases ask too (at most every two seconds, ClusterFormatAsync's own bound).
     private async Task WarmFormatGateAsync(CancellationToken token)
     {
         try
