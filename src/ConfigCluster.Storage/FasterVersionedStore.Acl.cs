@@ -82,6 +82,7 @@ public sealed partial class FasterVersionedStore
         var record = entry.Record.Clone();
         record.Revoked = true;
         UpsertMetadata(RecordKeys.Token(hash), record.ToByteArray());
+        MarkLeasesOfToken(revoke.Accessor);
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
     }
 

@@ -59,6 +59,12 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.DeleteRotationPolicy => ApplyDeleteRotationPolicy(command.DeleteRotationPolicy),
                 Command.OpOneofCase.RotateSecret => ApplyRotateSecret(command, command.RotateSecret),
                 Command.OpOneofCase.RotationReport => ApplyRotationReport(command, command.RotationReport),
+                Command.OpOneofCase.DatabaseConfig => ApplyDatabaseConfig(command, command.DatabaseConfig),
+                Command.OpOneofCase.DatabaseRole => ApplyDatabaseRole(command.DatabaseRole),
+                Command.OpOneofCase.DatabaseDelete => ApplyDatabaseDelete(command.DatabaseDelete),
+                Command.OpOneofCase.LeaseCreate => ApplyLeaseCreate(command, command.LeaseCreate),
+                Command.OpOneofCase.LeaseRenew => ApplyLeaseRenew(command, command.LeaseRenew),
+                Command.OpOneofCase.LeaseRevoke => ApplyLeaseRevoke(command, command.LeaseRevoke),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)

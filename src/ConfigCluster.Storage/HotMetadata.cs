@@ -88,6 +88,9 @@ internal sealed partial class HotMetadata
             case RecordKeys.RotationPolicyTag or RecordKeys.RotationStateTag:
                 ObserveRotation(key[0], Encoding.UTF8.GetString(key[1..]), value);
                 break;
+            case RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag:
+                ObserveDatabase(key[0], Encoding.UTF8.GetString(key[1..]), value);
+                break;
             case RecordKeys.AuditCheckpointTag when value.Length > 0:
                 var checkpoint = AuditCheckpointRecord.Parser.ParseFrom(value);
                 auditCheckpoints[Encoding.UTF8.GetString(key[1..])] = new StoredAuditCheckpoint(checkpoint.LineCount, checkpoint.ChainMac, DateTimeOffset.FromUnixTimeMilliseconds(checkpoint.TimestampUnixMs));
@@ -166,7 +169,8 @@ internal sealed partial class HotMetadata
 
     private static bool IsMetadataTag(byte tag) => tag is RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag
         or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag
-        or RecordKeys.MasterKeyTag or RecordKeys.KvMountTag or RecordKeys.KvKeyTag or RecordKeys.RotationPolicyTag or RecordKeys.RotationStateTag;
+        or RecordKeys.MasterKeyTag or RecordKeys.KvMountTag or RecordKeys.KvKeyTag or RecordKeys.RotationPolicyTag or RecordKeys.RotationStateTag
+        or RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag;
 
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {

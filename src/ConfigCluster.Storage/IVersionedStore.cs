@@ -135,6 +135,26 @@ public interface IVersionedStore : IDisposable
 
     /// <summary>Every key's rotation state (from memory).</summary>
     IReadOnlyList<RotationState> RotationStates();
+    /// <summary>A database connection of the database secrets engine (its admin password still sealed), or null.</summary>
+    StoredDatabaseConfig? FindDatabaseConfig(string name);
+
+    /// <summary>Every database connection's name, in ordinal order.</summary>
+    IReadOnlyList<string> DatabaseConfigNames();
+
+    /// <summary>A role of the database secrets engine, or null.</summary>
+    StoredDatabaseRole? FindDatabaseRole(string name);
+
+    /// <summary>Every database role's name, in ordinal order.</summary>
+    IReadOnlyList<string> DatabaseRoleNames();
+
+    /// <summary>A lease on a dynamic credential, or null.</summary>
+    StoredLease? FindLease(string leaseId);
+
+    /// <summary>Every outstanding lease (including those being revoked), in lease id order.</summary>
+    IReadOnlyList<StoredLease> Leases();
+
+    /// <summary>Whether the token that asked for <paramref name="lease"/> is revoked or expired at <paramref name="at"/>.</summary>
+    bool LeaseOwnerEnded(StoredLease lease, DateTimeOffset at);
 
     /// <summary>A node's latest audit checkpoint replicated through the log, or null when it has none.</summary>
     StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId);

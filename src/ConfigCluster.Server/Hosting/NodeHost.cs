@@ -120,6 +120,10 @@ internal static class NodeHost
         builder.Services.AddSingleton<IProposalPreparer, Rotation.RotationValuePreparer>();
         builder.Services.AddHostedService<Rotation.RotationScheduler>();
         builder.Services.AddHostedService<CommandFormatSampler>();
+        // The database secrets engine and its leases (wip/dbcreds).
+        builder.Services.AddSingleton<Faces.Database.PostgresRunner>();
+        builder.Services.AddSingleton<Faces.Database.DatabaseEngine>();
+        builder.Services.AddHostedService<Faces.Database.LeaseExpiryService>();
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
@@ -171,6 +175,8 @@ internal static class NodeHost
         Faces.Consul.ConsulEndpoints.MapConsulEndpoints(app);
         Faces.Transit.TransitEndpoints.MapTransitEndpoints(app);
         app.MapVaultSysEndpoints();
+        Faces.Database.DatabaseEndpoints.MapDatabaseEndpoints(app);
+        Faces.Database.LeaseEndpoints.MapLeaseEndpoints(app);
         app.MapVaultTokenEndpoints();
         app.MapVaultKvEndpoints();
         app.MapRotationEndpoints();

@@ -32,6 +32,20 @@ internal static class RecordKeys
     /// <summary>A transit key, by name.</summary>
     public static byte[] TransitKey(string name) => Text(TransitKeyTag, name);
     public const byte KvMountTag = (byte)'V';
+
+    // The database secrets engine and its leases (wip/dbcreds).
+    public const byte DatabaseConfigTag = (byte)'D';
+    public const byte DatabaseRoleTag = (byte)'G';
+    public const byte LeaseTag = (byte)'L';
+
+    /// <summary>A database connection of the database secrets engine.</summary>
+    public static byte[] DatabaseConfig(string name) => Text(DatabaseConfigTag, name);
+
+    /// <summary>A role of the database secrets engine.</summary>
+    public static byte[] DatabaseRole(string name) => Text(DatabaseRoleTag, name);
+
+    /// <summary>A lease on a dynamic credential, by lease id.</summary>
+    public static byte[] Lease(string leaseId) => Text(LeaseTag, leaseId);
     public const byte KvKeyTag = (byte)'W';
 
     // Rotation (wip/rotation): policies by name, schedule state per key.

@@ -46,6 +46,8 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
         ["bytes"] = "16",
         ["mount"] = "secret",
         ["path"] = "matrix/sample",
+        // The database engine's leases (wip/dbcreds).
+        ["prefix"] = "database/creds/matrix",
     };
 
     private static readonly Marshaller<byte[]> Raw = Marshallers.Create(static b => b, static b => b);

@@ -16,7 +16,7 @@ public sealed class VaultMounts(IVersionedStore store)
     public const long DefaultMaxVersions = 10;
 
     // Names whose routes belong to other faces or to Vault's system backends.
-    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "sys", "auth", "transit", "kv", "txn", "identity", "cubbyhole", "v1" };
+    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "sys", "auth", "transit", "kv", "txn", "identity", "cubbyhole", "v1", "database" };
 
     /// <summary>Whether <paramref name="name"/> may not be used for a KV mount.</summary>
     public static bool IsReserved(string name) => Reserved.Contains(name);

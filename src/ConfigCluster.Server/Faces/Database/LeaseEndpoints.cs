@@ -1,0 +1,116 @@
+using ConfigCluster.Core.Keys;
+using ConfigCluster.Server.Acl;
+using ConfigCluster.Server.Application;
+using ConfigCluster.Server.Faces.Vault;
+using ConfigCluster.Storage;
+
+namespace ConfigCluster.Server.Faces.Database;
+
+/// <summary>
+/// Vault's lease routes: <c>PUT /v1/sys/leases/renew</c>, <c>revoke</c> and <c>lookup</c> (the
+/// lease id in the body) and <c>revoke-prefix/&lt;prefix&gt;</c>. Each needs <c>write</c> on its
+/// own path in the policy system (<c>sys/leases/renew</c> and so on, namespace and environment
+/// <c>default</c>), as Vault's policies grant <c>update</c> on them.
+/// </summary>
+internal static class LeaseEndpoints
+{
+    private const string Scope = KeyPath.DefaultScope;
+    private static readonly string[] WriteMethods = ["PUT", "POST"];
+
+    public static void MapLeaseEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var leases = routes.MapGroup("/v1/sys/leases").WithAccessErrorShape(VaultErrors.Shape);
+        AccessScope On(string path) => AccessScope.FixedKey(Scope, Scope, "sys/leases/" + path);
+        leases.MapMethods("/renew", WriteMethods, RenewAsync).RequireAccess(Capability.Write, On("renew"), "vault.leases.renew");
+        leases.MapMethods("/revoke", WriteMethods, RevokeAsync).RequireAccess(Capability.Write, On("revoke"), "vault.leases.revoke");
+        leases.MapMethods("/lookup", WriteMethods, LookupAsync).RequireAccess(Capability.Write, On("lookup"), "vault.leases.lookup");
+        leases.MapMethods("/revoke-prefix/{**prefix}", WriteMethods, RevokePrefixAsync).RequireAccess(Capability.Write, On("revoke-prefix"), "vault.leases.revoke-prefix");
+    }
+
+    private static async Task<IResult> RenewAsync(HttpRequest request, DatabaseEngine engine, CancellationToken token)
+    {
+        var (leaseId, root, problem) = await LeaseIdAsync(request, token);
+        if (problem is not null)
+            return problem;
+        if (!VaultBody.TryDuration(root, "increment", out var increment))
+            return VaultErrors.BadRequest("increment must be a duration (seconds, or text like \"1h\")");
+        var renewed = await engine.RenewAsync(leaseId!, increment ?? TimeSpan.Zero, token);
+        if (renewed.Error is { } error)
+            return LeaseError(error);
+        var lease = renewed.Value!;
+        return DatabaseEndpoints.LeaseAnswer(lease.LeaseId, lease.ExpiresAt - (lease.LastRenewedAt ?? lease.IssuedAt), data: null);
+    }
+
+    private static async Task<IResult> RevokeAsync(HttpRequest request, DatabaseEngine engine, CancellationToken token)
+    {
+        var (leaseId, _, problem) = await LeaseIdAsync(request, token);
+        if (problem is not null)
+            return problem;
+        var error = await engine.RevokeAsync(leaseId!, RevokeReason.Explicit, token);
+        LeaseMeters.CountRevocation(error is null);
+        return error is null ? VaultResponse.NoContent() : DatabaseEndpoints.Error(error);
+    }
+
+    private static async Task<IResult> LookupAsync(HttpRequest request, DatabaseEngine engine, TimeProvider clock, CancellationToken token)
+    {
+        var (leaseId, _, problem) = await LeaseIdAsync(request, token);
+        if (problem is not null)
+            return problem;
+        var found = await engine.LookupAsync(leaseId!, token);
+        if (found.Error is { } error)
+            return LeaseError(error);
+        var lease = found.Value!;
+        var ttl = lease.ExpiresAt - clock.GetUtcNow();
+        return VaultResponse.DataObject(w =>
+        {
+            w.WriteString("id", lease.LeaseId);
+            w.WriteString("issue_time", VaultResponse.Time(lease.IssuedAt));
+            w.WriteString("expire_time", VaultResponse.Time(lease.ExpiresAt));
+            if (lease.LastRenewedAt is { } renewed)
+                w.WriteString("last_renewal", VaultResponse.Time(renewed));
+            else
+                w.WriteNull("last_renewal");
+            w.WriteBoolean("renewable", !lease.Revoking);
+            w.WriteNumber("ttl", Math.Max(0, (long)ttl.TotalSeconds));
+        });
+    }
+
+    private static async Task<IResult> RevokePrefixAsync(string? prefix, DatabaseEngine engine, CancellationToken token)
+    {
+        prefix = AccessScope.RoutePath(prefix) ?? "";
+        if (prefix.Trim('/').Length == 0)
+            return VaultErrors.BadRequest("a prefix is required");
+        var found = await engine.LeasesAsync(prefix, token);
+        if (found.Error is { } error)
+            return LeaseError(error);
+        var failures = new List<string>();
+        foreach (var lease in found.Value!)
+        {
+            var revokeError = await engine.RevokeAsync(lease.LeaseId, RevokeReason.Explicit, token);
+            LeaseMeters.CountRevocation(revokeError is null);
+            if (revokeError is not null)
+                failures.Add($"{lease.LeaseId}: {revokeError.Message}");
+        }
+
+        return failures.Count == 0 ? VaultResponse.NoContent() : VaultErrors.Result(StatusCodes.Status500InternalServerError, [.. failures]);
+    }
+
+    // Vault answers a lease it does not know with 400 "lease not found" / "invalid lease".
+    private static IResult LeaseError(ConfigError error) => error.Code == ConfigErrorCode.NotFound
+        ? VaultErrors.BadRequest(error.Message)
+        : DatabaseEndpoints.Error(error);
+
+    private static async Task<(string? LeaseId, System.Text.Json.JsonElement Root, IResult? Problem)> LeaseIdAsync(HttpRequest request, CancellationToken token)
+    {
+        var (body, problem) = await VaultBody.ReadAsync(request, token);
+        if (problem is not null)
+            return (null, default, problem);
+        var root = body!.RootElement.Clone();
+        body.Dispose();
+        if (!DatabaseRequest.TryString(root, "lease_id", out var leaseId) || string.IsNullOrEmpty(leaseId))
+            return (null, root, VaultErrors.BadRequest("lease_id is required"));
+        if (leaseId.Length > FasterVersionedStore.MaxLeaseIdLength)
+            return (null, root, VaultErrors.BadRequest("invalid lease"));
+        return (leaseId, root, null);
+    }
+}
