@@ -53,6 +53,12 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.KvMetadata => ApplyKvMetadata(command, command.KvMetadata),
                 Command.OpOneofCase.KvMount => ApplyKvMount(command, command.KvMount),
                 Command.OpOneofCase.RenewToken => ApplyRenewToken(command, command.RenewToken),
+                Command.OpOneofCase.LogClock => ApplyLogClock(command),
+                Command.OpOneofCase.AppRole => ApplyAppRole(command.AppRole),
+                Command.OpOneofCase.AppRoleSecretId => ApplyAppRoleSecretId(command, command.AppRoleSecretId),
+                Command.OpOneofCase.AppRoleLogin => ApplyAppRoleLogin(command, command.AppRoleLogin),
+                Command.OpOneofCase.JwtConfig => ApplyJwtConfig(command.JwtConfig),
+                Command.OpOneofCase.JwtRole => ApplyJwtRole(command.JwtRole),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)

@@ -13,7 +13,7 @@ namespace ConfigCluster.Storage;
 /// every record of a log scan in log order (later records supersede earlier ones), then kept
 /// current by observing each metadata record the apply path writes. One writer, any readers.
 /// </summary>
-internal sealed class HotMetadata
+internal sealed partial class HotMetadata
 {
     private readonly ConcurrentDictionary<TokenHashKey, (TokenRecord Record, StoredToken Token)> tokens = new();
     private readonly ConcurrentDictionary<string, byte[]> accessors = new(StringComparer.Ordinal);
@@ -77,6 +77,9 @@ internal sealed class HotMetadata
                 break;
             case RecordKeys.KvKeyTag:
                 ObserveKvKey(Encoding.UTF8.GetString(key[1..]), value);
+                break;
+            case RecordKeys.AuthTag or RecordKeys.LogClockTag:
+                ObserveAuth(key, value);
                 break;
             case RecordKeys.AuditCheckpointTag when value.Length > 0:
                 var checkpoint = AuditCheckpointRecord.Parser.ParseFrom(value);
@@ -156,7 +159,8 @@ internal sealed class HotMetadata
 
     private static bool IsMetadataTag(byte tag) => tag is RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag
         or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag
-        or RecordKeys.KvMountTag or RecordKeys.KvKeyTag;
+        or RecordKeys.KvMountTag or RecordKeys.KvKeyTag
+        or RecordKeys.AuthTag or RecordKeys.LogClockTag;
 
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -217,6 +221,7 @@ internal sealed class HotMetadata
     {
         Renewable = record.Renewable,
         Ttl = record.TtlMs > 0 ? TimeSpan.FromMilliseconds(record.TtlMs) : null,
+        MaxExpiresAt = record.MaxExpiresUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.MaxExpiresUnixMs) : null,
     };
 
     /// <summary>A SHA-256 token hash as a dictionary key (no allocation per lookup).</summary>

@@ -139,4 +139,24 @@ public interface IVersionedStore : IDisposable
     /// reads (every version of every key) never hold a thread-pool thread.
     /// </summary>
     Task<string> ComputeDigestAsync(CancellationToken token);
+
+    // ---- machine login (wip/auth) ----
+
+    /// <summary>The log clock: the newest leader time entered in the log, and when this node applied it.</summary>
+    LogClockReading LogClock { get; }
+
+    /// <summary>An AppRole role, or null.</summary>
+    AppRoleSettings? FindAppRole(string name);
+
+    /// <summary>Every AppRole role's name, in ordinal order.</summary>
+    IReadOnlyList<string> AppRoleNames();
+
+    /// <summary>The JWT auth method's config, or null when none was written.</summary>
+    JwtConfigOp? JwtConfig();
+
+    /// <summary>A JWT role, or null.</summary>
+    JwtRoleSettings? FindJwtRole(string name);
+
+    /// <summary>Every JWT role's name, in ordinal order.</summary>
+    IReadOnlyList<string> JwtRoleNames();
 }
