@@ -26,9 +26,30 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
     /// <param name="loggerFactory">Where retries and watch resumptions are logged; none by default.</param>
     /// <exception cref="ArgumentException">A setting is invalid (the message names it).</exception>
     public ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory = null)
-        : this(options, loggerFactory, ClientChannel.Create(options, loggerFactory))
+        : this(options, loggerFactory, Login(options, loggerFactory))
     {
     }
+
+    private ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory, MachineTokenSource? login)
+        : this(options, loggerFactory, ClientChannel.Create(options, loggerFactory, login))
+    {
+        this.login = login;
+    }
+
+    // The machine login's token source, when the options ask for one.
+    private static MachineTokenSource? Login(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return options.AppRoleLogin is null && options.JwtLogin is null
+            ? null
+            : new MachineTokenSource(options, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MachineTokenSource>());
+    }
+
+    private readonly MachineTokenSource? login;
+
+    /// <summary>What machine login (<see cref="ConfigClusterClientOptions.AppRoleLogin"/>, <see cref="ConfigClusterClientOptions.JwtLogin"/>) has done so far; null when the client uses a fixed token.</summary>
+    public MachineLoginStatus? LoginStatus => login?.Status;
 
     /// <summary>For tests: a client over any call invoker (no channel, no balancing).</summary>
     internal ConfigClusterClient(ConfigClusterClientOptions options, CallInvoker invoker, ILoggerFactory? loggerFactory = null)
@@ -78,7 +99,11 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
         => ReadAsync("Status", deadline => Cluster.StatusAsync(new StatusRequest(), deadline: deadline, cancellationToken: token).ResponseAsync, token);
 
     /// <inheritdoc />
-    public void Dispose() => channel?.Dispose();
+    public void Dispose()
+    {
+        channel?.Dispose();
+        login?.Dispose();
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()
