@@ -16,6 +16,9 @@ public sealed record StoredToken(string Accessor, string Name, IReadOnlyList<str
 
     /// <summary>Renewals never extend it past this (its max TTL from creation); null: no cap.</summary>
     public DateTimeOffset? MaxExpiresAt { get; init; }
+
+    /// <summary>The max TTL it was created with (null: none).</summary>
+    public TimeSpan? MaxTtl { get; init; }
 }
 
 public sealed partial class FasterVersionedStore
@@ -86,6 +89,7 @@ public sealed partial class FasterVersionedStore
             Renewable = create.Renewable,
             TtlMs = create.TtlMs,
             MaxExpiresUnixMs = maxExpires,
+            MaxTtlMs = maxExpires > 0 ? create.MaxTtlMs : 0,
         }.ToByteArray());
         UpsertMetadata(RecordKeys.Accessor(create.Accessor), create.TokenHash.ToByteArray());
         UpsertMetadata(RecordKeys.TokenBySequence(sequence), create.TokenHash.ToByteArray());

@@ -222,6 +222,7 @@ internal sealed partial class HotMetadata
         Renewable = record.Renewable,
         Ttl = record.TtlMs > 0 ? TimeSpan.FromMilliseconds(record.TtlMs) : null,
         MaxExpiresAt = record.MaxExpiresUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.MaxExpiresUnixMs) : null,
+        MaxTtl = record.MaxTtlMs > 0 ? TimeSpan.FromMilliseconds(record.MaxTtlMs) : null,
     };
 
     /// <summary>A SHA-256 token hash as a dictionary key (no allocation per lookup).</summary>

@@ -20,10 +20,13 @@ public sealed class MachineLoginCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = await TestCluster.StartAsync(beforeFirstStart: static node =>
+        var masterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        Cluster = await TestCluster.StartAsync(beforeFirstStart: node =>
         {
+            var environment = new Dictionary<string, string> { ["CONFIGCLUSTER_MASTER_KEY"] = masterKey };
             if (node.NodeId == "n3")
-                node.Environment = new Dictionary<string, string> { ["CONFIGCLUSTER_TEST_CLOCK_OFFSET"] = ((long)Skew.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                environment["CONFIGCLUSTER_TEST_CLOCK_OFFSET"] = ((long)Skew.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            node.Environment = environment;
             return Task.CompletedTask;
         });
         // A leader 90 minutes behind would only stall the log clock (it never goes back); keep it a follower.

@@ -37,7 +37,7 @@ internal static class VaultJwtEndpoints
         using (body)
         {
             var root = body!.RootElement;
-            if (!VaultAuthBody.TryStrings(root, "jwt_validation_pubkeys", out _) || !PemList(root, out var pems))
+            if (!PemList(root, out var pems) || pems.Any(static p => p.Length > 16 * 1024))
                 return VaultErrors.BadRequest("jwt_validation_pubkeys must be a list of PEM public keys");
             if (!VaultAuthBody.TryString(root, "bound_issuer", out var issuer))
                 return VaultErrors.BadRequest("bound_issuer must be a string");

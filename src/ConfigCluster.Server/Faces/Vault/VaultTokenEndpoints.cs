@@ -39,7 +39,7 @@ internal static class VaultTokenEndpoints
                 writer.WriteString("expire_time", VaultResponse.Time(expires));
             else
                 writer.WriteNull("expire_time");
-            writer.WriteNumber("explicit_max_ttl", self.MaxExpiresAt is { } max ? (long)(max - self.CreatedAt).TotalSeconds : 0);
+            writer.WriteNumber("explicit_max_ttl", (long)(self.MaxTtl?.TotalSeconds ?? 0));
             // Vault shows the token to its holder; it came in this very request.
             writer.WriteString("id", bearer);
             writer.WriteString("issue_time", VaultResponse.Time(self.CreatedAt));
