@@ -219,7 +219,13 @@ internal sealed partial class MachineTokenSource : IDisposable
         for (var tried = 0; tried < options.Endpoints.Count; tried++)
         {
             var endpoint = options.Endpoints[(int)((uint)Interlocked.Increment(ref nextEndpoint) % (uint)options.Endpoints.Count)];
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, path)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            // HTTP/2 as on the gRPC port (h2c on http://); a request message does not take the client's default version.
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, path))
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            };
             if (vaultToken is not null)
                 request.Headers.Add("X-Vault-Token", vaultToken);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -250,20 +256,21 @@ internal sealed partial class MachineTokenSource : IDisposable
         throw new TransientLoginException($"no node answered {path}", last);
     }
 
-    // Vault's error list (messages never hold a secret).
+    // Vault's error list (messages never hold a secret); otherwise the start of the body.
     private static async Task<string> ErrorAsync(HttpResponseMessage response, CancellationToken token)
     {
+        var text = await response.Content.ReadAsStringAsync(token).ConfigureAwait(false);
         try
         {
-            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false), cancellationToken: token).ConfigureAwait(false);
-            return document.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array
-                ? string.Join("; ", errors.EnumerateArray().Select(static e => e.ToString()))
-                : "";
+            using var document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+                return string.Join("; ", errors.EnumerateArray().Select(static e => e.ToString()));
         }
         catch (JsonException)
         {
-            return "";
         }
+
+        return text.Length > 200 ? text[..200] : text;
     }
 
     public void Dispose()

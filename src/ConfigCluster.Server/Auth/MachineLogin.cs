@@ -40,6 +40,8 @@ public sealed partial class MachineLogin(ConfigService config, LogClock clock)
         {
             ResultCode.ResultOk => await config.CatchUpAsync(token) is { } barrier ? barrier : outcome,
             ResultCode.ResultNotFound => new ConfigError(ConfigErrorCode.NotFound, outcome.Value.Message),
+            // A member's format is not known yet (it is down or an older build): try again later, 503.
+            ResultCode.ResultNotEnabled => new ConfigError(ConfigErrorCode.Unavailable, outcome.Value.Message),
             _ => new ConfigError(ConfigErrorCode.InvalidArgument, outcome.Value.Message),
         };
     }
