@@ -43,7 +43,7 @@ internal static class ClientChannel
         var channel = GrpcChannel.ForAddress("static:///configcluster", new GrpcChannelOptions
         {
             Credentials = Credentials(options, login),
-            UnsafeUseInsecureChannelCallCredentials = (options.Token is not null || login is not null) && !options.UsesTls,
+            UnsafeUseInsecureChannelCallCredentials = (!string.IsNullOrEmpty(options.Token) || login is not null) && !options.UsesTls,
             HttpHandler = handler,
             ServiceProvider = new StaticEndpoints(options.Endpoints),
             LoggerFactory = loggerFactory,

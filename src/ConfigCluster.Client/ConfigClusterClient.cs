@@ -31,9 +31,8 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
     }
 
     private ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory, MachineTokenSource? login)
-        : this(options, loggerFactory, ClientChannel.Create(options, loggerFactory, login))
+        : this(options, loggerFactory, ClientChannel.Create(options, loggerFactory, login), login)
     {
-        this.login = login;
     }
 
     // The machine login's token source, when the options ask for one.
@@ -57,12 +56,13 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
     {
     }
 
-    private ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory, (GrpcChannel? Channel, CallInvoker Invoker) transport)
+    private ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory, (GrpcChannel? Channel, CallInvoker Invoker) transport, MachineTokenSource? login = null)
     {
         this.options = options;
+        this.login = login;
         channel = transport.Channel;
         logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ConfigClusterClient>();
-        retrier = new CallRetrier(options, logger);
+        retrier = new CallRetrier(options, logger, login);
         Kv = new KV.KVClient(transport.Invoker);
         Watches = new Contracts.V1.Watch.WatchClient(transport.Invoker);
         Cluster = new Cluster.ClusterClient(transport.Invoker);

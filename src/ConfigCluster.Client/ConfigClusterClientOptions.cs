@@ -79,10 +79,11 @@ public sealed class ConfigClusterClientOptions
             throw new ArgumentException("ConfigClusterClientOptions.Endpoints: mix of http:// and https:// URLs; use one scheme for every node");
         if (string.IsNullOrWhiteSpace(Namespace) || string.IsNullOrWhiteSpace(Environment))
             throw new ArgumentException("ConfigClusterClientOptions: Namespace and Environment must not be empty");
-        if (new object?[] { Token, AppRoleLogin, JwtLogin }.Count(static o => o is not null) > 1)
+        // An empty Token (an unset variable in a deployment's template) counts as none.
+        if (new object?[] { string.IsNullOrEmpty(Token) ? null : Token, AppRoleLogin, JwtLogin }.Count(static o => o is not null) > 1)
             throw new ArgumentException("ConfigClusterClientOptions: set at most one of Token, AppRoleLogin and JwtLogin");
-        if (AppRoleLogin is { } approle && (string.IsNullOrWhiteSpace(approle.RoleId) || (approle.SecretId is null) == (approle.SecretIdFile is null) || string.IsNullOrWhiteSpace(approle.MountPath)))
-            throw new ArgumentException("ConfigClusterClientOptions.AppRoleLogin: RoleId and exactly one of SecretId and SecretIdFile are required");
+        if (AppRoleLogin is { } approle && (One(approle.RoleId, approle.RoleIdFile) || One(approle.SecretId, approle.SecretIdFile) || string.IsNullOrWhiteSpace(approle.MountPath)))
+            throw new ArgumentException("ConfigClusterClientOptions.AppRoleLogin: exactly one of RoleId and RoleIdFile, and exactly one of SecretId and SecretIdFile, are required");
         if (JwtLogin is { } jwt && (string.IsNullOrWhiteSpace(jwt.Role) || string.IsNullOrWhiteSpace(jwt.TokenFile) || string.IsNullOrWhiteSpace(jwt.MountPath)))
             throw new ArgumentException("ConfigClusterClientOptions.JwtLogin: Role and TokenFile are required");
         Positive(OperationTimeout, nameof(OperationTimeout));
@@ -93,6 +94,9 @@ public sealed class ConfigClusterClientOptions
         Positive(WatchProgressInterval, nameof(WatchProgressInterval));
         ArgumentNullException.ThrowIfNull(TimeProvider);
     }
+
+    // True when not exactly one of the two is given.
+    private static bool One(string? value, string? file) => string.IsNullOrEmpty(value) == string.IsNullOrEmpty(file);
 
     /// <summary>Whether the endpoints use TLS.</summary>
     internal bool UsesTls => Endpoints.Count > 0 && Endpoints[0].Scheme == Uri.UriSchemeHttps;

@@ -70,7 +70,7 @@ public sealed partial class FasterVersionedStore
         var (expires, maxExpires) = (create.ExpiresUnixMs, 0L);
         if (create.LogTimeExpiry)
         {
-            var now = LogNow(command);
+            var now = LogNow(command, create.LogTimeEstimateMs);
             maxExpires = create.MaxTtlMs > 0 ? now + create.MaxTtlMs : 0;
             expires = create.TtlMs > 0 ? now + create.TtlMs : 0;
             if (maxExpires > 0 && (expires == 0 || expires > maxExpires))
@@ -114,7 +114,7 @@ public sealed partial class FasterVersionedStore
             return NotFound($"no token with accessor {renew.Accessor}");
         if (!entry.Record.Renewable)
             return Invalid("the token is not renewable");
-        var now = LogNow(command);
+        var now = LogNow(command, renew.LogTimeEstimateMs);
         if (entry.Record.ExpiresUnixMs > 0 && entry.Record.ExpiresUnixMs <= now)
             return Invalid("the token has expired");
         var expires = renew.IncrementMs > 0 ? now + renew.IncrementMs : renew.ExpiresUnixMs;

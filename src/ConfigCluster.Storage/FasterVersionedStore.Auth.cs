@@ -40,8 +40,19 @@ public sealed partial class FasterVersionedStore
 
     private List<string> Names(string prefix) => [.. Volatile.Read(ref current).Metadata.AuthPaths(prefix).Select(p => p[prefix.Length..])];
 
+    /// <summary>How far ahead of the log clock an accepting node's reading may be taken (clock entries come every second).</summary>
+    public const long MaxLogTimeLeadMs = 3000;
+
     // The time a command is judged at: the log clock, or (before the first tick) the command's own timestamp.
     private long LogNow(Command command) => current.Metadata.LogClock.UnixMs is > 0 and var now ? now : command.TimestampUnixMs;
+
+    // LogNow, moved up to the accepting node's reading of the log clock when that is ahead, by at most
+    // MaxLogTimeLeadMs: deterministic (the reading travels in the command) and independent of any wall clock.
+    private long LogNow(Command command, long estimate)
+    {
+        var now = LogNow(command);
+        return estimate > now ? Math.Min(estimate, now + MaxLogTimeLeadMs) : now;
+    }
 
     private static string SecretPath(string role, ReadOnlySpan<byte> hash) => SecretPrefix + role + "\0" + Convert.ToHexStringLower(hash);
 
@@ -97,7 +108,7 @@ public sealed partial class FasterVersionedStore
         var path = SecretPath(op.Role, op.SecretIdHash.Span);
         if (current.Metadata.FindAuth(path) is not null)
             return Invalid("secret id exists");
-        var now = LogNow(command);
+        var now = LogNow(command, op.LogTimeEstimateMs);
         UpsertMetadata(RecordKeys.Auth(path), new AppRoleSecretIdRecord
         {
             Accessor = op.Accessor,
@@ -119,7 +130,7 @@ public sealed partial class FasterVersionedStore
         var name = System.Text.Encoding.UTF8.GetString(nameBytes);
         if (op.Token is not { } token || token.TokenHash.Length != 32 || token.Accessor.Length is 0 or > 64 || current.Metadata.HashOfAccessor(token.Accessor) is not null)
             return Invalid("token record is malformed");
-        var now = LogNow(command);
+        var now = LogNow(command, token.LogTimeEstimateMs);
         if (role.BindSecretId)
         {
             if (op.SecretIdHash.Length != 32)
@@ -151,6 +162,7 @@ public sealed partial class FasterVersionedStore
             TtlMs = role.TokenTtlMs > 0 ? role.TokenTtlMs : (long)DefaultTokenTtl.TotalMilliseconds,
             MaxTtlMs = role.TokenMaxTtlMs > 0 ? role.TokenMaxTtlMs : (long)DefaultTokenTtl.TotalMilliseconds,
             LogTimeExpiry = true,
+            LogTimeEstimateMs = token.LogTimeEstimateMs,
         };
         return ApplyCreateToken(command, create);
     }

@@ -6,8 +6,11 @@ namespace ConfigCluster.Client;
 /// </summary>
 public sealed class AppRoleLoginOptions
 {
-    /// <summary>The role's id (<c>GET /v1/auth/approle/role/NAME/role-id</c>). Required.</summary>
+    /// <summary>The role's id (<c>GET /v1/auth/approle/role/NAME/role-id</c>). Set this or <see cref="RoleIdFile"/>.</summary>
     public string? RoleId { get; set; }
+
+    /// <summary>A file holding the role id (surrounding white space ignored), read at each login.</summary>
+    public string? RoleIdFile { get; set; }
 
     /// <summary>The secret id. Set this or <see cref="SecretIdFile"/>.</summary>
     public string? SecretId { get; set; }

@@ -82,11 +82,15 @@ internal sealed partial class MachineTokenSource : IDisposable
     private bool Expired(Lease current)
         => current.Duration > TimeSpan.Zero && time.GetElapsedTime(current.ObtainedAt) >= current.Duration - TimeSpan.FromSeconds(1);
 
+    // The renewer ends when the lease is dropped (Invalidate); the next login starts it again.
     private void StartRenewer()
     {
-        if (renewer is null)
+        if (renewer is null || renewer.IsCompleted)
             renewer = Task.Run(() => RenewLoopAsync(stopping.Token), CancellationToken.None);
     }
+
+    /// <summary>Drops the current token (the cluster refused it): the next call logs in again.</summary>
+    public void Invalidate() => Volatile.Write(ref lease, null);
 
     private async Task RenewLoopAsync(CancellationToken token)
     {
@@ -163,9 +167,10 @@ internal sealed partial class MachineTokenSource : IDisposable
         string body;
         if (options.AppRoleLogin is { } approle)
         {
-            var secretId = approle.SecretIdFile is { } file ? (await File.ReadAllTextAsync(file, token).ConfigureAwait(false)).Trim() : approle.SecretId;
+            var roleId = string.IsNullOrEmpty(approle.RoleIdFile) ? approle.RoleId : (await File.ReadAllTextAsync(approle.RoleIdFile, token).ConfigureAwait(false)).Trim();
+            var secretId = string.IsNullOrEmpty(approle.SecretIdFile) ? approle.SecretId : (await File.ReadAllTextAsync(approle.SecretIdFile, token).ConfigureAwait(false)).Trim();
             path = $"/v1/auth/{approle.MountPath.Trim('/')}/login";
-            body = JsonSerializer.Serialize(new Dictionary<string, string?> { ["role_id"] = approle.RoleId, ["secret_id"] = secretId });
+            body = JsonSerializer.Serialize(new Dictionary<string, string?> { ["role_id"] = roleId, ["secret_id"] = secretId });
         }
         else
         {

@@ -11,6 +11,8 @@ public sealed record CreatedToken(string Token, string Accessor, string Name, Da
 /// <summary>Tokens and policies, changed through the log so every node agrees at once.</summary>
 public sealed class AclService(ConfigService config, TimeProvider clock)
 {
+    private readonly Auth.LogClock logClock = new(config.Store, clock);
+
     /// <summary>A random 256-bit token, URL-safe base64.</summary>
     public static string NewToken() => "cc_" + Base64Url(RandomNumberGenerator.GetBytes(32));
 
@@ -38,6 +40,7 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
             TtlMs = ttl is { } lifetime ? (long)lifetime.TotalMilliseconds : 0,
             // The expiry is set at apply from the log clock (ExpiresUnixMs stays for older nodes).
             LogTimeExpiry = ttl is not null,
+            LogTimeEstimateMs = logClock.Now().ToUnixTimeMilliseconds(),
         };
         var outcome = await config.SubmitRawAsync(command, token);
         if (outcome.Error is { } error)
@@ -70,7 +73,7 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
         var expires = DateTimeOffset.FromUnixTimeMilliseconds(command.TimestampUnixMs) + increment;
         // Apply extends from the log clock by increment_ms, capped at the token's max TTL;
         // expires_unix_ms is what an older node applies.
-        command.RenewToken = new RenewTokenOp { Accessor = accessor, ExpiresUnixMs = expires.ToUnixTimeMilliseconds(), IncrementMs = (long)increment.TotalMilliseconds };
+        command.RenewToken = new RenewTokenOp { Accessor = accessor, ExpiresUnixMs = expires.ToUnixTimeMilliseconds(), IncrementMs = (long)increment.TotalMilliseconds, LogTimeEstimateMs = logClock.Now().ToUnixTimeMilliseconds() };
         if (await SubmitAsync(command, token) is { } error)
             return error;
         return config.Store.FindToken(tokenHash)?.ExpiresAt ?? expires;

@@ -40,6 +40,7 @@ public sealed partial class MachineLogin
             Role = role,
             SecretIdHash = ByteString.CopyFrom(TokenAuthenticator.Hash(secret)),
             Accessor = accessor,
+            LogTimeEstimateMs = clock.Now().ToUnixTimeMilliseconds(),
         };
         var outcome = await SubmitAsync(command, token);
         if (outcome.Error is { } error)

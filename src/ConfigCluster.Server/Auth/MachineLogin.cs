@@ -47,7 +47,7 @@ public sealed partial class MachineLogin(ConfigService config, LogClock clock)
     }
 
     // A fresh token's secret and its record for a CreateTokenOp (policies and TTLs filled in by the caller or at apply).
-    private static (string Secret, CreateTokenOp Op) NewToken(string name)
+    private (string Secret, CreateTokenOp Op) NewToken(string name)
     {
         var secret = AclService.NewToken();
         return (secret, new CreateTokenOp
@@ -55,6 +55,7 @@ public sealed partial class MachineLogin(ConfigService config, LogClock clock)
             TokenHash = ByteString.CopyFrom(TokenAuthenticator.Hash(secret)),
             Accessor = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
             Name = name,
+            LogTimeEstimateMs = clock.Now().ToUnixTimeMilliseconds(),
         });
     }
 
@@ -64,7 +65,7 @@ public sealed partial class MachineLogin(ConfigService config, LogClock clock)
         if (config.Store.FindToken(TokenAuthenticator.Hash(secret)) is not { } stored)
             return new ConfigError(ConfigErrorCode.Unavailable, "the token was created but this node has not applied it yet; try again");
         var ttl = stored.Ttl?.TotalSeconds ?? 0;
-        var left = stored.ExpiresAt is { } expires ? Math.Ceiling((expires - clock.Now()).TotalSeconds) : 0;
+        var left = stored.ExpiresAt is { } expires ? Math.Round((expires - clock.Now()).TotalSeconds) : 0;
         return new IssuedToken(secret, accessor, stored.Policies, (long)Math.Max(0, Math.Min(ttl, left)), stored.Renewable);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using ConfigCluster.Client;
+using ConfigCluster.Server.Tests.Demo;
 using ConfigCluster.Server.Tests.Harness;
 
 namespace ConfigCluster.Server.Tests.Auth;
@@ -100,6 +101,33 @@ public sealed class SdkMachineLoginTests(SdkLoginCluster fixture) : IClassFixtur
         Assert.Equal("\"one\"", (await client.GetAsync("sdk.pod")).ValueJson);
         var (_, tokens) = await admin.GetJsonAsync("/acl/tokens");
         Assert.Contains(tokens!["tokens"]!.AsArray(), static t => t!["name"]!.GetValue<string>() == "jwt-system:serviceaccount:shop:web-2");
+    }
+
+    [Fact]
+    public async Task DemoService_LogsInWithAppRoleFiles_AsInTheComposeFile()
+    {
+        var admin = Cluster[0].Http;
+        Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(HttpMethod.Put, "/acl/policies/demo-read",
+            "{\"rules\": [{\"path\": \"demo.*\", \"namespace\": \"*\", \"environment\": \"*\", \"capabilities\": [\"read\", \"list\", \"watch\"]}]}")).Status);
+        await admin.MustPutAsync("demo.greeting", "hello from approle");
+        await admin.MustPutAsync("demo.maxItems", 7);
+        await MustAsync(admin, "/v1/auth/approle/role/demo", "{\"token_policies\": [\"demo-read\"], \"token_ttl\": \"1h\", \"token_max_ttl\": \"24h\"}");
+        var (_, roleId) = await admin.SendAsync(HttpMethod.Get, "/v1/auth/approle/role/demo/role-id");
+        var secret = await MustAsync(admin, "/v1/auth/approle/role/demo/secret-id", "{}");
+        await File.WriteAllTextAsync(Path.Combine(directory, "role-id"), roleId!["data"]!["role_id"]!.GetValue<string>());
+        await File.WriteAllTextAsync(Path.Combine(directory, "secret-id"), secret!["data"]!["secret_id"]!.GetValue<string>());
+
+        await using var demo = new DemoServiceProcess(Cluster, Path.Combine(directory, "cache.json"), new Dictionary<string, string>
+        {
+            ["ConfigCluster__AppRoleLogin__RoleIdFile"] = Path.Combine(directory, "role-id"),
+            ["ConfigCluster__AppRoleLogin__SecretIdFile"] = Path.Combine(directory, "secret-id"),
+        });
+        await demo.StartAsync(Timeout);
+        var settings = await demo.SettingsAsync();
+        Assert.True(settings["source"]!.GetValue<string>() == "cluster", demo.Log);
+        Assert.Equal("hello from approle", settings["greeting"]!.GetValue<string>());
+        var (_, tokens) = await admin.GetJsonAsync("/acl/tokens");
+        Assert.Contains(tokens!["tokens"]!.AsArray(), static t => t!["name"]!.GetValue<string>() == "approle-demo");
     }
 
     [Fact]
