@@ -64,6 +64,8 @@ public sealed partial class MachineLogin
         create.TtlMs = settings.TokenTtlMs > 0 ? settings.TokenTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
         create.MaxTtlMs = settings.TokenMaxTtlMs > 0 ? settings.TokenMaxTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
         create.LogTimeExpiry = true;
+        // What a node that predates log-time expiry applies (it ignores the fields above).
+        create.ExpiresUnixMs = create.LogTimeEstimateMs + create.TtlMs;
         var command = config.NewCommand(null);
         command.CreateToken = create;
         var outcome = await SubmitAsync(command, token);
