@@ -121,7 +121,8 @@ internal static class VaultTokenEndpoints
             if (renewed.Error is { } error)
                 return VaultErrors.From(error);
             // What the renewal gave, judged by the log clock: less than asked once the max TTL caps it.
-            var seconds = Math.Max(0, (long)(renewed.Value - new Auth.LogClock(store, clock).Now()).TotalSeconds);
+            var asked = (long)(increment is { } given && given > TimeSpan.Zero ? given : ttl).TotalSeconds;
+            var seconds = Math.Clamp((long)Math.Round((renewed.Value - new Auth.LogClock(store, clock).Now()).TotalSeconds), 0, asked);
             return VaultResponse.Auth(writer =>
             {
                 writer.WriteStartObject();
