@@ -28,6 +28,18 @@ public sealed partial class FasterVersionedStore
     public IReadOnlyList<string> AppRoleNames() => Names(RolePrefix);
 
     /// <inheritdoc/>
+    public bool AppRoleCredentialsKnown(string roleId, ReadOnlySpan<byte> secretIdHash)
+    {
+        var metadata = Volatile.Read(ref current).Metadata;
+        if (metadata.FindAuth(RoleIdPrefix + roleId) is not { } nameBytes)
+            return false;
+        var name = System.Text.Encoding.UTF8.GetString(nameBytes);
+        if (metadata.FindAuth(RolePrefix + name) is not { } role)
+            return false;
+        return !AppRoleSettings.Parser.ParseFrom(role).BindSecretId || (secretIdHash.Length == 32 && metadata.FindAuth(SecretPath(name, secretIdHash)) is not null);
+    }
+
+    /// <inheritdoc/>
     public JwtConfigOp? JwtConfig()
         => Volatile.Read(ref current).Metadata.FindAuth(JwtConfigPath) is { } bytes ? JwtConfigOp.Parser.ParseFrom(bytes) : null;
 

@@ -151,6 +151,12 @@ public interface IVersionedStore : IDisposable
     /// <summary>Every AppRole role's name, in ordinal order.</summary>
     IReadOnlyList<string> AppRoleNames();
 
+    /// <summary>
+    /// Whether a role has <paramref name="roleId"/> and (when it binds secret ids) a secret id with
+    /// this hash, used or not, expired or not: a cheap first check before a login goes to the log.
+    /// </summary>
+    bool AppRoleCredentialsKnown(string roleId, ReadOnlySpan<byte> secretIdHash);
+
     /// <summary>The JWT auth method's config, or null when none was written.</summary>
     JwtConfigOp? JwtConfig();
 

@@ -54,12 +54,23 @@ public sealed partial class MachineLogin
     /// </summary>
     public async Task<Outcome<IssuedToken>> AppRoleLoginAsync(string roleId, string? secretId, CancellationToken token)
     {
+        // Credentials this node does not know, even once caught up, never reach the log: a flood of
+        // wrong guesses costs no log entries. The decision that counts is still made at apply.
+        var secretHash = secretId is { Length: > 0 } ? TokenAuthenticator.Hash(secretId) : [];
+        if (!config.Store.AppRoleCredentialsKnown(roleId, secretHash))
+        {
+            if (await config.CatchUpAsync(token) is { } barrier)
+                return barrier;
+            if (!config.Store.AppRoleCredentialsKnown(roleId, secretHash))
+                return new ConfigError(ConfigErrorCode.InvalidArgument, Storage.FasterVersionedStore.InvalidAppRoleCredentials);
+        }
+
         var (secret, create) = NewToken("");
         var command = config.NewCommand(null);
         command.AppRoleLogin = new AppRoleLoginOp
         {
             RoleId = roleId,
-            SecretIdHash = secretId is { Length: > 0 } ? ByteString.CopyFrom(TokenAuthenticator.Hash(secretId)) : ByteString.Empty,
+            SecretIdHash = ByteString.CopyFrom(secretHash),
             Token = create,
         };
         var outcome = await SubmitAsync(command, token);
