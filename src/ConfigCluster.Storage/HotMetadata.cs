@@ -160,7 +160,7 @@ internal sealed partial class HotMetadata
     private static bool IsMetadataTag(byte tag) => tag is RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag
         or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag
         or RecordKeys.KvMountTag or RecordKeys.KvKeyTag
-        or RecordKeys.AuthTag or RecordKeys.LogClockTag;
+        or RecordKeys.AuthTag; // not the log clock: it moves every second, and replicas compared a moment apart would differ
 
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
