@@ -43,7 +43,7 @@ public sealed class SdkMachineLoginTests(SdkLoginCluster fixture) : IClassFixtur
     [Fact]
     public async Task AppRoleLogin_RenewsAndLogsInAgain_AcrossALeaderKill_WithoutErrors()
     {
-        var admin = Cluster[0].Http;
+        var admin = Cluster.Nodes.First(static n => n.IsRunning).Http;
         await MustAsync(admin, "/v1/auth/approle/role/sdk", "{\"token_policies\": [\"sdk-rw\"], \"token_ttl\": \"3s\", \"token_max_ttl\": \"7s\"}");
         var (_, roleId) = await admin.SendAsync(HttpMethod.Get, "/v1/auth/approle/role/sdk/role-id");
         var secret = await MustAsync(admin, "/v1/auth/approle/role/sdk/secret-id", "{}");
@@ -55,6 +55,7 @@ public sealed class SdkMachineLoginTests(SdkLoginCluster fixture) : IClassFixtur
         using var client = new ConfigClusterClient(options);
         var clock = Stopwatch.StartNew();
         var killed = false;
+        Task? restart = null;
         var writes = 0;
         // Writes and reads until the token has been renewed and replaced by new logins, the leader killed on the way.
         while (!(killed && client.LoginStatus is { Logins: >= 3, Renewals: >= 1 }))
@@ -69,17 +70,20 @@ public sealed class SdkMachineLoginTests(SdkLoginCluster fixture) : IClassFixtur
                 var leader = await Cluster.WaitForLeaderAsync(Timeout);
                 await Cluster.KillNodeAsync(leader);
                 killed = true;
-                _ = RestartLaterAsync(leader);
+                restart = Cluster.StartNodeAsync(leader);
             }
         }
 
         Assert.True(writes > 10);
+        // The other tests of the class share the cluster: bring it back whole.
+        await restart!;
+        await Cluster.WaitForAccessAsync();
     }
 
     [Fact]
     public async Task JwtLogin_ReadsTheTokenFileAtEachLogin()
     {
-        var admin = Cluster[0].Http;
+        var admin = Cluster.Nodes.First(static n => n.IsRunning).Http;
         await MustAsync(admin, "/v1/auth/jwt/config", new JsonObject { ["jwt_validation_pubkeys"] = new JsonArray(fixture.Keys.RsaPem), ["bound_issuer"] = TestJwt.Issuer }.ToJsonString());
         await MustAsync(admin, "/v1/auth/jwt/role/sdk-pods", "{\"bound_audiences\": [\"configcluster\"], \"bound_claims\": {\"kubernetes.io/namespace\": \"shop\"}, \"token_policies\": [\"sdk-rw\"], \"token_ttl\": \"2s\", \"token_max_ttl\": \"3s\"}");
         var tokenFile = Path.Combine(directory, "token");
@@ -106,7 +110,7 @@ public sealed class SdkMachineLoginTests(SdkLoginCluster fixture) : IClassFixtur
     [Fact]
     public async Task DemoService_LogsInWithAppRoleFiles_AsInTheComposeFile()
     {
-        var admin = Cluster[0].Http;
+        var admin = Cluster.Nodes.First(static n => n.IsRunning).Http;
         Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(HttpMethod.Put, "/acl/policies/demo-read",
             "{\"rules\": [{\"path\": \"demo.*\", \"namespace\": \"*\", \"environment\": \"*\", \"capabilities\": [\"read\", \"list\", \"watch\"]}]}")).Status);
         await admin.MustPutAsync("demo.greeting", "hello from approle");
@@ -140,18 +144,6 @@ public sealed class SdkMachineLoginTests(SdkLoginCluster fixture) : IClassFixtur
         var approle = Options();
         approle.AppRoleLogin = new AppRoleLoginOptions { RoleId = "r", SecretId = "a", SecretIdFile = "b" };
         Assert.Throws<ArgumentException>(() => new ConfigClusterClient(approle));
-    }
-
-    private async Task RestartLaterAsync(int index)
-    {
-        try
-        {
-            await Cluster.StartNodeAsync(index);
-        }
-        catch (InvalidOperationException)
-        {
-            // the fixture is being disposed
-        }
     }
 
     private ConfigClusterClientOptions Options()

@@ -117,8 +117,15 @@ public sealed class RequestLimitTests
         Assert.Contains("rate-limit-source", body!["error"]!.GetValue<string>(), StringComparison.Ordinal);
         foreach (var login in new[] { "/v1/auth/approle/login", "/v1/auth/jwt/login" })
         {
-            using var refused = await node.Anonymous.PostAsync(login, new StringContent("{\"role\": \"r\", \"jwt\": \"x.y.z\"}"));
-            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            // The limit refills as time passes: a flood of logins meets it again within a few tries.
+            var refused = HttpStatusCode.OK;
+            for (var i = 0; i < 100 && refused != HttpStatusCode.TooManyRequests; i++)
+            {
+                using var answer = await node.Anonymous.PostAsync(login, new StringContent("{\"role\": \"r\", \"jwt\": \"x.y.z\"}"));
+                refused = answer.StatusCode;
+            }
+
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused);
         }
 
         for (var i = 0; i < 20; i++)
