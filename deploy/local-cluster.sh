@@ -112,8 +112,19 @@ if [ "$demo" = 1 ]; then
   demo_url="http://127.0.0.1:$((base_port + 80))"
   mkdir -p "$data_root/demo"
   demo_env=(ASPNETCORE_URLS="$demo_url"
-            ConfigCluster__Token="$CONFIGCLUSTER_BOOTSTRAP_TOKEN"
             ConfigCluster__CacheFile="$data_root/demo/configcluster.json")
+  # Machine login (AppRole, policy demo-read) rather than the admin token; the role id and secret
+  # id are made once, while the nodes are up, and kept beside the data.
+  approle="$data_root/demo/approle"
+  if [ ! -f "$approle/secret-id" ] && [ "$started" -gt 0 ]; then
+    "$repo/deploy/demo-service/approle-setup.sh" "http://127.0.0.1:$((base_port + 11))" "$CONFIGCLUSTER_BOOTSTRAP_TOKEN" "$approle" \
+      || echo "local-cluster: AppRole setup failed; the demo uses the admin token" >&2
+  fi
+  if [ -f "$approle/secret-id" ]; then
+    demo_env+=(ConfigCluster__AppRoleLogin__RoleIdFile="$approle/role-id" ConfigCluster__AppRoleLogin__SecretIdFile="$approle/secret-id")
+  else
+    demo_env+=(ConfigCluster__Token="$CONFIGCLUSTER_BOOTSTRAP_TOKEN")
+  fi
   for i in $(seq 1 "$nodes"); do
     demo_env+=("ConfigCluster__Endpoints__$((i - 1))=http://127.0.0.1:$((base_port + 10 * i + 2))")
   done

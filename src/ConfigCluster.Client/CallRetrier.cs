@@ -12,7 +12,7 @@ namespace ConfigCluster.Client;
 /// is unknown (the caller reuses one request id, so the cluster applies it once) and moving on
 /// after a per-attempt timeout.
 /// </summary>
-internal sealed class CallRetrier(ConfigClusterClientOptions options, ILogger logger)
+internal sealed class CallRetrier(ConfigClusterClientOptions options, ILogger logger, MachineTokenSource? login = null)
 {
     private readonly TimeProvider time = options.TimeProvider;
 
@@ -26,6 +26,7 @@ internal sealed class CallRetrier(ConfigClusterClientOptions options, ILogger lo
         var overall = time.GetUtcNow() + options.OperationTimeout;
         var backoff = options.RetryBackoff;
         var ambiguous = false;
+        var reauthenticated = false;
         for (var number = 1; ; number++)
         {
             token.ThrowIfCancellationRequested();
@@ -48,6 +49,16 @@ internal sealed class CallRetrier(ConfigClusterClientOptions options, ILogger lo
             }
 
             var failure = FailureClassifier.Classify(e, isWrite);
+            // A machine-login token the cluster no longer takes (it expired while a renewal waited
+            // out a leader election, or was revoked): refused before anything was done, so log in
+            // again and re-send, once.
+            if (e.StatusCode == StatusCode.Unauthenticated && login is not null && !reauthenticated)
+            {
+                reauthenticated = true;
+                login.Invalidate();
+                failure = FailureKind.Transient;
+            }
+
             if (failure == FailureKind.Ambiguous && kind == CallKind.OnceWrite)
                 throw new ConfigAmbiguousWriteException($"{operation}: the outcome is unknown (it may or may not have been applied); not re-sent because it is not idempotent", null, e);
             if (failure == FailureKind.Fatal)

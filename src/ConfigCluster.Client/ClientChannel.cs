@@ -26,7 +26,7 @@ internal static class ClientChannel
         new() { Service = "configcluster.v1.Cluster", Method = "Status" },
     ];
 
-    public static (GrpcChannel Channel, CallInvoker Invoker) Create(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory)
+    public static (GrpcChannel Channel, CallInvoker Invoker) Create(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory, MachineTokenSource? login = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -42,8 +42,8 @@ internal static class ClientChannel
         options.ConfigureHttpHandler?.Invoke(handler);
         var channel = GrpcChannel.ForAddress("static:///configcluster", new GrpcChannelOptions
         {
-            Credentials = Credentials(options),
-            UnsafeUseInsecureChannelCallCredentials = options.Token is not null && !options.UsesTls,
+            Credentials = Credentials(options, login),
+            UnsafeUseInsecureChannelCallCredentials = (!string.IsNullOrEmpty(options.Token) || login is not null) && !options.UsesTls,
             HttpHandler = handler,
             ServiceProvider = new StaticEndpoints(options.Endpoints),
             LoggerFactory = loggerFactory,
@@ -80,9 +80,16 @@ internal static class ClientChannel
         return config;
     }
 
-    private static ChannelCredentials Credentials(ConfigClusterClientOptions options)
+    private static ChannelCredentials Credentials(ConfigClusterClientOptions options, MachineTokenSource? login)
     {
         var transport = options.UsesTls ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
+        if (login is not null)
+        {
+            // Machine login: each call carries the current token (logging in first when there is none).
+            return ChannelCredentials.Create(transport, CallCredentials.FromInterceptor(async (context, metadata) =>
+                metadata.Add("authorization", "Bearer " + await login.GetTokenAsync(context.CancellationToken).ConfigureAwait(false))));
+        }
+
         if (options.Token is not { } token)
             return transport;
         var header = $"Bearer {token}";

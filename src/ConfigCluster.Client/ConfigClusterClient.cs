@@ -26,9 +26,29 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
     /// <param name="loggerFactory">Where retries and watch resumptions are logged; none by default.</param>
     /// <exception cref="ArgumentException">A setting is invalid (the message names it).</exception>
     public ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory = null)
-        : this(options, loggerFactory, ClientChannel.Create(options, loggerFactory))
+        : this(options, loggerFactory, Login(options, loggerFactory))
     {
     }
+
+    private ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory, MachineTokenSource? login)
+        : this(options, loggerFactory, ClientChannel.Create(options, loggerFactory, login), login)
+    {
+    }
+
+    // The machine login's token source, when the options ask for one.
+    private static MachineTokenSource? Login(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return options.AppRoleLogin is null && options.JwtLogin is null
+            ? null
+            : new MachineTokenSource(options, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MachineTokenSource>());
+    }
+
+    private readonly MachineTokenSource? login;
+
+    /// <summary>What machine login (<see cref="ConfigClusterClientOptions.AppRoleLogin"/>, <see cref="ConfigClusterClientOptions.JwtLogin"/>) has done so far; null when the client uses a fixed token.</summary>
+    public MachineLoginStatus? LoginStatus => login?.Status;
 
     /// <summary>For tests: a client over any call invoker (no channel, no balancing).</summary>
     internal ConfigClusterClient(ConfigClusterClientOptions options, CallInvoker invoker, ILoggerFactory? loggerFactory = null)
@@ -36,12 +56,13 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
     {
     }
 
-    private ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory, (GrpcChannel? Channel, CallInvoker Invoker) transport)
+    private ConfigClusterClient(ConfigClusterClientOptions options, ILoggerFactory? loggerFactory, (GrpcChannel? Channel, CallInvoker Invoker) transport, MachineTokenSource? login = null)
     {
         this.options = options;
+        this.login = login;
         channel = transport.Channel;
         logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ConfigClusterClient>();
-        retrier = new CallRetrier(options, logger);
+        retrier = new CallRetrier(options, logger, login);
         Kv = new KV.KVClient(transport.Invoker);
         Watches = new Contracts.V1.Watch.WatchClient(transport.Invoker);
         Cluster = new Cluster.ClusterClient(transport.Invoker);
@@ -79,7 +100,11 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
         => ReadAsync("Status", deadline => Cluster.StatusAsync(new StatusRequest(), deadline: deadline, cancellationToken: token).ResponseAsync, token);
 
     /// <inheritdoc />
-    public void Dispose() => channel?.Dispose();
+    public void Dispose()
+    {
+        channel?.Dispose();
+        login?.Dispose();
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync()

@@ -14,6 +14,16 @@ public sealed class ConfigClusterClientOptions
     /// <summary>The token sent as <c>authorization: Bearer</c> metadata; null (the default) sends none.</summary>
     public string? Token { get; set; }
 
+    /// <summary>
+    /// Log in by AppRole instead of a fixed <see cref="Token"/>: the client logs in at its first call,
+    /// renews the token before it expires and logs in again when renewal is refused or the max TTL
+    /// is reached. Default none.
+    /// </summary>
+    public AppRoleLoginOptions? AppRoleLogin { get; set; }
+
+    /// <summary>Log in with a JWT read from a file (e.g. a Kubernetes service-account token) at each login; renewed like <see cref="AppRoleLogin"/>. Default none.</summary>
+    public JwtLoginOptions? JwtLogin { get; set; }
+
     /// <summary>Namespace used when a call names none. Default <c>default</c>.</summary>
     public string Namespace { get; set; } = "default";
 
@@ -69,6 +79,13 @@ public sealed class ConfigClusterClientOptions
             throw new ArgumentException("ConfigClusterClientOptions.Endpoints: mix of http:// and https:// URLs; use one scheme for every node");
         if (string.IsNullOrWhiteSpace(Namespace) || string.IsNullOrWhiteSpace(Environment))
             throw new ArgumentException("ConfigClusterClientOptions: Namespace and Environment must not be empty");
+        // An empty Token (an unset variable in a deployment's template) counts as none.
+        if (new object?[] { string.IsNullOrEmpty(Token) ? null : Token, AppRoleLogin, JwtLogin }.Count(static o => o is not null) > 1)
+            throw new ArgumentException("ConfigClusterClientOptions: set at most one of Token, AppRoleLogin and JwtLogin");
+        if (AppRoleLogin is { } approle && (One(approle.RoleId, approle.RoleIdFile) || One(approle.SecretId, approle.SecretIdFile) || string.IsNullOrWhiteSpace(approle.MountPath)))
+            throw new ArgumentException("ConfigClusterClientOptions.AppRoleLogin: exactly one of RoleId and RoleIdFile, and exactly one of SecretId and SecretIdFile, are required");
+        if (JwtLogin is { } jwt && (string.IsNullOrWhiteSpace(jwt.Role) || string.IsNullOrWhiteSpace(jwt.TokenFile) || string.IsNullOrWhiteSpace(jwt.MountPath)))
+            throw new ArgumentException("ConfigClusterClientOptions.JwtLogin: Role and TokenFile are required");
         Positive(OperationTimeout, nameof(OperationTimeout));
         Positive(CallTimeout, nameof(CallTimeout));
         Positive(RetryBackoff, nameof(RetryBackoff));
@@ -77,6 +94,9 @@ public sealed class ConfigClusterClientOptions
         Positive(WatchProgressInterval, nameof(WatchProgressInterval));
         ArgumentNullException.ThrowIfNull(TimeProvider);
     }
+
+    // True when not exactly one of the two is given.
+    private static bool One(string? value, string? file) => string.IsNullOrEmpty(value) == string.IsNullOrEmpty(file);
 
     /// <summary>Whether the endpoints use TLS.</summary>
     internal bool UsesTls => Endpoints.Count > 0 && Endpoints[0].Scheme == Uri.UriSchemeHttps;

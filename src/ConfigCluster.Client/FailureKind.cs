@@ -27,6 +27,9 @@ internal static class FailureClassifier
     public static FailureKind Classify(RpcException e, bool isWrite)
     {
         var uncertain = isWrite ? FailureKind.Ambiguous : FailureKind.Transient;
+        // The cluster refused the machine login: the call was never sent, and retrying cannot help.
+        if (e.Status.DebugException is MachineLoginException)
+            return FailureKind.Fatal;
         return e.StatusCode switch
         {
             // The server says UNAVAILABLE only when the write was not applied; a transport error
@@ -45,7 +48,9 @@ internal static class FailureClassifier
     public static bool IsAmbiguousOutcome(RpcException e) => e.Trailers.GetValue(OutcomeTrailer) == "ambiguous";
 
     /// <summary>The typed exception for a failure that ends the operation.</summary>
-    public static ConfigClusterException Translate(RpcException e) => e.StatusCode switch
+    public static ConfigClusterException Translate(RpcException e) => e.Status.DebugException is MachineLoginException login
+        ? new ConfigAccessDeniedException(login.Message, e)
+        : e.StatusCode switch
     {
         StatusCode.NotFound => new ConfigNotFoundException(Describe(e, "not found"), e),
         StatusCode.FailedPrecondition => new ConfigVersionMismatchException(Describe(e, "version mismatch"), ParseLong(e, CurrentVersionTrailer), e),

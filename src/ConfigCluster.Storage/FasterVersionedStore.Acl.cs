@@ -13,6 +13,12 @@ public sealed record StoredToken(string Accessor, string Name, IReadOnlyList<str
 
     /// <summary>The lifetime it was created with (null: none).</summary>
     public TimeSpan? Ttl { get; init; }
+
+    /// <summary>Renewals never extend it past this (its max TTL from creation); null: no cap.</summary>
+    public DateTimeOffset? MaxExpiresAt { get; init; }
+
+    /// <summary>The max TTL it was created with (null: none).</summary>
+    public TimeSpan? MaxTtl { get; init; }
 }
 
 public sealed partial class FasterVersionedStore
@@ -57,6 +63,20 @@ public sealed partial class FasterVersionedStore
         if (current.Metadata.HashOfAccessor(create.Accessor) is not null)
             return Invalid($"accessor {create.Accessor} exists");
 
+        if (create.TtlMs < 0 || create.MaxTtlMs < 0)
+            return Invalid("token lifetimes must not be negative");
+
+        // With log_time_expiry the expiry comes from the log clock, not from the accepting node's clock.
+        var (expires, maxExpires) = (create.ExpiresUnixMs, 0L);
+        if (create.LogTimeExpiry)
+        {
+            var now = LogNow(command, create.LogTimeEstimateMs);
+            maxExpires = create.MaxTtlMs > 0 ? now + create.MaxTtlMs : 0;
+            expires = create.TtlMs > 0 ? now + create.TtlMs : 0;
+            if (maxExpires > 0 && (expires == 0 || expires > maxExpires))
+                expires = maxExpires;
+        }
+
         var sequence = tokenCount + 1;
         UpsertMetadata(RecordKeys.Token(create.TokenHash.Span), new TokenRecord
         {
@@ -64,10 +84,12 @@ public sealed partial class FasterVersionedStore
             Accessor = create.Accessor,
             Name = create.Name,
             Policies = { create.Policies },
-            ExpiresUnixMs = create.ExpiresUnixMs,
+            ExpiresUnixMs = expires,
             CreatedUnixMs = command.TimestampUnixMs,
             Renewable = create.Renewable,
             TtlMs = create.TtlMs,
+            MaxExpiresUnixMs = maxExpires,
+            MaxTtlMs = maxExpires > 0 ? create.MaxTtlMs : 0,
         }.ToByteArray());
         UpsertMetadata(RecordKeys.Accessor(create.Accessor), create.TokenHash.ToByteArray());
         UpsertMetadata(RecordKeys.TokenBySequence(sequence), create.TokenHash.ToByteArray());
@@ -93,12 +115,17 @@ public sealed partial class FasterVersionedStore
             return NotFound($"no token with accessor {renew.Accessor}");
         if (!entry.Record.Renewable)
             return Invalid("the token is not renewable");
-        if (entry.Record.ExpiresUnixMs > 0 && entry.Record.ExpiresUnixMs <= command.TimestampUnixMs)
+        var now = LogNow(command, renew.LogTimeEstimateMs);
+        if (entry.Record.ExpiresUnixMs > 0 && entry.Record.ExpiresUnixMs <= now)
             return Invalid("the token has expired");
-        if (renew.ExpiresUnixMs <= command.TimestampUnixMs)
+        var expires = renew.IncrementMs > 0 ? now + renew.IncrementMs : renew.ExpiresUnixMs;
+        // A renewal never reaches past the token's max TTL.
+        if (entry.Record.MaxExpiresUnixMs > 0 && expires > entry.Record.MaxExpiresUnixMs)
+            expires = entry.Record.MaxExpiresUnixMs;
+        if (expires <= now)
             return Invalid("a renewal must end in the future");
         var record = entry.Record.Clone();
-        record.ExpiresUnixMs = renew.ExpiresUnixMs;
+        record.ExpiresUnixMs = expires;
         UpsertMetadata(RecordKeys.Token(hash), record.ToByteArray());
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
     }

@@ -65,6 +65,12 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.LeaseCreate => ApplyLeaseCreate(command, command.LeaseCreate),
                 Command.OpOneofCase.LeaseRenew => ApplyLeaseRenew(command, command.LeaseRenew),
                 Command.OpOneofCase.LeaseRevoke => ApplyLeaseRevoke(command, command.LeaseRevoke),
+                Command.OpOneofCase.LogClock => ApplyLogClock(command),
+                Command.OpOneofCase.AppRole => ApplyAppRole(command.AppRole),
+                Command.OpOneofCase.AppRoleSecretId => ApplyAppRoleSecretId(command, command.AppRoleSecretId),
+                Command.OpOneofCase.AppRoleLogin => ApplyAppRoleLogin(command, command.AppRoleLogin),
+                Command.OpOneofCase.JwtConfig => ApplyJwtConfig(command.JwtConfig),
+                Command.OpOneofCase.JwtRole => ApplyJwtRole(command.JwtRole),
                 _ => Invalid("command has no operation"),
             };
         if (requestKey is not null && !result.Deduplicated)

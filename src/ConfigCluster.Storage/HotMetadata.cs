@@ -91,6 +91,9 @@ internal sealed partial class HotMetadata
             case RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag:
                 ObserveDatabase(key[0], Encoding.UTF8.GetString(key[1..]), value);
                 break;
+            case RecordKeys.AuthTag or RecordKeys.LogClockTag:
+                ObserveAuth(key, value);
+                break;
             case RecordKeys.AuditCheckpointTag when value.Length > 0:
                 var checkpoint = AuditCheckpointRecord.Parser.ParseFrom(value);
                 auditCheckpoints[Encoding.UTF8.GetString(key[1..])] = new StoredAuditCheckpoint(checkpoint.LineCount, checkpoint.ChainMac, DateTimeOffset.FromUnixTimeMilliseconds(checkpoint.TimestampUnixMs));
@@ -170,7 +173,8 @@ internal sealed partial class HotMetadata
     private static bool IsMetadataTag(byte tag) => tag is RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag
         or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag
         or RecordKeys.MasterKeyTag or RecordKeys.KvMountTag or RecordKeys.KvKeyTag or RecordKeys.RotationPolicyTag or RecordKeys.RotationStateTag
-        or RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag;
+        or RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag
+        or RecordKeys.AuthTag; // not the log clock: it moves every second, and replicas compared a moment apart would differ
 
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -231,6 +235,8 @@ internal sealed partial class HotMetadata
     {
         Renewable = record.Renewable,
         Ttl = record.TtlMs > 0 ? TimeSpan.FromMilliseconds(record.TtlMs) : null,
+        MaxExpiresAt = record.MaxExpiresUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.MaxExpiresUnixMs) : null,
+        MaxTtl = record.MaxTtlMs > 0 ? TimeSpan.FromMilliseconds(record.MaxTtlMs) : null,
     };
 
     /// <summary>A SHA-256 token hash as a dictionary key (no allocation per lookup).</summary>

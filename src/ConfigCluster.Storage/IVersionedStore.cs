@@ -173,4 +173,30 @@ public interface IVersionedStore : IDisposable
     /// reads (every version of every key) never hold a thread-pool thread.
     /// </summary>
     Task<string> ComputeDigestAsync(CancellationToken token);
+
+    // ---- machine login (wip/auth) ----
+
+    /// <summary>The log clock: the newest leader time entered in the log, and when this node applied it.</summary>
+    LogClockReading LogClock { get; }
+
+    /// <summary>An AppRole role, or null.</summary>
+    AppRoleSettings? FindAppRole(string name);
+
+    /// <summary>Every AppRole role's name, in ordinal order.</summary>
+    IReadOnlyList<string> AppRoleNames();
+
+    /// <summary>
+    /// Whether a role has <paramref name="roleId"/> and (when it binds secret ids) a secret id with
+    /// this hash, used or not, expired or not: a cheap first check before a login goes to the log.
+    /// </summary>
+    bool AppRoleCredentialsKnown(string roleId, ReadOnlySpan<byte> secretIdHash);
+
+    /// <summary>The JWT auth method's config, or null when none was written.</summary>
+    JwtConfigOp? JwtConfig();
+
+    /// <summary>A JWT role, or null.</summary>
+    JwtRoleSettings? FindJwtRole(string name);
+
+    /// <summary>Every JWT role's name, in ordinal order.</summary>
+    IReadOnlyList<string> JwtRoleNames();
 }

@@ -11,6 +11,8 @@ public sealed record CreatedToken(string Token, string Accessor, string Name, Da
 /// <summary>Tokens and policies, changed through the log so every node agrees at once.</summary>
 public sealed class AclService(ConfigService config, TimeProvider clock)
 {
+    private readonly Auth.LogClock logClock = new(config.Store, clock);
+
     /// <summary>A random 256-bit token, URL-safe base64.</summary>
     public static string NewToken() => "cc_" + Base64Url(RandomNumberGenerator.GetBytes(32));
 
@@ -36,6 +38,9 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
             Bootstrap = bootstrap,
             Renewable = renewable && ttl is not null,
             TtlMs = ttl is { } lifetime ? (long)lifetime.TotalMilliseconds : 0,
+            // The expiry is set at apply from the log clock (ExpiresUnixMs stays for older nodes).
+            LogTimeExpiry = ttl is not null,
+            LogTimeEstimateMs = logClock.Now().ToUnixTimeMilliseconds(),
         };
         var outcome = await config.SubmitRawAsync(command, token);
         if (outcome.Error is { } error)
@@ -46,7 +51,7 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
             return new ConfigError(ConfigErrorCode.VersionMismatch, outcome.Value.Message);
         if (await config.CatchUpAsync(token) is { } barrierError)
             return barrierError;
-        return new CreatedToken(secret, accessor, name, expires);
+        return new CreatedToken(secret, accessor, name, config.Store.FindToken(TokenAuthenticator.Hash(secret))?.ExpiresAt ?? expires);
     }
 
     public async Task<ConfigError?> RevokeAsync(string accessor, CancellationToken token)
@@ -60,14 +65,18 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
     /// Extends a renewable token to now + <paramref name="increment"/> (judged again at apply, by the
     /// command's timestamp); returns the new expiry.
     /// </summary>
-    public async Task<Outcome<DateTimeOffset>> RenewAsync(string accessor, TimeSpan increment, CancellationToken token)
+    public async Task<Outcome<DateTimeOffset>> RenewAsync(string accessor, byte[] tokenHash, TimeSpan increment, CancellationToken token)
     {
         if (increment <= TimeSpan.Zero)
             return new ConfigError(ConfigErrorCode.InvalidArgument, "the increment must be positive");
         var command = config.NewCommand(null);
         var expires = DateTimeOffset.FromUnixTimeMilliseconds(command.TimestampUnixMs) + increment;
-        command.RenewToken = new RenewTokenOp { Accessor = accessor, ExpiresUnixMs = expires.ToUnixTimeMilliseconds() };
-        return await SubmitAsync(command, token) is { } error ? error : expires;
+        // Apply extends from the log clock by increment_ms, capped at the token's max TTL;
+        // expires_unix_ms is what an older node applies.
+        command.RenewToken = new RenewTokenOp { Accessor = accessor, ExpiresUnixMs = expires.ToUnixTimeMilliseconds(), IncrementMs = (long)increment.TotalMilliseconds, LogTimeEstimateMs = logClock.Now().ToUnixTimeMilliseconds() };
+        if (await SubmitAsync(command, token) is { } error)
+            return error;
+        return config.Store.FindToken(tokenHash)?.ExpiresAt ?? expires;
     }
 
     public async Task<ConfigError?> PutPolicyAsync(string name, IEnumerable<PolicyRule> rules, CancellationToken token)

@@ -20,10 +20,14 @@ public enum AuthenticationFailure
 /// <summary>
 /// Turns a bearer token into a <see cref="CallerIdentity"/>: looks the token up by its SHA-256
 /// in the replicated state (the hash comparison is constant-time), and refuses revoked and
-/// expired ones. Revocation is replicated, so it takes effect on every node as it is applied.
+/// expired ones. Revocation is replicated, so it takes effect on every node as it is applied;
+/// expiry is judged by the log clock (<see cref="Auth.LogClock"/>), so every node refuses an
+/// expired token at the same moment whatever its own clock says.
 /// </summary>
 public sealed class TokenAuthenticator(IVersionedStore store, TimeProvider clock)
 {
+    private readonly Auth.LogClock logClock = new(store, clock);
+
     /// <summary>How many tokens this node holds and its applied index (for diagnosing refusals).</summary>
     public (long Tokens, long AppliedIndex) StoreState => (store.TokenCount, store.AppliedIndex);
 
@@ -38,7 +42,7 @@ public sealed class TokenAuthenticator(IVersionedStore store, TimeProvider clock
             return (null, store.TokenCount == 0 ? AuthenticationFailure.NotCaughtUp : AuthenticationFailure.Unknown);
         if (token.Revoked)
             return (null, AuthenticationFailure.Revoked);
-        if (token.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
+        if (logClock.HasExpired(token.ExpiresAt))
             return (null, AuthenticationFailure.Expired);
         return (new CallerIdentity(token.Name, token.Accessor, token.Policies), AuthenticationFailure.None);
     }

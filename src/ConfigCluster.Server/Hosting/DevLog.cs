@@ -8,4 +8,7 @@ internal static partial class DevLog
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_SKIP_READ_BARRIER=1, linearizable reads skip the read barrier and may be stale. Only the chaos suite's negative test sets this.")]
     public static partial void ReadBarrierSkipped(ILogger logger);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_CLOCK_OFFSET shifts this node's wall clock by {OffsetMs} ms. Only tests of clock skew set this; token expiry is judged by the log clock and does not follow it.")]
+    public static partial void ClockOffset(ILogger logger, long offsetMs);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using ConfigCluster.Consensus;
 using ConfigCluster.Server.Acl;
+using ConfigCluster.Server.Auth;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Server.Faces.Vault;
 using ConfigCluster.Server.Grpc;
@@ -48,7 +49,7 @@ internal static class NodeHost
             }
         });
 
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddMachineLogin();
         builder.Services.AddConsensus();
         builder.Services.AddSingleton<ChangeFeed>();
         builder.Services.AddSingleton<WatchReader>();
@@ -178,6 +179,7 @@ internal static class NodeHost
         Faces.Database.DatabaseEndpoints.MapDatabaseEndpoints(app);
         Faces.Database.LeaseEndpoints.MapLeaseEndpoints(app);
         app.MapVaultTokenEndpoints();
+        app.MapMachineLoginEndpoints();
         app.MapVaultKvEndpoints();
         app.MapRotationEndpoints();
         app.MapCapabilityEndpoints();

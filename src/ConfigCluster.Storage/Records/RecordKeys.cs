@@ -58,6 +58,17 @@ internal static class RecordKeys
     /// <summary>A secret key's rotation schedule and outcomes.</summary>
     public static byte[] RotationState(KeyPath path) => Text(RotationStateTag, Composite(path));
 
+    // Machine login (wip/auth): AppRole roles, role-id index, secret ids, the JWT config and
+    // roles, under one tag with text paths; the log clock under its own.
+    public const byte AuthTag = (byte)'7';
+    public const byte LogClockTag = (byte)'9';
+
+    /// <summary>A machine-login record by its path (e.g. <c>approle/role/NAME</c>).</summary>
+    public static byte[] Auth(string path) => Text(AuthTag, path);
+
+    /// <summary>The log clock.</summary>
+    public static readonly byte[] LogClock = [LogClockTag];
+
     /// <summary>A Vault KV v2 mount.</summary>
     public static byte[] KvMount(string name) => Text(KvMountTag, name);
 

@@ -21,7 +21,12 @@ namespace ConfigCluster.Server.Tests.Acl;
 public sealed class RouteMatrixTests(AccessCluster fixture)
 {
     /// <summary>The HTTP routes that need no token.</summary>
-    private static readonly HashSet<string> OpenRoutes = ["GET /health/live", "GET /health/ready", "GET /cluster/status", "GET /v1/sys/health", "GET /v1/sys/seal-status", "POST /v1/sys/unseal", "GET /ui", "GET /ui/{**path}"];
+    private static readonly HashSet<string> OpenRoutes =
+    [
+        "GET /health/live", "GET /health/ready", "GET /cluster/status", "GET /v1/sys/health", "GET /v1/sys/seal-status", "POST /v1/sys/unseal", "GET /ui", "GET /ui/{**path}",
+        // wip/auth: machine login is how a machine gets its first token (rate limited like every request).
+        "POST /v1/auth/approle/login", "PUT /v1/auth/approle/login", "POST /v1/auth/jwt/login", "PUT /v1/auth/jwt/login",
+    ];
 
     /// <summary>
     /// Routes that act on the caller's own token (Vault's *-self): any working token may call them,

@@ -13,7 +13,8 @@ internal sealed class DemoServiceProcess : IAsyncDisposable
     private Process? process;
 
     /// <param name="cacheFile">The last-known-good file (kept across restarts of the service).</param>
-    public DemoServiceProcess(TestCluster cluster, string cacheFile)
+    /// <param name="login">Machine-login settings (<c>ConfigCluster__AppRoleLogin__...</c>) used instead of the admin token.</param>
+    public DemoServiceProcess(TestCluster cluster, string cacheFile, IReadOnlyDictionary<string, string>? login = null)
     {
         Port = PortAllocator.Next();
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(10) };
@@ -29,6 +30,12 @@ internal sealed class DemoServiceProcess : IAsyncDisposable
         };
         for (var i = 0; i < cluster.Nodes.Count; i++)
             environment[$"ConfigCluster__Endpoints__{i}"] = cluster[i].GrpcUrl;
+        if (login is not null)
+        {
+            environment.Remove("ConfigCluster__Token");
+            foreach (var (name, value) in login)
+                environment[name] = value;
+        }
     }
 
     public static string Dll { get; } = ServerBinary.Find("deploy", "demo-service", "ConfigCluster.DemoService.dll");

@@ -26,7 +26,7 @@ internal static class VaultTokenEndpoints
     {
         if (Self(context, store) is not { } self || context.Items[AccessMiddleware.BearerItem] is not string bearer)
             return VaultErrors.Result(StatusCodes.Status403Forbidden, "permission denied");
-        var now = clock.GetUtcNow();
+        var now = new Auth.LogClock(store, clock).Now();
         return VaultResponse.Data(writer =>
         {
             writer.WriteStartObject();
@@ -39,7 +39,7 @@ internal static class VaultTokenEndpoints
                 writer.WriteString("expire_time", VaultResponse.Time(expires));
             else
                 writer.WriteNull("expire_time");
-            writer.WriteNumber("explicit_max_ttl", 0);
+            writer.WriteNumber("explicit_max_ttl", (long)(self.MaxTtl?.TotalSeconds ?? 0));
             // Vault shows the token to its holder; it came in this very request.
             writer.WriteString("id", bearer);
             writer.WriteString("issue_time", VaultResponse.Time(self.CreatedAt));
@@ -104,9 +104,9 @@ internal static class VaultTokenEndpoints
         }
     }
 
-    private static async Task<IResult> RenewSelfAsync(HttpContext context, IVersionedStore store, AclService acl, CancellationToken token)
+    private static async Task<IResult> RenewSelfAsync(HttpContext context, IVersionedStore store, AclService acl, TimeProvider clock, CancellationToken token)
     {
-        if (Self(context, store) is not { } self)
+        if (Self(context, store) is not { } self || context.Items[AccessMiddleware.BearerItem] is not string bearer)
             return VaultErrors.Result(StatusCodes.Status403Forbidden, "permission denied");
         var (body, problem) = await VaultBody.ReadAsync(context.Request, token);
         if (problem is not null)
@@ -117,10 +117,12 @@ internal static class VaultTokenEndpoints
                 return VaultErrors.BadRequest("increment must be a duration such as 30m, 1h or 3600");
             if (!self.Renewable || self.Ttl is not { } ttl)
                 return VaultErrors.BadRequest("lease is not renewable");
-            var renewed = await acl.RenewAsync(self.Accessor, increment is { } i && i > TimeSpan.Zero ? i : ttl, token);
+            var renewed = await acl.RenewAsync(self.Accessor, TokenAuthenticator.Hash(bearer), increment is { } i && i > TimeSpan.Zero ? i : ttl, token);
             if (renewed.Error is { } error)
                 return VaultErrors.From(error);
-            var seconds = (long)(increment is { } inc && inc > TimeSpan.Zero ? inc : ttl).TotalSeconds;
+            // What the renewal gave, judged by the log clock: less than asked once the max TTL caps it.
+            var asked = (long)(increment is { } given && given > TimeSpan.Zero ? given : ttl).TotalSeconds;
+            var seconds = Math.Clamp((long)Math.Round((renewed.Value - new Auth.LogClock(store, clock).Now()).TotalSeconds), 0, asked);
             return VaultResponse.Auth(writer =>
             {
                 writer.WriteStartObject();

@@ -1,0 +1,92 @@
+using ConfigCluster.Consensus;
+using ConfigCluster.Core.Commands;
+
+namespace ConfigCluster.Server.Auth;
+
+/// <summary>
+/// On the leader, enters the leader's clock in the log every <see cref="Interval"/>
+/// (<see cref="LogClockOp"/>): a small entry that moves the log clock on while the cluster is idle,
+/// so tokens expire on time without any write. Only the leader's clock is entered (a follower's is
+/// never), and the log clock never goes back, so a node whose own clock is wrong judges expiry like
+/// every other.
+/// </summary>
+public sealed partial class LogClockService(RaftNode node, TimeProvider clock, ILogger<LogClockService> logger) : BackgroundService
+{
+    /// <summary>How often the leader enters its clock: the resolution of expiry (a token expires at most this late).</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The author recorded on clock entries.</summary>
+    public const string Author = "system:clock";
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, clock);
+        var failing = false;
+        while (await WaitAsync(timer, stoppingToken))
+        {
+            if (!node.IsLeader)
+            {
+                await WarmFormatsAsync(stoppingToken);
+                continue;
+            }
+
+            var command = new Command
+            {
+                TimestampUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+                Author = Author,
+                LogClock = new LogClockOp(),
+            };
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(Interval * 5);
+            ProposeOutcome outcome;
+            try
+            {
+                outcome = await node.ProposeAsync(command, timeout.Token);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            // Leadership moves, a mixed-version cluster refuses the new entry: say so once, keep trying.
+            var applied = outcome.Status == ProposeStatus.Applied;
+            if (!applied && !failing)
+                Log.TickFailed(logger, outcome.Status.ToString());
+            failing = !applied;
+        }
+    }
+
+    // A follower keeps the members' announced command formats fresh (at most every two seconds), so
+    // when it becomes leader after a kill it still knows the dead member's format: a member it never
+    // heard from counts as an older build and would hold back every newer operation, AppRole login
+    // included, until it came back.
+    private async Task WarmFormatsAsync(CancellationToken token)
+    {
+        try
+        {
+            await node.ClusterFormatAsync(token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 7300, Level = LogLevel.Information, Message = "The leader could not enter its clock in the log ({Status}); expiry is judged by the last clock entry meanwhile")]
+        public static partial void TickFailed(ILogger logger, string status);
+    }
+}

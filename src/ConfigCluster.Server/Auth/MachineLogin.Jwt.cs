@@ -1,0 +1,76 @@
+using ConfigCluster.Core.Commands;
+using ConfigCluster.Server.Application;
+
+namespace ConfigCluster.Server.Auth;
+
+public sealed partial class MachineLogin
+{
+    /// <summary>Sets the JWT config after checking that its keys can be read.</summary>
+    public async Task<ConfigError?> PutJwtConfigAsync(JwtConfigOp op, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        var (keys, problem) = JwtKeys.Load(op.ValidationPubkeys, op.JwksJson);
+        keys?.Dispose();
+        if (problem is not null)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, problem);
+        var command = config.NewCommand(null);
+        command.JwtConfig = op;
+        return (await SubmitAsync(command, token)).Error;
+    }
+
+    /// <summary>Creates, updates or deletes (<paramref name="settings"/> null) a JWT role.</summary>
+    public async Task<ConfigError?> PutJwtRoleAsync(string name, JwtRoleSettings? settings, CancellationToken token)
+    {
+        var command = config.NewCommand(null);
+        command.JwtRole = settings is null ? new JwtRoleOp { Name = name, Delete = true } : new JwtRoleOp { Name = name, Settings = settings };
+        return (await SubmitAsync(command, token)).Error;
+    }
+
+    /// <summary>
+    /// Logs in with a JWT for <paramref name="role"/>: the signature is checked offline against the
+    /// configured keys and the claims against the config and role, time judged by the log clock;
+    /// then a token with the role's policies and TTLs is created through the log.
+    /// </summary>
+    public async Task<Outcome<IssuedToken>> JwtLoginAsync(string role, string jwt, CancellationToken token)
+    {
+        if (config.Store.JwtConfig() is not { } jwtConfig)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "the JWT auth method is not configured");
+        if (config.Store.FindJwtRole(role) is not { } settings)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, $"role \"{role}\" could not be found");
+        var (keys, problem) = JwtKeys.Load(jwtConfig.ValidationPubkeys, jwtConfig.JwksJson);
+        if (problem is not null)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, problem);
+        string user;
+        using (keys)
+        {
+            var (claims, invalid) = JwtVerifier.Verify(jwt, keys!);
+            if (invalid is not null)
+                return new ConfigError(ConfigErrorCode.InvalidArgument, invalid);
+            using (claims)
+            {
+                var (name, refused) = JwtClaimRules.Check(claims!.RootElement, jwtConfig, settings, clock.Now());
+                if (refused is not null)
+                    return new ConfigError(ConfigErrorCode.InvalidArgument, refused);
+                user = name!;
+            }
+        }
+
+        var displayName = "jwt-" + (user.Length > 100 ? user[..100] : user);
+        if (displayName.Any(char.IsControl))
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "the user claim holds control characters");
+        var (secret, create) = NewToken(displayName);
+        create.Policies.Add(settings.TokenPolicies);
+        create.Renewable = true;
+        create.TtlMs = settings.TokenTtlMs > 0 ? settings.TokenTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
+        create.MaxTtlMs = settings.TokenMaxTtlMs > 0 ? settings.TokenMaxTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
+        create.LogTimeExpiry = true;
+        // What a node that predates log-time expiry applies (it ignores the fields above).
+        create.ExpiresUnixMs = create.LogTimeEstimateMs + create.TtlMs;
+        var command = config.NewCommand(null);
+        command.CreateToken = create;
+        var outcome = await SubmitAsync(command, token);
+        if (outcome.Error is { } error)
+            return error;
+        return Issued(secret, create.Accessor);
+    }
+}
