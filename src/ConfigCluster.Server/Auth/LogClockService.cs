@@ -26,10 +26,7 @@ public sealed partial class LogClockService(RaftNode node, TimeProvider clock, I
         while (await WaitAsync(timer, stoppingToken))
         {
             if (!node.IsLeader)
-            {
-                await WarmFormatsAsync(stoppingToken);
-                continue;
-            }
+                continue; // the members' formats are kept warm meanwhile by Hosting/CommandFormatSampler
 
             var command = new Command
             {
@@ -54,21 +51,6 @@ public sealed partial class LogClockService(RaftNode node, TimeProvider clock, I
             if (!applied && !failing)
                 Log.TickFailed(logger, outcome.Status.ToString());
             failing = !applied;
-        }
-    }
-
-    // A follower keeps the members' announced command formats fresh (at most every two seconds), so
-    // when it becomes leader after a kill it still knows the dead member's format: a member it never
-    // heard from counts as an older build and would hold back every newer operation, AppRole login
-    // included, until it came back.
-    private async Task WarmFormatsAsync(CancellationToken token)
-    {
-        try
-        {
-            await node.ClusterFormatAsync(token);
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 

@@ -29,9 +29,7 @@ internal sealed partial class LeaseExpiryService(DatabaseEngine engine, RaftNode
         {
             if (!node.IsLeader)
             {
-                retries.Clear();
-                if (store.Leases().Count > 0)
-                    await WarmFormatGateAsync(stoppingToken);
+                retries.Clear(); // the members' formats are kept warm meanwhile by Hosting/CommandFormatSampler
                 continue;
             }
 
@@ -43,23 +41,6 @@ internal sealed partial class LeaseExpiryService(DatabaseEngine engine, RaftNode
             {
                 Log.SweepFailed(logger, e.GetType().Name);
             }
-        }
-    }
-
-    // The version gate lets a leader propose a newer operation (these revocations are one) only when
-    // it knows every member supports it, and it learns that by asking the members, keeping the last
-    // answer of one that cannot be reached. A follower that never asked would, once leader after a
-    // kill, know nothing of the dead member and refuse every revocation until it came back: so
-    // followers holding leases ask too (at most every two seconds, ClusterFormatAsync's own bound).
-    private async Task WarmFormatGateAsync(CancellationToken token)
-    {
-        try
-        {
-            await node.ClusterFormatAsync(token);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            Log.FormatSampleFailed(logger, e.GetType().Name);
         }
     }
 
@@ -103,8 +84,5 @@ internal sealed partial class LeaseExpiryService(DatabaseEngine engine, RaftNode
 
         [LoggerMessage(EventId = 6611, Level = LogLevel.Warning, Message = "The lease expiry sweep failed ({Error}); the next sweep tries again")]
         public static partial void SweepFailed(ILogger logger, string error);
-
-        [LoggerMessage(EventId = 6612, Level = LogLevel.Debug, Message = "Sampling the members' command formats failed ({Error}); the next tick tries again")]
-        public static partial void FormatSampleFailed(ILogger logger, string error);
     }
 }
