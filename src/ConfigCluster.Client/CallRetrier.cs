@@ -41,6 +41,12 @@ internal sealed class CallRetrier(ConfigClusterClientOptions options, ILogger lo
             {
                 e = rpc;
             }
+            catch (RpcException rpc)
+            {
+                // The caller gave up while the attempt failed: its cancellation is the answer,
+                // not the attempt's status (a raw RpcException is never surfaced).
+                throw new OperationCanceledException($"{operation}: cancelled by the caller", rpc, token);
+            }
             catch (OperationCanceledException cancelled) when (!token.IsCancellationRequested)
             {
                 // grpc-dotnet can surface an attempt's deadline as a cancelled HTTP request

@@ -61,7 +61,16 @@ public sealed class UpgradeTests
         async Task WaitForProgressAsync(string what)
         {
             var seen = Volatile.Read(ref writes);
-            await Eventually.WaitAsync(() => Task.FromResult(Volatile.Read(ref writes) >= seen + 10), Timeout, $"writes to go on {what}");
+            try
+            {
+                await Eventually.WaitAsync(() => Task.FromResult(Volatile.Read(ref writes) >= seen + 10), Timeout, $"writes to go on {what}");
+            }
+            catch (TimeoutException e)
+            {
+                // Say why: the writes that failed meanwhile and what each node logged last.
+                var logs = cluster.Nodes.Select(n => $"--- {n.NodeId} ({(n.BinaryPath == previous ? "previous" : "current")} build):\n{string.Join('\n', n.Log.Split('\n').TakeLast(25))}");
+                throw new TimeoutException($"{e.Message}; {writes - seen} writes meanwhile; last failures:\n{string.Join('\n', failures.TakeLast(10))}\n{string.Join('\n', logs)}", e);
+            }
         }
 
         async Task RollAsync(int index, string binary)

@@ -15,13 +15,27 @@ public sealed partial class LogClockService(RaftNode node, TimeProvider clock, I
     /// <summary>How often the leader enters its clock: the resolution of expiry (a token expires at most this late).</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// TEST ONLY, never set in production: <c>CONFIGCLUSTER_TEST_LOG_CLOCK_INTERVAL_MS</c> spaces the
+    /// clock entries further apart, for tests that need each write to be the only entry appended
+    /// meanwhile (the durability trace). Logged as a warning at start.
+    /// </summary>
+    public const string TestIntervalVariable = "CONFIGCLUSTER_TEST_LOG_CLOCK_INTERVAL_MS";
+
     /// <summary>The author recorded on clock entries.</summary>
     public const string Author = "system:clock";
 
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
+        var interval = Interval;
+        if (int.TryParse(Environment.GetEnvironmentVariable(TestIntervalVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var testMs) && testMs > 0)
+        {
+            interval = TimeSpan.FromMilliseconds(testMs);
+            Log.TestInterval(logger, testMs);
+        }
+
+        using var timer = new PeriodicTimer(interval, clock);
         var failing = false;
         while (await WaitAsync(timer, stoppingToken))
         {
@@ -70,5 +84,8 @@ public sealed partial class LogClockService(RaftNode node, TimeProvider clock, I
     {
         [LoggerMessage(EventId = 7300, Level = LogLevel.Information, Message = "The leader could not enter its clock in the log ({Status}); expiry is judged by the last clock entry meanwhile")]
         public static partial void TickFailed(ILogger logger, string status);
+
+        [LoggerMessage(EventId = 7301, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_LOG_CLOCK_INTERVAL_MS enters the leader's clock every {IntervalMs} ms instead of every second. Only the durability trace sets this.")]
+        public static partial void TestInterval(ILogger logger, int intervalMs);
     }
 }

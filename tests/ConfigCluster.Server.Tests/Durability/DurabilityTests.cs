@@ -49,7 +49,8 @@ public sealed class DurabilityTests
         var traceDirectory = Directory.CreateTempSubdirectory("cc-wal-trace-");
         try
         {
-            await using var cluster = await TestCluster.StartAsync(arguments: arguments);
+            // The leader's clock entries (one a second) would land between the traced writes.
+            await using var cluster = await TestCluster.StartAsync(arguments: arguments, environment: new Dictionary<string, string> { ["CONFIGCLUSTER_TEST_LOG_CLOCK_INTERVAL_MS"] = "3600000" });
             var leader = cluster[await cluster.WaitForLeaderAsync(TestCluster.StartTimeout)];
             var traces = new Dictionary<string, WalSyncTrace>();
             try
