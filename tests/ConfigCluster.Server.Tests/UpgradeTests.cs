@@ -33,6 +33,7 @@ public sealed class UpgradeTests
         var failures = new ConcurrentQueue<string>();
         using var stop = new CancellationTokenSource();
         var writes = 0;
+        var inFlight = "";
         var load = Task.Run(async () =>
         {
             for (var i = 0; !stop.IsCancellationRequested; i++)
@@ -42,6 +43,7 @@ public sealed class UpgradeTests
                     continue;
                 try
                 {
+                    inFlight = $"{node.NodeId} up.k{i:D5} since {DateTime.UtcNow:HH:mm:ss.fff}";
                     var (status, body) = await node.Http.PutValueAsync($"up.k{i:D5}", i);
                     if (status == HttpStatusCode.OK)
                     {
@@ -69,7 +71,7 @@ public sealed class UpgradeTests
             {
                 // Say why: the writes that failed meanwhile and what each node logged last.
                 var logs = cluster.Nodes.Select(n => $"--- {n.NodeId} ({(n.BinaryPath == previous ? "previous" : "current")} build):\n{string.Join('\n', n.Log.Split('\n').TakeLast(25))}");
-                throw new TimeoutException($"{e.Message}; {writes - seen} writes meanwhile; last failures:\n{string.Join('\n', failures.TakeLast(10))}\n{string.Join('\n', logs)}", e);
+                throw new TimeoutException($"{e.Message}; in flight: {inFlight}; {writes - seen} writes meanwhile; last failures:\n{string.Join('\n', failures.TakeLast(10))}\n{string.Join('\n', logs)}", e);
             }
         }
 
