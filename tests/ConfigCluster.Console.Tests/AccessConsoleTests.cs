@@ -21,6 +21,7 @@ public sealed class AccessConsoleTests(ConsoleCluster fixture) : IClassFixture<C
 
         await using var ui = await fixture.OpenAsync(2);
         await ui.Page.ClickAsync("#nav a[data-page=environments]");
+        await Expect(ui.Locator("#nav a[data-page=environments][aria-current]")).ToHaveCountAsync(1); // mounted by the hashchange
         await ui.Locator("#diff-from-env").FillAsync("staging");
         await ui.Locator("#diff-to-env").FillAsync("prod");
         await ui.Locator("#diff-prefix").FillAsync("promo.");

@@ -57,7 +57,14 @@ internal sealed class ConsolePage(IBrowserContext context, IPage page, NodeProce
     /// <summary>Opens namespace/environment on the keys page and waits for the tree.</summary>
     public async Task OpenKeysAsync(string ns = "default", string env = "default")
     {
-        await page.ClickAsync("#nav a[data-page=keys]");
+        // A click on the link of the page already shown changes the hash, and the hashchange that
+        // follows (after the click returns) mounts the page again, wiping what was filled meanwhile.
+        if (await page.Locator("#nav a[data-page=keys][aria-current]").CountAsync() == 0)
+        {
+            await page.ClickAsync("#nav a[data-page=keys]");
+            await Assertions.Expect(page.Locator("#nav a[data-page=keys][aria-current]")).ToHaveCountAsync(1);
+        }
+
         await page.FillAsync("#ns", ns);
         await page.FillAsync("#env", env);
         await page.ClickAsync("form.toolbar button[type=submit]");
