@@ -57,6 +57,12 @@ public sealed class UpgradeTests
                 {
                     failures.Enqueue($"{node.NodeId} up.k{i:D5}: {e.Message}"); // the node went down under the request
                 }
+                catch (TaskCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    // No answer within the client's timeout: a failure to report (and a node to look
+                    // at), never the end of the load.
+                    failures.Enqueue($"{node.NodeId} up.k{i:D5}: no answer within {node.Http.Timeout.TotalSeconds:0} s ({(node.BinaryPath == previous ? "previous" : "current")} build){StallStacks.Capture(node)}");
+                }
             }
         });
 
