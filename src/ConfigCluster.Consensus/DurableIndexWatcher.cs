@@ -6,8 +6,8 @@ namespace ConfigCluster.Consensus;
 /// Tells when WAL entries are on disk, from DotNext's own checkpoint record. In 6.12 the WAL's
 /// background flusher runs on every append and commit: it msyncs (MS_SYNC) the data and metadata
 /// pages up to the last entry, then rewrites <c>wal/checkpoint</c> in place (version, commit index,
-/// last index) through an O_SYNC handle, and recovery at start trusts exactly that last index. So
-/// an entry is durable once the record names an index at or past it and the record itself is synced.
+/// last index) through a write-through handle, and recovery at start trusts exactly that last
+/// index. So an entry is durable once a record naming an index at or past it has been written.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -17,48 +17,48 @@ namespace ConfigCluster.Consensus;
 /// calls are serialized.
 /// </para>
 /// <para>
-/// Instead one dedicated thread (no thread-pool thread blocks on I/O) reads the 20-byte record
-/// through a handle kept open, and when it covers the lowest index waited for, fsyncs the record
-/// file (a write seen in the page cache is not yet known to be durable) and releases every waiter
-/// it covers: group commit, one fsync for everything the flusher wrote meanwhile. Between reads
-/// the thread sleeps until the record file changes (an inotify event through
-/// <see cref="FileSystemWatcher"/>, raised after the flusher's O_SYNC write returned) or a new
-/// waiter arrives, so a write waits for the flusher, not for a polling period. The wait has a
-/// short timeout as well, in case an event is lost (inotify queue overflow) or no watcher could be
-/// started (then the record is polled every millisecond, as before).
+/// Instead the flusher tells this watcher when each round is complete (<see cref="WalFlushEvents"/>):
+/// at that moment the record on disk is the one the round wrote and no later write of it has
+/// started, so reading it (20 bytes, from the page cache) gives an index that is durable, and every
+/// waiter it covers is released at once: group commit with no sync of its own, so a write waits for
+/// exactly the flusher's round that covers it.
+/// </para>
+/// <para>
+/// A fallback keeps writes going if those notifications ever stop (a DotNext build that records
+/// the measurement elsewhere): a dedicated thread (no thread-pool thread blocks on I/O) looks at
+/// waiters older than <see cref="FallbackAfter"/>, reads the record and fsyncs it itself before
+/// trusting it (a write seen in the page cache is not yet known to be durable), as this watcher did
+/// before the notifications.
 /// </para>
 /// </remarks>
 internal sealed class DurableIndexWatcher : IDisposable
 {
     private const int RecordSize = 20;
-    private static readonly TimeSpan EventTimeout = TimeSpan.FromMilliseconds(5);
-    private static readonly TimeSpan PollPeriod = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan FallbackAfter = TimeSpan.FromMilliseconds(200);
 
-    private readonly string directory;
     private readonly string path;
     private readonly Lock gate = new();
-    private readonly List<(long Index, TaskCompletionSource Done)> waiters = [];
+    private readonly Lock fileGate = new();
+    private readonly List<(long Index, TaskCompletionSource Done, long Since)> waiters = [];
     private readonly AutoResetEvent signal = new(false);
     private readonly Thread thread;
-    private readonly byte[] record = new byte[RecordSize];
-    private FileSystemWatcher? changes;
     private FileStream? file;
     private volatile bool disposed;
     private long durableIndex;
+    private long fallbackReleases;
 
     public DurableIndexWatcher(string walDirectory)
     {
-        directory = walDirectory;
         path = Path.Combine(walDirectory, "checkpoint");
-        thread = new Thread(Run) { IsBackground = true, Name = "wal-durable-index" };
+        thread = new Thread(RunFallback) { IsBackground = true, Name = "wal-durable-fallback" };
         thread.Start();
     }
 
     /// <summary>The highest index known to be on disk.</summary>
     public long DurableIndex => Interlocked.Read(ref durableIndex);
 
-    /// <summary>Whether changes of the record wake the watcher (false: it polls).</summary>
-    public bool EventDriven => Volatile.Read(ref changes) is not null;
+    /// <summary>How many times the fallback (not a flush notification) released waiters; 0 while the notifications work.</summary>
+    public long FallbackReleases => Interlocked.Read(ref fallbackReleases);
 
     /// <summary>Completes once entries up to <paramref name="index"/> are on disk.</summary>
     public Task WaitAsync(long index, CancellationToken token)
@@ -67,106 +67,105 @@ internal sealed class DurableIndexWatcher : IDisposable
             return Task.CompletedTask;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (gate)
-            waiters.Add((index, done));
-        signal.Set();
+        {
+            // Checked again under the lock: a round that completed since the check above has
+            // either seen this waiter or published its index before this read.
+            if (index <= DurableIndex)
+                return Task.CompletedTask;
+            waiters.Add((index, done, System.Diagnostics.Stopwatch.GetTimestamp()));
+        }
+
         return done.Task.WaitAsync(token);
     }
 
-    private void Run()
+    /// <summary>Called by the WAL's flusher once a round has written its record through to disk (see <see cref="WalFlushEvents"/>).</summary>
+    public void OnFlushed()
+    {
+        if (disposed)
+            return;
+        var written = ReadLastIndex();
+        Interlocked.Exchange(ref durableIndex, written);
+        Release(written);
+    }
+
+    private void RunFallback()
     {
         while (!disposed)
         {
-            if (LowestWaited() is not { } lowest)
-            {
-                signal.WaitOne();
+            signal.WaitOne(FallbackAfter);
+            if (disposed || !HasStaleWaiter())
                 continue;
-            }
-
             var written = ReadLastIndex();
-            if (written >= lowest)
-            {
-                file!.Flush(flushToDisk: true);
-                Interlocked.Exchange(ref durableIndex, written);
-                Release(written);
-            }
-            else
-            {
-                signal.WaitOne(EventDriven ? EventTimeout : PollPeriod);
-            }
+            if (written == 0)
+                continue;
+            file!.Flush(flushToDisk: true);
+            Interlocked.Exchange(ref durableIndex, written);
+            if (Release(written))
+                Interlocked.Increment(ref fallbackReleases);
         }
     }
 
-    private long? LowestWaited()
+    private bool HasStaleWaiter()
     {
         lock (gate)
         {
-            long? lowest = null;
             for (var i = waiters.Count - 1; i >= 0; i--)
             {
                 if (waiters[i].Done.Task.IsCompleted)
                     waiters.RemoveAt(i); // its caller gave up
-                else if (lowest is null || waiters[i].Index < lowest)
-                    lowest = waiters[i].Index;
+                else if (System.Diagnostics.Stopwatch.GetElapsedTime(waiters[i].Since) >= FallbackAfter)
+                    return true;
             }
 
-            return lowest;
+            return false;
         }
     }
 
-    private void Release(long durable)
+    private bool Release(long durable)
     {
+        var released = false;
         lock (gate)
         {
             for (var i = waiters.Count - 1; i >= 0; i--)
             {
                 if (waiters[i].Index <= durable)
                 {
-                    waiters[i].Done.TrySetResult();
+                    released |= waiters[i].Done.TrySetResult();
                     waiters.RemoveAt(i);
                 }
             }
         }
+
+        return released;
     }
 
     // The record: a 4-byte version (1), then the commit index and the last index, little-endian.
     // DotNext writes it in place, so the handle opened once (when the file first exists) stays valid.
     private long ReadLastIndex()
     {
-        if (file is null && !TryOpen())
+        if (Volatile.Read(ref file) is not { } handle && (handle = TryOpen()) is null)
             return 0;
-        return RandomAccess.Read(file!.SafeFileHandle, record, 0) == RecordSize && BinaryPrimitives.ReadUInt32LittleEndian(record) == 1
-            ? BinaryPrimitives.ReadInt64LittleEndian(record.AsSpan(12))
+        Span<byte> record = stackalloc byte[RecordSize];
+        return RandomAccess.Read(handle.SafeFileHandle, record, 0) == RecordSize && BinaryPrimitives.ReadUInt32LittleEndian(record) == 1
+            ? BinaryPrimitives.ReadInt64LittleEndian(record[12..])
             : 0;
     }
 
-    private bool TryOpen()
+    private FileStream? TryOpen()
     {
-        try
+        lock (fileGate)
         {
-            file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
-        }
-        catch (FileNotFoundException)
-        {
-            return false; // the WAL has not created it yet
-        }
-
-        StartWatching();
-        return true;
-    }
-
-    private void StartWatching()
-    {
-        try
-        {
-            var watcher = new FileSystemWatcher(directory, Path.GetFileName(path)) { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size };
-            watcher.Changed += (_, _) => signal.Set();
-            watcher.Error += (_, _) => signal.Set(); // a lost event: look now; the timeout covers the rest
-            watcher.EnableRaisingEvents = true;
-            Volatile.Write(ref changes, watcher);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException or ArgumentException)
-        {
-            // No inotify instance left (fs.inotify.max_user_instances) or no watcher here: poll.
+            if (file is not null)
+                return file;
+            try
+            {
+                Volatile.Write(ref file, new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None));
+                return file;
+            }
+            catch (FileNotFoundException)
+            {
+                return null; // the WAL has not created it yet
+            }
         }
     }
 
@@ -176,12 +175,12 @@ internal sealed class DurableIndexWatcher : IDisposable
         disposed = true;
         signal.Set();
         thread.Join(TimeSpan.FromSeconds(5));
-        changes?.Dispose();
-        file?.Dispose();
+        lock (fileGate)
+            file?.Dispose();
         signal.Dispose();
         lock (gate)
         {
-            foreach (var (_, done) in waiters)
+            foreach (var (_, done, _) in waiters)
                 done.TrySetException(new ObjectDisposedException(nameof(DurableIndexWatcher)));
             waiters.Clear();
         }

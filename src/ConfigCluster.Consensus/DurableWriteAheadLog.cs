@@ -32,13 +32,40 @@ namespace ConfigCluster.Consensus;
 /// flusher handles them as before.
 /// </para>
 /// </remarks>
-internal sealed class DurableWriteAheadLog(WriteAheadLog.Options options, IStateMachine stateMachine, DurabilityMode durability)
-    : WriteAheadLog(options, stateMachine), IAuditTrail<IRaftLogEntry>
+internal sealed class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>
 {
-    private readonly DurableIndexWatcher durable = new(options.Location);
+    private readonly DurableIndexWatcher durable;
+    private readonly DurabilityMode durability;
+
+    private DurableWriteAheadLog(Options options, IStateMachine stateMachine, DurabilityMode durability, DurableIndexWatcher durable)
+        : base(options, stateMachine)
+    {
+        this.durable = durable;
+        this.durability = durability;
+    }
+
+    /// <summary>A WAL in <c>options.Location</c> whose flusher tells its <see cref="DurableIndexWatcher"/> when each round is on disk.</summary>
+    public static DurableWriteAheadLog Create(Options options, IStateMachine stateMachine, DurabilityMode durability)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var watcher = new DurableIndexWatcher(options.Location);
+        try
+        {
+            using (WalFlushEvents.Route(watcher.OnFlushed))
+                return new DurableWriteAheadLog(options, stateMachine, durability, watcher);
+        }
+        catch
+        {
+            watcher.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Whether appends are synced before they are acknowledged.</summary>
     public DurabilityMode Durability => durability;
+
+    /// <summary>How often a wait for the disk was settled by the fallback instead of the flusher's notification (0 while they work).</summary>
+    public long DurableFallbacks => durable.FallbackReleases;
 
     /// <summary>Completes once entries up to <paramref name="index"/> are on this node's disk (group commit: see <see cref="DurableIndexWatcher"/>).</summary>
     public async Task WaitDurableAsync(long index, CancellationToken token)

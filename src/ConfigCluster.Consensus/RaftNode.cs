@@ -45,7 +45,7 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         stateMachine = new StoreStateMachine(store, options.SnapshotInterval, Path.Combine(options.DataDirectory, "tmp"), loggerFactory.CreateLogger<StoreStateMachine>());
 
-        wal = new DurableWriteAheadLog(
+        wal = DurableWriteAheadLog.Create(
             new WriteAheadLog.Options
             {
                 Location = Path.Combine(options.DataDirectory, "wal"),
