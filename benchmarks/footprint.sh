@@ -2,24 +2,26 @@
 # Where a node's memory goes: a three-node ConfigCluster on loopback, K keys written (loadgen fill),
 # then per node resident memory split by kind of mapping (/proc/PID/smaps), the GC heap by generation
 # and JIT figures (dotnet-counters, System.Runtime), and the cost of W idle watchers on one node.
-#   benchmarks/footprint.sh [--keys K] [--watchers W] [--store-memory SIZE] [--value-bytes B]
+#   benchmarks/footprint.sh [--keys K] [--watchers W] [--store-memory SIZE] [--value-bytes B] [--server-dll PATH]
+# --server-dll runs that build as it is (to compare builds); by default build-server.sh builds the server.
 # Defaults: 100,000 keys of 256 bytes, 1,000 watchers, --store-memory 64MiB (as compare-etcd.sh).
 # Needs dotnet-counters (dotnet tool install -g dotnet-counters). Measure on an idle machine.
 set -euo pipefail
-keys=100000; watchers=1000; store_memory=64MiB; value_bytes=256
+keys=100000; watchers=1000; store_memory=64MiB; value_bytes=256; server_dll=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) keys="$2"; shift 2 ;;
     --watchers) watchers="$2"; shift 2 ;;
     --store-memory) store_memory="$2"; shift 2 ;;
     --value-bytes) value_bytes="$2"; shift 2 ;;
+    --server-dll) server_dll="$2"; shift 2 ;;
     *) echo "footprint: unknown option $1" >&2; exit 2 ;;
   esac
 done
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d /tmp/cc-footprint.XXXXXX)"
 export PATH="$PATH:$HOME/.dotnet/tools"
-server_dll="$("$repo/benchmarks/build-server.sh")"
+[ -n "$server_dll" ] || server_dll="$("$repo/benchmarks/build-server.sh")"
 dotnet build "$repo/benchmarks/ConfigCluster.LoadGen" -c Release -v quiet -nologo >/dev/null
 loadgen="dotnet $repo/benchmarks/ConfigCluster.LoadGen/bin/Release/net10.0/ConfigCluster.LoadGen.dll"
 
@@ -41,9 +43,10 @@ for i in 0 1 2; do echo "node$((i + 1)) idle after start: $(awk '/VmRSS/ {printf
 $loadgen --target configcluster --endpoints "$eps" --workload fill --clients 64 --keys "$keys" --value-bytes "$value_bytes" \
   --token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN" --pids "$(IFS=,; echo "${pids[*]}")" | tee "$work/fill.json"
 
+# GC and JIT counters and the heap's biggest types for node1 only (each tool costs seconds); smaps for all.
+dotnet-counters collect -p "${pids[0]}" --counters System.Runtime --format json -o "$work/counters0.json" --duration 00:00:03 --refresh-interval 1 >/dev/null 2>&1 || true
 for i in 0 1 2; do
   pid="${pids[$i]}"
-  dotnet-counters collect -p "$pid" --counters System.Runtime --format json -o "$work/counters$i.json" --duration 00:00:04 --refresh-interval 1 >/dev/null 2>&1 || true
   python3 - "$pid" "node$((i + 1))" "$work/counters$i.json" <<'PY'
 import json, re, sys
 pid, name, counters = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -88,6 +91,10 @@ except Exception as error:
 PY
 done
 
+if command -v dotnet-gcdump >/dev/null 2>&1 && dotnet-gcdump collect -p "${pids[0]}" -o "$work/node1.gcdump" >/dev/null 2>&1; then
+  echo "node1 heap by type (dotnet-gcdump report, largest first):"
+  dotnet-gcdump report "$work/node1.gcdump" 2>/dev/null | head -16
+fi
 echo "idle watchers on node2:"
 $loadgen --target configcluster --endpoints http://127.0.0.1:7522 --workload idle-watch --watchers "$watchers" \
   --token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN" --pids "${pids[1]}" --connections 16
