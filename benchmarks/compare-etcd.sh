@@ -5,6 +5,8 @@
 #                                      ConfigCluster for latency: above 1.0 = we are ahead)
 #   benchmarks/compare-etcd.sh [--seconds S] [--clients N] [--workloads "put get ..."] [--watchers W] [--fill-keys K]
 #                              [--warmup S] [--value-bytes B] [--store-memory SIZE] [--steady-seconds S]
+#                              [--server-dll PATH]   run that server build as it is (A/B of builds); default:
+#                                                    benchmarks/build-server.sh (Release, ReadyToRun)
 # Workloads: put1 put16 put64 put256 get get-serializable mix watch steady256 fill cold-get
 #            cold-get-serializable restart leader-kill first-put1
 #   first-put1: put from 1 client with no unmeasured warm-up of its own; first in the list with
@@ -19,7 +21,7 @@
 # Durability: both durable by default. etcd fsyncs its WAL before acknowledging; ConfigCluster
 # (--durability fsync, the default) acknowledges once the entry is synced on a majority.
 set -euo pipefail
-seconds=10; clients=64; watchers=1000; fill_keys=1000000; warmup=20; value_bytes=256; store_memory=64MiB; steady_seconds=60
+seconds=10; clients=64; watchers=1000; fill_keys=1000000; warmup=20; value_bytes=256; store_memory=64MiB; steady_seconds=60; server_dll=""
 workloads="put1 put16 put64 put256 get get-serializable mix watch steady256 fill cold-get cold-get-serializable restart leader-kill"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,13 +34,14 @@ while [ $# -gt 0 ]; do
     --value-bytes) value_bytes="$2"; shift 2 ;;
     --store-memory) store_memory="$2"; shift 2 ;;
     --steady-seconds) steady_seconds="$2"; shift 2 ;;
+    --server-dll) server_dll="$2"; shift 2 ;;
     *) echo "compare-etcd: unknown option $1" >&2; exit 2 ;;
   esac
 done
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d /tmp/cc-bench.XXXXXX)"
 command -v etcd >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq etcd-server >/dev/null; }
-server_dll="$("$repo/benchmarks/build-server.sh")"
+[ -n "$server_dll" ] || server_dll="$("$repo/benchmarks/build-server.sh")"
 dotnet build "$repo/benchmarks/ConfigCluster.LoadGen" -c Release -v quiet -nologo >/dev/null
 loadgen="dotnet $repo/benchmarks/ConfigCluster.LoadGen/bin/Release/net10.0/ConfigCluster.LoadGen.dll"
 
