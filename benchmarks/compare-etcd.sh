@@ -5,8 +5,12 @@
 #                                      ConfigCluster for latency: above 1.0 = we are ahead)
 #   benchmarks/compare-etcd.sh [--seconds S] [--clients N] [--workloads "put get ..."] [--watchers W] [--fill-keys K]
 #                              [--warmup S] [--value-bytes B] [--store-memory SIZE] [--steady-seconds S]
+#                              [--server-dll PATH]   run that server build as it is (A/B of builds); default:
+#                                                    benchmarks/build-server.sh (Release, ReadyToRun)
 # Workloads: put1 put16 put64 put256 get get-serializable mix watch steady256 fill cold-get
-#            cold-get-serializable restart leader-kill
+#            cold-get-serializable restart leader-kill first-put1
+#   first-put1: put from 1 client with no unmeasured warm-up of its own; first in the list with
+#   --warmup 0 it is the first timed workload on fresh nodes (compare it with a later put1 row).
 #   steady256: puts from 256 clients for --steady-seconds (default 60): throughput, errors and
 #   leader changes (Raft term moves) under saturation; fill: K keys (default 1,000,000) once each,
 #   then resident memory per node; cold-get(-serializable): random reads over the filled keys (most
@@ -17,7 +21,7 @@
 # Durability: both durable by default. etcd fsyncs its WAL before acknowledging; ConfigCluster
 # (--durability fsync, the default) acknowledges once the entry is synced on a majority.
 set -euo pipefail
-seconds=10; clients=64; watchers=1000; fill_keys=1000000; warmup=20; value_bytes=256; store_memory=64MiB; steady_seconds=60
+seconds=10; clients=64; watchers=1000; fill_keys=1000000; warmup=20; value_bytes=256; store_memory=64MiB; steady_seconds=60; server_dll=""
 workloads="put1 put16 put64 put256 get get-serializable mix watch steady256 fill cold-get cold-get-serializable restart leader-kill"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,13 +34,14 @@ while [ $# -gt 0 ]; do
     --value-bytes) value_bytes="$2"; shift 2 ;;
     --store-memory) store_memory="$2"; shift 2 ;;
     --steady-seconds) steady_seconds="$2"; shift 2 ;;
+    --server-dll) server_dll="$2"; shift 2 ;;
     *) echo "compare-etcd: unknown option $1" >&2; exit 2 ;;
   esac
 done
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d /tmp/cc-bench.XXXXXX)"
 command -v etcd >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq etcd-server >/dev/null; }
-dotnet build "$repo/src/ConfigCluster.Server" -c Release -v quiet -nologo >/dev/null
+[ -n "$server_dll" ] || server_dll="$("$repo/benchmarks/build-server.sh")"
 dotnet build "$repo/benchmarks/ConfigCluster.LoadGen" -c Release -v quiet -nologo >/dev/null
 loadgen="dotnet $repo/benchmarks/ConfigCluster.LoadGen/bin/Release/net10.0/ConfigCluster.LoadGen.dll"
 
@@ -53,7 +58,7 @@ for i in 1 2 3; do
 done
 export CONFIGCLUSTER_STORE_MEMORY="$store_memory"
 export CONFIGCLUSTER_BOOTSTRAP_TOKEN="cc_bench_$(head -c 16 /dev/urandom | base64 | tr -dc a-zA-Z0-9)"
-"$repo/deploy/local-cluster.sh" --no-build --base-port 7400 --data-root "$work/cc" >"$work/cc.log" 2>&1 &
+"$repo/deploy/local-cluster.sh" --no-build --server-dll "$server_dll" --base-port 7400 --data-root "$work/cc" >"$work/cc.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do
   curl -sf -H "Authorization: Bearer $CONFIGCLUSTER_BOOTSTRAP_TOKEN" "http://127.0.0.1:7411/config?limit=1" >/dev/null 2>&1 \
@@ -71,6 +76,15 @@ run() { # target endpoints workload clients [extra args]
   local extra=(--pids "$([ "$target" = etcd ] && etcd_pids || cc_pids)")
   [ "$target" = configcluster ] && extra+=(--token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN")
   $loadgen --target "$target" --endpoints "$eps" --workload "$workload" --clients "$n" --seconds "$seconds" --watchers "$watchers" --value-bytes "$value_bytes" "${extra[@]}" "$@" >>"$results"
+}
+relabel() { # the last two rows (etcd, ConfigCluster) get workload name $1
+  python3 - "$results" "$1" <<'RELABEL'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+for r in rows[-2:]:
+    r["workload"] = sys.argv[2]
+open(sys.argv[1], "w").write("".join(json.dumps(r) + "\n" for r in rows))
+RELABEL
 }
 # kill -9 of a server, then the same command line again; sets $took to the seconds until URL
 # answers 200. Not run in $(...): the relaunched server must join $pids so cleanup stops it.
@@ -94,14 +108,8 @@ for w in $workloads; do
     put*) n="${w#put}"; run etcd "$etcd_eps" put "$n"; run configcluster "$cc_eps" put "$n" ;;
     watch) run etcd "http://127.0.0.1:23791" watch 1; run configcluster "http://127.0.0.1:7412" watch 1 ;;
     steady256) run etcd "$etcd_eps" put 256 --seconds "$steady_seconds" --warmup 0; run configcluster "$cc_eps" put 256 --seconds "$steady_seconds" --warmup 0
-      python3 - "$results" <<'RELABEL'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-for r in rows[-2:]:
-    r["workload"] = "steady"
-open(sys.argv[1], "w").write("".join(json.dumps(r) + "\n" for r in rows))
-RELABEL
-      ;;
+      relabel steady ;;
+    first-put1) run etcd "$etcd_eps" put 1 --warmup 0; run configcluster "$cc_eps" put 1 --warmup 0; relabel first-put ;;
     cold-get*) run etcd "$etcd_eps" "$w" "$clients" --keys "$fill_keys"; run configcluster "$cc_eps" "$w" "$clients" --keys "$fill_keys" ;;
     fill) run etcd "$etcd_eps" fill "$clients" --keys "$fill_keys"; run configcluster "$cc_eps" fill "$clients" --keys "$fill_keys" ;;
     restart)
@@ -154,4 +162,10 @@ put = get("put", 64) or get("put"); rd = get("get"); wt = next((t for (w, _), t 
 f = lambda t: (t["configcluster"]["opsPerSec"] / t["etcd"]["opsPerSec"]) if t and t["etcd"]["opsPerSec"] else float("nan")
 wp = (wt["etcd"]["p99"] / wt["configcluster"]["p99"]) if wt and wt["configcluster"]["p99"] else float("nan")
 print(f"ratios: put={f(put):.2f} get={f(rd):.2f} watch_p99={wp:.2f}")
+first, warm = get("first-put", 1), get("put", 1)
+if first and warm:
+    g = lambda t, s: t[s]["opsPerSec"]
+    print(f"First timed workload on fresh nodes (put, 1 client, no warm-up) against the later put1 row: "
+          f"etcd {g(first, 'etcd')} vs {g(warm, 'etcd')} ops/s ({g(first, 'etcd') / max(g(warm, 'etcd'), 0.1):.2f}), "
+          f"ConfigCluster {g(first, 'configcluster')} vs {g(warm, 'configcluster')} ops/s ({g(first, 'configcluster') / max(g(warm, 'configcluster'), 0.1):.2f}).")
 PY

@@ -3,6 +3,7 @@
 # prints their URLs, and stops them cleanly on Ctrl-C.
 #
 #   deploy/local-cluster.sh [--nodes N] [--data-root DIR] [--base-port P] [--seed-file FILE] [--no-build] [--demo]
+#                           [--server-dll PATH]   run this ConfigCluster.Server.dll (e.g. a ReadyToRun publish)
 #
 # --demo also starts the demo microservice (deploy/demo-service) on http://127.0.0.1:(P+80),
 # reading its settings (keys demo.*) from the nodes; --demo-only starts just the demo (nodes
@@ -22,6 +23,7 @@ seed_file=""
 build=1
 demo=0
 start_nodes=1
+server_dll=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) nodes="$2"; shift 2 ;;
@@ -29,9 +31,10 @@ while [ $# -gt 0 ]; do
     --data-root) data_root="$2"; shift 2 ;;
     --seed-file) seed_file="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --server-dll) server_dll="$2"; shift 2 ;;
     --demo) demo=1; shift ;;
     --demo-only) demo=1; start_nodes=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "local-cluster: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +53,7 @@ if [ "$build" = 1 ]; then
     echo "local-cluster: could not install ccctl; run: dotnet tool install ConfigCluster.Cli --prerelease --tool-path $data_root/bin --add-source $data_root/packages" >&2
   fi
 fi
-dll="$repo/src/ConfigCluster.Server/bin/Release/net10.0/ConfigCluster.Server.dll"
+dll="${server_dll:-$repo/src/ConfigCluster.Server/bin/Release/net10.0/ConfigCluster.Server.dll}"
 [ -f "$dll" ] || { echo "local-cluster: $dll not found (build failed?)" >&2; exit 1; }
 
 members=""

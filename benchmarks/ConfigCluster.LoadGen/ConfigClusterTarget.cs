@@ -20,9 +20,9 @@ internal sealed class ConfigClusterTarget(IReadOnlyList<string> endpoints, int c
     public Task GetAsync(int connection, string key, bool serializable, CancellationToken token)
         => Kv(connection).GetAsync(new GetRequest { Path = new KeyPath { Key = key }, Consistency = serializable ? Consistency.Serializable : Consistency.Linearizable }, headers, cancellationToken: token).ResponseAsync;
 
-    public async Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token)
+    public async Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token, int progressIntervalMs = 200)
     {
-        using var call = new Contracts.V1.Watch.WatchClient(channels[connection % channels.Length]).Watch(new WatchRequest { Key = key, ProgressIntervalMs = 200 }, headers, cancellationToken: token);
+        using var call = new Contracts.V1.Watch.WatchClient(channels[connection % channels.Length]).Watch(new WatchRequest { Key = key, ProgressIntervalMs = progressIntervalMs }, headers, cancellationToken: token);
         await foreach (var response in call.ResponseStream.ReadAllAsync(token))
         {
             ready.TrySetResult(); // the first (progress) message proves the stream is open

@@ -21,7 +21,7 @@ internal sealed class EtcdTarget(IReadOnlyList<string> endpoints, int connection
     public Task GetAsync(int connection, string key, bool serializable, CancellationToken token)
         => Kv(connection).RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key), Serializable = serializable }, cancellationToken: token).ResponseAsync;
 
-    public async Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token)
+    public async Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token, int progressIntervalMs = 200)
     {
         using var call = new Etcdserverpb.Watch.WatchClient(channels[connection % channels.Length]).Watch(cancellationToken: token);
         await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = new WatchCreateRequest { Key = ByteString.CopyFromUtf8(key) } }, token);

@@ -9,8 +9,12 @@ internal interface ITarget : IDisposable
 
     Task GetAsync(int connection, string key, bool serializable, CancellationToken token);
 
-    /// <summary>Opens a watch on <paramref name="key"/>; <paramref name="onEvent"/> gets each new value.</summary>
-    Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token);
+    /// <summary>
+    /// Opens a watch on <paramref name="key"/>; <paramref name="onEvent"/> gets each new value; <paramref name="ready"/>
+    /// completes with the stream's first message. <paramref name="progressIntervalMs"/>: how often an idle
+    /// ConfigCluster watch reports progress (etcd sends its created message at once and has no such interval).
+    /// </summary>
+    Task WatchAsync(int connection, string key, Action<string> onEvent, TaskCompletionSource ready, CancellationToken token, int progressIntervalMs = 200);
 
     /// <summary>The highest Raft term any endpoint reports (elections between two readings = leader changes), or -1.</summary>
     Task<long> TermAsync(CancellationToken token);

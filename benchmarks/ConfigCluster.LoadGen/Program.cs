@@ -7,6 +7,8 @@ using ConfigCluster.LoadGen;
 //         [--pids PID,PID,...]   server processes in endpoint order: CPU per 1k ops, RSS; leader-kill kills one
 //         [--warmup S]           timed workloads first run S seconds unmeasured (JIT tiering, connections); default 3
 //         [--value-bytes B]      bytes per written value (JSON string, quotes included); default 256
+// idle-watch: --watchers W streams on one unchanging key at the default progress interval, against ONE endpoint
+//   (and its one --pids): that node's resident memory before and after, and the cost per idle watcher.
 // cold-get, cold-get-serializable: random reads of the keys `fill --keys K` wrote (pass the same --keys).
 // Every row reports leaderChanges: how far the highest Raft term moved during the measured part.
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -29,6 +31,22 @@ var servers = new ServerProcesses([.. Opt("pids", "").Split(',', StringSplitOpti
 var cpuBefore = servers.CpuSeconds();
 var termBefore = await target.TermAsync(CancellationToken.None);
 Result result;
+if (workload == "idle-watch")
+{
+    var idle = await IdleWatchers.RunAsync(target, servers, Int("watchers", 1000));
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        target = idle.Target,
+        workload = "idle-watch",
+        clients = idle.Watchers,
+        opened = idle.Opened,
+        rssBeforeMiB = Math.Round(idle.BeforeKiB / 1024, 1),
+        rssAfterMiB = Math.Round(idle.AfterKiB / 1024, 1),
+        perWatcherKiB = Math.Round(idle.PerWatcherKiB, 1),
+    }));
+    return;
+}
+
 if (workload == "watch")
 {
     result = await Workloads.WatchFanOutAsync(target, Int("watchers", 100), Int("puts", 200));
