@@ -57,6 +57,8 @@ internal static class TestCertificates
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "127.0.0.1",
+            // Kestrel's HTTP/2-only gRPC listener wants h2; the Raft listener ignores it.
+            ApplicationProtocols = [SslApplicationProtocol.Http2],
             ClientCertificates = clientCertificate is null ? null : [clientCertificate],
             RemoteCertificateValidationCallback = (_, presented, _, _) => ChainsTo(presented, ca),
         }, cancellation);
