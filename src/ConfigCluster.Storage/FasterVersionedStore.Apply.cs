@@ -39,6 +39,7 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.SetEnvironment => ApplySetEnvironment(command.SetEnvironment),
                 Command.OpOneofCase.CreateToken => ApplyCreateToken(command, command.CreateToken),
                 Command.OpOneofCase.RevokeToken => ApplyRevokeToken(command.RevokeToken),
+                Command.OpOneofCase.ReapTokens => ApplyReapTokens(command, command.ReapTokens), // wip/tls
                 Command.OpOneofCase.PutPolicy => ApplyPutPolicy(command.PutPolicy),
                 Command.OpOneofCase.DeletePolicy => ApplyDeletePolicy(command.DeletePolicy),
                 Command.OpOneofCase.Checkpoint => new CommandResult { Code = ResultCode.ResultOk, Revision = revision },

@@ -50,6 +50,9 @@ internal sealed partial class HotMetadata
             KeepRaw(key, value);
         switch (key[0])
         {
+            case RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag when value.IsEmpty: // wip/tls: a reaped token
+                ForgetToken(key);
+                break;
             case RecordKeys.TokenTag when key.Length == 1 + TokenHashKey.Size:
                 var record = TokenRecord.Parser.ParseFrom(value);
                 tokens[TokenHashKey.From(key[1..])] = (record, ToToken(record));

@@ -19,6 +19,7 @@ internal static class MachineLoginServices
         services.AddSingleton<LogClock>();
         services.AddSingleton<MachineLogin>();
         services.AddHostedService<LogClockService>();
+        services.AddHostedService<TokenReaper>(); // wip/tls
         return services;
     }
 

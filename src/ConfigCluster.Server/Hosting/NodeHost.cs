@@ -185,6 +185,7 @@ internal static class NodeHost
         app.MapCapabilityEndpoints();
         app.MapConsoleEndpoints();
         app.Services.GetRequiredService<NodeGauges>();
+        CertificateReloadLog.Attach(settings, app.Services.GetRequiredService<ILogger<CertificateReloadLog>>());
         app.Services.GetRequiredService<RaftNode>().LeaderChanged += _ => ServerMeters.LeaderChanges.Add(1);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
         if (settings.MetricsOpen)
@@ -199,8 +200,14 @@ internal static class NodeHost
         void Configure(ListenOptions listen)
         {
             listen.Protocols = protocols;
-            if (url.Scheme == "https")
-                listen.UseHttps(settings.ClientCertificate!);
+            if (url.Scheme == "https" && settings.ClientCertificate is { } certificate)
+            {
+                // Chosen at each handshake, so a certificate replaced on disk serves new connections at once.
+                listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                {
+                    ServerCertificateSelector = (_, _) => certificate.Current,
+                });
+            }
         }
 
         if (IPAddress.TryParse(url.Host, out var address))

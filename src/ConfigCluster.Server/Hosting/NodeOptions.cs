@@ -56,6 +56,9 @@ public sealed class NodeOptions
     /// <summary><c>--compaction-interval</c>.</summary>
     [ConfigurationKeyName("compaction-interval")] public string? CompactionInterval { get; set; }
 
+    /// <summary><c>--token-reap-grace</c> (wip/tls).</summary>
+    [ConfigurationKeyName("token-reap-grace")] public string? TokenReapGrace { get; set; }
+
     /// <summary><c>--store-memory</c>.</summary>
     [ConfigurationKeyName("store-memory")] public string? StoreMemory { get; set; }
 

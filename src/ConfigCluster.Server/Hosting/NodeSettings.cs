@@ -36,8 +36,11 @@ public sealed record NodeSettings
     /// <summary><c>--peer-tls-cert</c>, <c>--peer-tls-key</c>, <c>--peer-tls-ca</c>: PEM files for mutual TLS between peers; null = plain.</summary>
     public Consensus.PeerTls? PeerTls { get; init; }
 
-    /// <summary><c>--tls-cert</c> and <c>--tls-key</c> (PEM): the certificate of https client listeners; null = none.</summary>
-    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
+    /// <summary>
+    /// <c>--tls-cert</c> and <c>--tls-key</c> (PEM): the certificate of https client listeners, read
+    /// again when the files change (each new connection gets the current one); null = none.
+    /// </summary>
+    public Consensus.ReloadingPemFiles<System.Security.Cryptography.X509Certificates.X509Certificate2>? ClientCertificate { get; init; }
 
     /// <summary><c>--dev</c>: one-node development mode.</summary>
     public bool Dev { get; init; }
@@ -59,6 +62,9 @@ public sealed record NodeSettings
 
     /// <summary><c>--compaction-interval</c>: how often the leader applies namespaces' history retention. Default 5 min.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>--token-reap-grace</c> (wip/tls): how long after its expiry (log clock) a token is removed. Default 1 h.</summary>
+    public TimeSpan TokenReapGrace { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary><c>--join</c>: start as a new member of a running cluster and wait to be added (<c>POST /cluster/members</c>).</summary>
     public bool Join { get; init; }

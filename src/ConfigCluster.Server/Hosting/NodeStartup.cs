@@ -50,15 +50,15 @@ internal static class NodeStartup
         }
     }
 
-    private static X509Certificate2? LoadClientCertificate(NodeOptions options)
+    private static Consensus.ReloadingPemFiles<X509Certificate2>? LoadClientCertificate(NodeOptions options)
     {
         if (options.TlsCert is null || options.TlsKey is null)
             return null;
         try
         {
-            return X509Certificate2.CreateFromPemFile(options.TlsCert, options.TlsKey);
+            return CertificateFiles.Watch(options.TlsCert, options.TlsKey);
         }
-        catch (Exception e) when (e is CryptographicException or IOException)
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw new NodeStartupException($"--tls-cert/--tls-key: {e.Message.ReplaceLineEndings(" ")}");
         }

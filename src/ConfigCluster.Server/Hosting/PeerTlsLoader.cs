@@ -5,7 +5,10 @@ using ConfigCluster.Consensus;
 
 namespace ConfigCluster.Server.Hosting;
 
-/// <summary>Reads the peer TLS files (PEM): all three options together, or none.</summary>
+/// <summary>
+/// Reads the peer TLS files (PEM): all three options together, or none. They are read again when
+/// they change on disk (see <see cref="ReloadingPemFiles{T}"/>).
+/// </summary>
 public static class PeerTlsLoader
 {
     public static bool TryLoad(string? certFile, string? keyFile, string? caFile, out PeerTls? tls, [NotNullWhen(false)] out string? error)
@@ -22,15 +25,8 @@ public static class PeerTlsLoader
 
         try
         {
-            var certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
-            var roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(caFile);
-            if (roots.Count == 0)
-            {
-                error = $"--peer-tls-ca: no certificate in {caFile}";
-                return false;
-            }
-
+            var certificate = CertificateFiles.Watch(certFile, keyFile);
+            var roots = new ReloadingPemFiles<X509Certificate2Collection>([caFile], () => ReadRoots(caFile), TimeProvider.System);
             tls = new PeerTls(certificate, roots);
             return true;
         }
@@ -39,5 +35,12 @@ public static class PeerTlsLoader
             error = $"--peer-tls-cert/--peer-tls-key/--peer-tls-ca: {e.Message.ReplaceLineEndings(" ")}";
             return false;
         }
+    }
+
+    private static X509Certificate2Collection ReadRoots(string caFile)
+    {
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(caFile);
+        return roots.Count == 0 ? throw new CryptographicException($"--peer-tls-ca: no certificate in {caFile}") : roots;
     }
 }

@@ -30,8 +30,7 @@ public sealed class NodeGauges
         var dataDirectory = settings.DataDirectory;
         meter.CreateObservableGauge("configcluster.disk.free", () => DiskSpace(dataDirectory, free: true), unit: "By", description: "Space available to this node on the data directory's file system");
         meter.CreateObservableGauge("configcluster.disk.capacity", () => DiskSpace(dataDirectory, free: false), unit: "By", description: "Size of the data directory's file system");
-        var certificates = Certificates(settings);
-        meter.CreateObservableGauge("configcluster.tls.certificate_expiry", () => certificates, unit: "s", description: "When each configured certificate (client, peer) expires, in Unix seconds");
+        meter.CreateObservableGauge("configcluster.tls.certificate_expiry", () => Certificates(settings), unit: "s", description: "When each configured certificate (client, peer) expires, in Unix seconds");
     }
 
     private static IEnumerable<Measurement<int>> AuditSinks(Acl.AuditLog audit, Acl.AuditStreamSink stream)
@@ -54,10 +53,11 @@ public sealed class NodeGauges
         }
     }
 
+    // Read at each scrape: a certificate replaced on disk is reported as soon as it is in use.
     private static Measurement<long>[] Certificates(NodeSettings settings)
     {
         var list = new List<Measurement<long>>();
-        if (settings.ClientCertificate is { } client)
+        if (settings.ClientCertificate?.Current is { } client)
             list.Add(new Measurement<long>(new DateTimeOffset(client.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), new KeyValuePair<string, object?>("certificate", "client")));
         if (settings.PeerTls?.Certificate is { } peer)
             list.Add(new Measurement<long>(new DateTimeOffset(peer.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), new KeyValuePair<string, object?>("certificate", "peer")));
