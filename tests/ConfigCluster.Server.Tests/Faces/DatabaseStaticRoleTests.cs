@@ -135,7 +135,7 @@ public sealed class DatabaseStaticRoleTests(DatabaseCluster fixture, ITestOutput
         Assert.DoesNotContain("password\"", config!["data"]!["connection_details"]!.ToJsonString(), StringComparison.Ordinal);
         AssertNowhere([initial]);
 
-        Assert.Equal(HttpStatusCode.BadRequest, (await follower.Http.SendAsync(HttpMethod.Post, "/v1/database/rotate-root/nosuchconnection")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await follower.Http.SendAsync(HttpMethod.Post, "/v1/database/rotate-root/nosuchconnection")).Status);
     }
 
     [PostgresFact]

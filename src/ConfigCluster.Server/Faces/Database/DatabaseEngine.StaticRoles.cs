@@ -35,6 +35,9 @@ internal sealed partial class DatabaseEngine
         command.DatabaseStaticRole = role;
         if ((await pipeline.SubmitOnceAsync(command, token)).Error is { } error)
             return error;
+        // This node may apply the role a moment after the leader answered.
+        if (await CatchUpAsync(token) is { } behind)
+            return behind;
         return store.FindStaticRole(role.Name) is { Generation: 0 } ? await RotateStaticRoleAsync(role.Name, null, token) : null;
     }
 

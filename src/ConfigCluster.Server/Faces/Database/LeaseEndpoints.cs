@@ -25,6 +25,13 @@ internal static class LeaseEndpoints
         leases.MapMethods("/revoke", WriteMethods, RevokeAsync).RequireAccess(Capability.Write, On("revoke"), "vault.leases.revoke");
         leases.MapMethods("/lookup", WriteMethods, LookupAsync).RequireAccess(Capability.Write, On("lookup"), "vault.leases.lookup");
         leases.MapMethods("/revoke-prefix/{**prefix}", WriteMethods, RevokePrefixAsync).RequireAccess(Capability.Write, On("revoke-prefix"), "vault.leases.revoke-prefix");
+
+        // wip/static: Vault's older paths, still sent by some clients (node-vault's revokePrefix uses
+        // /v1/sys/revoke-prefix/<prefix>); same handlers, and the same policy paths as the new ones.
+        var legacy = routes.MapGroup("/v1/sys").WithAccessErrorShape(VaultErrors.Shape);
+        legacy.MapMethods("/renew", WriteMethods, RenewAsync).RequireAccess(Capability.Write, On("renew"), "vault.sys.renew");
+        legacy.MapMethods("/revoke", WriteMethods, RevokeAsync).RequireAccess(Capability.Write, On("revoke"), "vault.sys.revoke");
+        legacy.MapMethods("/revoke-prefix/{**prefix}", WriteMethods, RevokePrefixAsync).RequireAccess(Capability.Write, On("revoke-prefix"), "vault.sys.revoke-prefix");
     }
 
     private static async Task<IResult> RenewAsync(HttpRequest request, DatabaseEngine engine, CancellationToken token)
