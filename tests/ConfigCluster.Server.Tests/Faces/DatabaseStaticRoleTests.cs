@@ -165,6 +165,53 @@ public sealed class DatabaseStaticRoleTests(DatabaseCluster fixture, ITestOutput
         Assert.Equal(HttpStatusCode.BadRequest, (await node.Http.SendAsync(HttpMethod.Post, "/v1/database/rotate-role/bad")).Status);
     }
 
+    [PostgresFact]
+    public async Task CcctlLease_ListRenewRevoke_AndLegacyRevokePath_WithExitCodes()
+    {
+        await fixture.CreateRoleAsync("clirole", "1h", "24h");
+        var issued = new List<(string LeaseId, string Username, string Password)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (status, body) = await Cluster[i].Http.GetJsonAsync("/v1/database/creds/clirole");
+            Assert.True(status == HttpStatusCode.OK, $"creds: {(int)status} {body?.ToJsonString()}");
+            issued.Add((body!["lease_id"]!.GetValue<string>(), body["data"]!["username"]!.GetValue<string>(), body["data"]!["password"]!.GetValue<string>()));
+        }
+
+        var list = await Ccctl.RunAsync(Cluster, "lease", "list", "database/creds/clirole/");
+        Assert.True(list.Code == 0, $"lease list: {list.Code} {list.Err}");
+        Assert.Equal(issued.Select(static c => c.LeaseId).Order(StringComparer.Ordinal), list.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
+        var all = await Ccctl.RunAsync(Cluster, "lease", "list", "-o", "json");
+        Assert.Equal(0, all.Code);
+        Assert.All(issued, c => Assert.Contains(c.LeaseId, all.Out, StringComparison.Ordinal));
+
+        var renew = await Ccctl.RunAsync(Cluster, "lease", "renew", issued[0].LeaseId, "--increment", "2h");
+        Assert.True(renew.Code == 0, $"lease renew: {renew.Code} {renew.Err}");
+        Assert.Contains("renewed", renew.Out, StringComparison.Ordinal);
+        var (lookupStatus, lookup) = await Cluster[1].Http.SendAsync(HttpMethod.Put, "/v1/sys/leases/lookup", new JsonObject { ["lease_id"] = issued[0].LeaseId }.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, lookupStatus);
+        Assert.InRange(lookup!["data"]!["ttl"]!.GetValue<long>(), 3600 + 1, 7200);
+
+        var revoke = await Ccctl.RunAsync(Cluster, "lease", "revoke", issued[0].LeaseId);
+        Assert.True(revoke.Code == 0, $"lease revoke: {revoke.Code} {revoke.Err}");
+        Assert.False((await Postgres.TryAsUserAsync(issued[0].Username, issued[0].Password)).Ok, "the revoked lease's user still logs in");
+        var unknown = await Ccctl.RunAsync(Cluster, "lease", "renew", "database/creds/clirole/nosuchlease");
+        Assert.Equal(2, unknown.Code);
+        Assert.Single(unknown.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(1, (await Ccctl.RunAsync(Cluster, "lease", "revoke")).Code);
+
+        // Vault's older path, as some clients still send it.
+        var (legacyStatus, legacyBody) = await Cluster[2].Http.SendAsync(HttpMethod.Put, "/v1/sys/revoke", new JsonObject { ["lease_id"] = issued[1].LeaseId }.ToJsonString());
+        Assert.True(legacyStatus == HttpStatusCode.NoContent, $"/v1/sys/revoke: {(int)legacyStatus} {legacyBody?.ToJsonString()}");
+        Assert.False(await Postgres.RoleExistsAsync(issued[1].Username));
+
+        var prefix = await Ccctl.RunAsync(Cluster, "lease", "revoke", "--prefix", "database/creds/clirole/");
+        Assert.True(prefix.Code == 0, $"lease revoke --prefix: {prefix.Code} {prefix.Err}");
+        Assert.False(await Postgres.RoleExistsAsync(issued[2].Username));
+        var empty = await Ccctl.RunAsync(Cluster, "lease", "list", "database/creds/clirole/");
+        Assert.Equal(0, empty.Code);
+        Assert.Equal("", empty.Out.Trim());
+    }
+
     private async Task AssertIssuesAsync(NodeProcess node, string role)
     {
         var (status, body) = await node.Http.GetJsonAsync($"/v1/database/creds/{role}");
