@@ -132,7 +132,8 @@ internal static class LeaseCommands
             HttpRequestException? last = null;
             foreach (var endpoint in endpoints)
             {
-                using var request = new HttpRequestMessage(method, new Uri(endpoint, path));
+                // The gRPC port speaks HTTP/2 only; a request message does not take the client's default version.
+                using var request = new HttpRequestMessage(method, new Uri(endpoint, path)) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
                 if (body is not null)
                     request.Content = JsonContent.Create(body);
                 HttpResponseMessage response;
@@ -149,9 +150,9 @@ internal static class LeaseCommands
                 using (response)
                 {
                     var text = await response.Content.ReadAsStringAsync(token);
-                    var json = text.Length == 0 ? null : JsonNode.Parse(text);
                     if (response.IsSuccessStatusCode)
-                        return json;
+                        return text.Length == 0 ? null : JsonNode.Parse(text);
+                    var json = TryParse(text);
                     if (response.StatusCode == HttpStatusCode.NotFound && notFoundIsEmpty)
                         return null;
                     var message = json?["errors"] is JsonArray { Count: > 0 } errors ? string.Join("; ", errors.Select(static e => e?.GetValue<string>())) : $"HTTP {(int)response.StatusCode}";
@@ -168,6 +169,18 @@ internal static class LeaseCommands
             }
 
             throw new VaultCallException($"no node could be reached: {last?.Message}", ExitCodes.Unavailable);
+        }
+
+        private static JsonNode? TryParse(string text)
+        {
+            try
+            {
+                return text.Length == 0 ? null : JsonNode.Parse(text);
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
         }
 
         public void Dispose() => http.Dispose();
