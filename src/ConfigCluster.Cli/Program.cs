@@ -20,6 +20,7 @@ root.Add(OperationsCommands.Retention());
 root.Add(OperationsCommands.Keys());
 root.Add(SecretCommands.Secret()); // wip/rotation
 root.Add(OperatorCommands.Operator());
+root.Add(LeaseCommands.Lease()); // wip/static
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -15,9 +15,23 @@ public sealed record StoredDatabaseConfig(
     /// <summary>Whether <paramref name="role"/> may issue credentials on this connection (Vault: none listed = none allowed).</summary>
     public bool Allows(string role) => AllowedRoles.Contains("*") || AllowedRoles.Contains(role);
 
+    /// <summary>A root rotation recorded but not confirmed: the new admin password, sealed like the current one (empty = none).</summary>
+    public ReadOnlyMemory<byte> PendingSealedPassword { get; init; }
+
+    /// <summary>When the pending root rotation was recorded (log time), or null.</summary>
+    public DateTimeOffset? PendingSince { get; init; }
+
+    /// <summary>When the admin password was last rotated through rotate-root (null = never).</summary>
+    public DateTimeOffset? RootRotatedAt { get; init; }
+
     internal static StoredDatabaseConfig From(DatabaseConfigRecord record) => new(
         record.Name, record.PluginName, record.ConnectionUrl, record.Username, record.SealedPassword.Memory,
-        [.. record.AllowedRoles], DateTimeOffset.FromUnixTimeMilliseconds(record.UpdatedUnixMs));
+        [.. record.AllowedRoles], DateTimeOffset.FromUnixTimeMilliseconds(record.UpdatedUnixMs))
+    {
+        PendingSealedPassword = record.PendingSealedPassword.Memory,
+        PendingSince = record.PendingSinceUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.PendingSinceUnixMs) : null,
+        RootRotatedAt = record.RootRotatedUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.RootRotatedUnixMs) : null,
+    };
 }
 
 /// <summary>A role of the database secrets engine: the SQL that creates and drops a user, and its lease limits.</summary>

@@ -66,6 +66,11 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.LeaseCreate => ApplyLeaseCreate(command, command.LeaseCreate),
                 Command.OpOneofCase.LeaseRenew => ApplyLeaseRenew(command, command.LeaseRenew),
                 Command.OpOneofCase.LeaseRevoke => ApplyLeaseRevoke(command, command.LeaseRevoke),
+                // Static roles and root rotation (wip/static): FasterVersionedStore.StaticRoles.cs.
+                Command.OpOneofCase.DatabaseStaticRole => ApplyStaticRole(command, command.DatabaseStaticRole),
+                Command.OpOneofCase.DatabaseStaticRoleDelete => ApplyStaticRoleDelete(command.DatabaseStaticRoleDelete),
+                Command.OpOneofCase.DatabaseStaticRotate => ApplyStaticRotate(command, command.DatabaseStaticRotate),
+                Command.OpOneofCase.DatabaseRootRotate => ApplyRootRotate(command, command.DatabaseRootRotate),
                 Command.OpOneofCase.LogClock => ApplyLogClock(command),
                 Command.OpOneofCase.AppRole => ApplyAppRole(command.AppRole),
                 Command.OpOneofCase.AppRoleSecretId => ApplyAppRoleSecretId(command, command.AppRoleSecretId),

@@ -62,6 +62,9 @@ internal sealed partial class HotMetadata
             case RecordKeys.LeaseTag:
                 leases[name] = StoredLease.From(LeaseRecord.Parser.ParseFrom(value));
                 break;
+            case RecordKeys.StaticRoleTag:
+                ObserveStaticRole(name, value);
+                break;
         }
     }
 }

@@ -91,7 +91,7 @@ internal sealed partial class HotMetadata
             case RecordKeys.RotationPolicyTag or RecordKeys.RotationStateTag:
                 ObserveRotation(key[0], Encoding.UTF8.GetString(key[1..]), value);
                 break;
-            case RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag:
+            case RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag or RecordKeys.StaticRoleTag: // StaticRoleTag: wip/static
                 ObserveDatabase(key[0], Encoding.UTF8.GetString(key[1..]), value);
                 break;
             case RecordKeys.AuthTag or RecordKeys.LogClockTag:
@@ -177,6 +177,7 @@ internal sealed partial class HotMetadata
         or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag
         or RecordKeys.MasterKeyTag or RecordKeys.KvMountTag or RecordKeys.KvKeyTag or RecordKeys.RotationPolicyTag or RecordKeys.RotationStateTag
         or RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag
+        or RecordKeys.StaticRoleTag // wip/static
         or RecordKeys.AuthTag; // not the log clock: it moves every second, and replicas compared a moment apart would differ
 
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)

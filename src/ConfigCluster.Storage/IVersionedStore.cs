@@ -156,6 +156,12 @@ public interface IVersionedStore : IDisposable
     /// <summary>Whether the token that asked for <paramref name="lease"/> is revoked or expired at <paramref name="at"/>.</summary>
     bool LeaseOwnerEnded(StoredLease lease, DateTimeOffset at);
 
+    /// <summary>A static role of the database secrets engine (its passwords still sealed), or null (wip/static).</summary>
+    StoredStaticRole? FindStaticRole(string name);
+
+    /// <summary>Every static role, in name order (wip/static).</summary>
+    IReadOnlyList<StoredStaticRole> StaticRoles();
+
     /// <summary>A node's latest audit checkpoint replicated through the log, or null when it has none.</summary>
     StoredAuditCheckpoint? FindAuditCheckpoint(string nodeId);
 

@@ -125,6 +125,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<Faces.Database.PostgresRunner>();
         builder.Services.AddSingleton<Faces.Database.DatabaseEngine>();
         builder.Services.AddHostedService<Faces.Database.LeaseExpiryService>();
+        builder.Services.AddHostedService<Faces.Database.StaticRoleScheduler>(); // wip/static: static roles, root rotation
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
@@ -178,6 +179,7 @@ internal static class NodeHost
         app.MapVaultSysEndpoints();
         Faces.Database.DatabaseEndpoints.MapDatabaseEndpoints(app);
         Faces.Database.LeaseEndpoints.MapLeaseEndpoints(app);
+        Faces.Database.StaticRoleEndpoints.MapStaticRoleEndpoints(app); // wip/static
         app.MapVaultTokenEndpoints();
         app.MapMachineLoginEndpoints();
         app.MapVaultKvEndpoints();

@@ -48,6 +48,12 @@ internal static class RecordKeys
     public static byte[] Lease(string leaseId) => Text(LeaseTag, leaseId);
     public const byte KvKeyTag = (byte)'W';
 
+    // Database static roles (wip/static): a static role and its rotation state, by name.
+    public const byte StaticRoleTag = (byte)'S';
+
+    /// <summary>A static role of the database secrets engine.</summary>
+    public static byte[] StaticRole(string name) => Text(StaticRoleTag, name);
+
     // Rotation (wip/rotation): policies by name, schedule state per key.
     public const byte RotationPolicyTag = (byte)'O';
     public const byte RotationStateTag = (byte)'Z';

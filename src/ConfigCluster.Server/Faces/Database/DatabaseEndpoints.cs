@@ -201,7 +201,7 @@ internal static class DatabaseEndpoints
         };
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, DatabaseEngine engine, Func<IReadOnlyList<string>> names, string prefix, ItemAccess access, CancellationToken token)
+    internal static async Task<IResult> ListAsync(HttpRequest request, DatabaseEngine engine, Func<IReadOnlyList<string>> names, string prefix, ItemAccess access, CancellationToken token)
     {
         if (HttpMethods.IsGet(request.Method) && request.Query["list"] is not ["true" or "1"])
             return VaultErrors.Result(StatusCodes.Status405MethodNotAllowed, "1 error occurred:\n\t* unsupported operation\n\n");
@@ -213,7 +213,7 @@ internal static class DatabaseEndpoints
         return VaultResponse.DataObject(w => WriteList(w, "keys", visible));
     }
 
-    private static void WriteList(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    internal static void WriteList(Utf8JsonWriter writer, string name, IEnumerable<string> values)
     {
         writer.WriteStartArray(name);
         foreach (var value in values)

@@ -25,6 +25,14 @@ internal static class LeaseEndpoints
         leases.MapMethods("/revoke", WriteMethods, RevokeAsync).RequireAccess(Capability.Write, On("revoke"), "vault.leases.revoke");
         leases.MapMethods("/lookup", WriteMethods, LookupAsync).RequireAccess(Capability.Write, On("lookup"), "vault.leases.lookup");
         leases.MapMethods("/revoke-prefix/{**prefix}", WriteMethods, RevokePrefixAsync).RequireAccess(Capability.Write, On("revoke-prefix"), "vault.leases.revoke-prefix");
+        leases.MapMethods("/lookup/{**prefix}", ["LIST", "GET"], ListAsync).RequireAccess(Capability.List, On("lookup"), "vault.leases.list"); // wip/static
+
+        // wip/static: Vault's older paths, still sent by some clients (node-vault's revokePrefix uses
+        // /v1/sys/revoke-prefix/<prefix>); same handlers, and the same policy paths as the new ones.
+        var legacy = routes.MapGroup("/v1/sys").WithAccessErrorShape(VaultErrors.Shape);
+        legacy.MapMethods("/renew", WriteMethods, RenewAsync).RequireAccess(Capability.Write, On("renew"), "vault.sys.renew");
+        legacy.MapMethods("/revoke", WriteMethods, RevokeAsync).RequireAccess(Capability.Write, On("revoke"), "vault.sys.revoke");
+        legacy.MapMethods("/revoke-prefix/{**prefix}", WriteMethods, RevokePrefixAsync).RequireAccess(Capability.Write, On("revoke-prefix"), "vault.sys.revoke-prefix");
     }
 
     private static async Task<IResult> RenewAsync(HttpRequest request, DatabaseEngine engine, CancellationToken token)
@@ -93,6 +101,22 @@ internal static class LeaseEndpoints
         }
 
         return failures.Count == 0 ? VaultResponse.NoContent() : VaultErrors.Result(StatusCodes.Status500InternalServerError, [.. failures]);
+    }
+
+    // Vault's LIST sys/leases/lookup/<prefix>: one level below the prefix, lease id tails and "folder/" names (wip/static).
+    private static async Task<IResult> ListAsync(string? prefix, HttpRequest request, DatabaseEngine engine, CancellationToken token)
+    {
+        if (HttpMethods.IsGet(request.Method) && request.Query["list"] is not ["true" or "1"])
+            return VaultErrors.Result(StatusCodes.Status405MethodNotAllowed, "1 error occurred:\n\t* unsupported operation\n\n");
+        prefix = AccessScope.RoutePath(prefix) ?? "";
+        if (prefix.Length > 0 && !prefix.EndsWith('/'))
+            prefix += "/";
+        var found = await engine.LeasesAsync(prefix, token);
+        if (found.Error is { } error)
+            return LeaseError(error);
+        var keys = found.Value!.Select(l => l.LeaseId[prefix.Length..]).Select(static rest => rest.IndexOf('/') is var slash and >= 0 ? rest[..(slash + 1)] : rest)
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return keys.Count == 0 ? VaultErrors.NotFound() : VaultResponse.DataObject(w => DatabaseEndpoints.WriteList(w, "keys", keys));
     }
 
     // Vault answers a lease it does not know with 400 "lease not found" / "invalid lease".
