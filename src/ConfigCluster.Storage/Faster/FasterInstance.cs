@@ -138,15 +138,23 @@ internal sealed partial class FasterInstance : IDisposable
     /// Later records for a key supersede earlier ones, so replaying them in order rebuilds the state.
     /// Uses <c>Log.Scan</c>, not <c>Iterate</c> (broken in 2.6.5 after fold-over checkpoints).
     /// </summary>
-    public void Scan(long untilAddress, RecordVisitor visitor)
+    public void Scan(long untilAddress, RecordVisitor visitor) => Scan(store.Log.BeginAddress, untilAddress, visitor);
+
+    /// <summary>Visits every record in log order from <paramref name="fromAddress"/> (at least the begin address) up to <paramref name="untilAddress"/>.</summary>
+    /// <returns>The number of records visited.</returns>
+    public long Scan(long fromAddress, long untilAddress, RecordVisitor visitor)
     {
-        using var iterator = store.Log.Scan(store.Log.BeginAddress, untilAddress);
+        long visited = 0;
+        using var iterator = store.Log.Scan(Math.Max(fromAddress, store.Log.BeginAddress), untilAddress);
         while (iterator.GetNext(out var info))
         {
             if (info.Tombstone || info.Invalid)
                 continue;
             visitor(iterator.GetKey().AsReadOnlySpan(), iterator.GetValue().AsReadOnlySpan());
+            visited++;
         }
+
+        return visited;
     }
 
     /// <inheritdoc/>
