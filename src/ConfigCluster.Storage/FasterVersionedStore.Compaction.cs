@@ -68,7 +68,7 @@ public sealed partial class FasterVersionedStore
         {
             var instance = WriterInstance;
             var (begin, tail) = (instance.BeginAddress, instance.TailAddress);
-            var newBegin = instance.Compact(instance.SafeReadOnlyAddress, default(RemovedRecords));
+            var newBegin = instance.Compact(tail, default(RemovedRecords));
             var result = new CompactionResult(begin, newBegin, instance.TailAddress - tail, instance.TailAddress - newBegin);
             compactionBaseline = result.LiveBytes;
             Interlocked.Increment(ref compactions);

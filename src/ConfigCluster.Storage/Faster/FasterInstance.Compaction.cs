@@ -23,7 +23,14 @@ internal sealed partial class FasterInstance
     /// </summary>
     /// <returns>The new begin address.</returns>
     public long Compact(long untilAddress, RemovedRecords removed)
-        => writer.Compact(Math.Min(untilAddress, SafeReadOnlyAddress), CompactionType.Lookup, removed);
+    {
+        // Only the immutable region can be compacted; after a recovery it may start far below
+        // the tail. Making the log immutable up to the requested address first (as a fold-over
+        // checkpoint does) lets one compaction cover all of it.
+        if (SafeReadOnlyAddress < untilAddress)
+            store.Log.ShiftReadOnlyAddress(Math.Min(untilAddress, TailAddress), wait: true);
+        return writer.Compact(Math.Min(untilAddress, SafeReadOnlyAddress), CompactionType.Lookup, removed);
+    }
 
     /// <summary>
     /// Leaves <paramref name="pages"/> pages of the in-memory log empty, so that memory held

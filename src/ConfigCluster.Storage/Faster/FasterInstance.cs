@@ -16,6 +16,7 @@ internal sealed partial class FasterInstance : IDisposable
     private readonly Session writer;
     private readonly ConcurrentBag<Session> readers = [];
     private int disposed;
+    private long truncatedUntil;
 
     private FasterInstance(StoreOptions options, string directory)
     {
@@ -130,6 +131,14 @@ internal sealed partial class FasterInstance : IDisposable
         var (success, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, token).ConfigureAwait(false);
         if (!success)
             throw new IOException("FASTER checkpoint could not start");
+        // The checkpoint holds the begin address a compaction moved: the segments below it are
+        // needed by no recoverable state any more, so they go now.
+        if (store.Log.BeginAddress > truncatedUntil)
+        {
+            store.Log.Truncate();
+            truncatedUntil = store.Log.BeginAddress;
+        }
+
         return store.Log.TailAddress;
     }
 
