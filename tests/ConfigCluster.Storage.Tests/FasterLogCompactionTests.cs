@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ConfigCluster.Core.Commands;
 using Google.Protobuf;
+using Xunit.Abstractions;
 
 namespace ConfigCluster.Storage.Tests;
 
