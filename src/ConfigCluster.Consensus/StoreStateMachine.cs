@@ -235,7 +235,9 @@ public sealed partial class StoreStateMachine : IStateMachine
         var checkpoint = await store.CheckpointAsync(token).ConfigureAwait(false);
         var previous = newest;
         newest = new StoreSnapshot(store, checkpoint, tempDirectory);
-        offered = previous ?? newest;
+        // A checkpoint that compacted the store's log leaves the previous one unstreamable (its
+        // records moved): offer the new one then, at the cost of one interval of log for followers.
+        offered = previous is not null && previous.Checkpoint.BeginAddress == checkpoint.BeginAddress ? previous : newest;
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         ConsensusMeters.CheckpointDuration.Record(elapsed);
         Log.CheckpointTaken(logger, checkpoint.Index, elapsed);

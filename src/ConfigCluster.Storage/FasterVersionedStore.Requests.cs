@@ -96,15 +96,20 @@ public sealed partial class FasterVersionedStore
         }
     }
 
-    private void Track(string id, long timestampUnixMs, ReadOnlySpan<byte> record)
+    private void Track(string id, long timestampUnixMs, ReadOnlySpan<byte> record) => Track(id, timestampUnixMs, RecordHash(id, record));
+
+    private void Track(string id, long timestampUnixMs, UInt128 hash)
     {
         Forget(id);
-        var hash = RecordHash(id, record);
         requestTimes[id] = (timestampUnixMs, hash);
         requestsByAge.Add((timestampUnixMs, id));
         lock (requestSumLock)
             requestSum += hash;
     }
+
+    // The remembered ids as the start-up image keeps them (writer thread only).
+    private List<(string Id, long TimestampUnixMs, UInt128 Hash)> RequestsForImage()
+        => [.. requestTimes.Select(static entry => (entry.Key, entry.Value.TimestampUnixMs, entry.Value.Hash))];
 
     private void Forget(string id)
     {

@@ -17,8 +17,20 @@ public sealed partial class FasterVersionedStore
             throw new InvalidOperationException("the checkpoint belongs to a store state that was replaced by a snapshot install");
 
         // Records below the checkpoint's tail are immutable after a fold-over checkpoint, so
-        // scanning them while apply continues yields exactly the checkpointed state.
-        SnapshotFormat.Write(destination, checkpoint.Index, checkpoint.Term, sink => lease.View.Instance.Scan(checkpoint.TailAddress, sink));
+        // scanning them while apply continues yields exactly the checkpointed state, unless a
+        // compaction moved the begin address since (then the state is no longer below that tail).
+        if (!TryEnterScan())
+            throw new InvalidOperationException("the store is compacting its log; the checkpoint is being superseded");
+        try
+        {
+            if (lease.View.Instance.BeginAddress != checkpoint.BeginAddress)
+                throw new InvalidOperationException("the checkpoint's records were compacted since; a newer checkpoint replaces it");
+            SnapshotFormat.Write(destination, checkpoint.Index, checkpoint.Term, sink => lease.View.Instance.Scan(checkpoint.TailAddress, sink));
+        }
+        finally
+        {
+            ExitScan();
+        }
     }
 
     /// <inheritdoc/>
@@ -76,7 +88,7 @@ public sealed partial class FasterVersionedStore
         // Readers of the old generation finish first; then its directory can go.
         await old.RetireAsync().ConfigureAwait(false);
         RemoveOtherGenerations();
-        return new StoreCheckpoint(snapshotIndex, snapshotTerm, fresh.Instance.TailAddress, fresh.Generation);
+        return new StoreCheckpoint(snapshotIndex, snapshotTerm, fresh.Instance.TailAddress, fresh.Generation) { BeginAddress = fresh.Instance.BeginAddress };
     }
 
     private StoreView LoadSnapshot(string snapshotFile, long generation, long snapshotIndex, long snapshotTerm)
@@ -107,6 +119,20 @@ public sealed partial class FasterVersionedStore
 
     /// <inheritdoc/>
     public string ComputeDigest()
+    {
+        EnterScanWaiting();
+        try
+        {
+            return ComputeDigestCore();
+        }
+        finally
+        {
+            ExitScan();
+        }
+    }
+
+    // Reads every key's records while no compaction moves them.
+    private string ComputeDigestCore()
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var lease = AcquireView();

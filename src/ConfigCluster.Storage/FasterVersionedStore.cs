@@ -111,40 +111,6 @@ public sealed partial class FasterVersionedStore : IVersionedStore
         }
     }
 
-    // Builds the in-memory parts of a generation (key index, hot metadata) from one scan of its
-    // log, then the counters from its meta record. Runs before the view is published; the
-    // counters are published after it (PublishCounters), so that no reader pairs a new count with
-    // the old view (a token count from a snapshot over the old, empty token table answered 401).
-    private StoreCounters LoadFromInstance(StoreView view)
-    {
-        var instance = view.Instance;
-        ClearRequests();
-        instance.Scan(instance.TailAddress, (key, value) =>
-        {
-            if (RecordKeys.TryParseHead(key, out var composite))
-                view.Index.Add(composite);
-            else
-            {
-                view.Metadata.Observe(key, value);
-                LoadRequest(key, value);
-            }
-        });
-
-        var meta = instance.ReadForWrite(RecordKeys.Meta) is { } bytes ? StoreMeta.Parser.ParseFrom(bytes) : new StoreMeta();
-        StoreFormat.CheckRecords(meta.RecordFormat);
-        StoreCheckpoint? recovered = null;
-        var applied = meta.AppliedIndex;
-        if (instance.RecoveredCookie is { Length: 16 } cookie)
-        {
-            var cookieIndex = BinaryPrimitives.ReadInt64LittleEndian(cookie);
-            var cookieTerm = BinaryPrimitives.ReadInt64LittleEndian(cookie.AsSpan(8));
-            applied = Math.Max(applied, cookieIndex);
-            recovered = new StoreCheckpoint(cookieIndex, cookieTerm, instance.TailAddress, view.Generation);
-        }
-
-        return new StoreCounters(meta, applied, recovered);
-    }
-
     // Makes a loaded generation's counters the store's; call once its view is current.
     private void PublishCounters(StoreCounters counters)
     {
@@ -172,10 +138,11 @@ public sealed partial class FasterVersionedStore : IVersionedStore
     public async ValueTask<StoreCheckpoint> CheckpointAsync(CancellationToken token)
     {
         var (raftIndex, raftTerm, atRevision) = (appliedIndex, appliedTerm, revision);
-        await writer.RunAsync(WriteMeta).ConfigureAwait(false);
+        var image = await writer.RunAsync(PrepareCheckpoint).ConfigureAwait(false);
         var view = current;
         var tail = await view.Instance.CheckpointAsync(Cookie(raftIndex, raftTerm), token).ConfigureAwait(false);
-        return new StoreCheckpoint(raftIndex, raftTerm, tail, view.Generation, atRevision);
+        await SaveStartupImageAsync(image, view.Generation, token).ConfigureAwait(false);
+        return new StoreCheckpoint(raftIndex, raftTerm, tail, view.Generation, atRevision) { BeginAddress = image.BeginAddress };
     }
 
     private bool WriteMeta()

@@ -183,6 +183,7 @@ internal sealed partial class HotMetadata
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var name = Encoding.Latin1.GetString(key);
+        NoteEmpty(name, value.IsEmpty); // wip/compact: the start-up image keeps empty records too
         if (value.IsEmpty)
             rawRecords.TryRemove(name, out _);
         else

@@ -39,6 +39,14 @@ public sealed class StoreOptions
     public long SegmentSizeBytes { get; set; } = 1L << 28;
 
     /// <summary>
+    /// A checkpoint compacts the FASTER log (drops superseded records, removed versions and
+    /// forgotten request ids) once the log spans at least this many bytes and twice what it
+    /// spanned after the last compaction. The disk space comes back in whole segments
+    /// (<see cref="SegmentSizeBytes"/>), so the default is one segment. 0 turns compaction off.
+    /// </summary>
+    public long CompactionMinBytes { get; set; } = 1L << 28;
+
+    /// <summary>
     /// The budget sized for the machine: 1/16 of the memory available to the process (the
     /// container limit when there is one), between 64 MiB and 1 GiB. A config store's working
     /// set is small (hot metadata lives outside FASTER; recent versions are what clients read),

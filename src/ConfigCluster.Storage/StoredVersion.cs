@@ -73,4 +73,12 @@ public sealed record StoredVersion(
 public sealed record ListPage(IReadOnlyList<StoredVersion> Items, string? NextAfter);
 
 /// <summary>A store checkpoint: the Raft position it holds, where the FASTER log stood, and the store revision it holds (0 when not known, as for a recovered one).</summary>
-public sealed record StoreCheckpoint(long Index, long Term, long TailAddress, long Generation, long Revision = 0);
+public sealed record StoreCheckpoint(long Index, long Term, long TailAddress, long Generation, long Revision = 0)
+{
+    /// <summary>
+    /// The log's begin address at the checkpoint. A compaction after it moves the begin address
+    /// and copies live records past the checkpoint's tail, so the checkpoint can no longer be
+    /// streamed as a snapshot: take a newer one.
+    /// </summary>
+    public long BeginAddress { get; init; }
+}

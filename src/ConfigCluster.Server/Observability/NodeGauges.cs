@@ -22,6 +22,11 @@ public sealed class NodeGauges
         meter.CreateObservableGauge("configcluster.store.revision", () => store.Revision, description: "Global store revision");
         meter.CreateObservableGauge("configcluster.store.keys", () => store.KeyCount, description: "Keys held (live or deleted)");
         meter.CreateObservableGauge("configcluster.store.log_size", () => store.LogBytes, unit: "By", description: "Size of the store's FASTER log");
+        // wip/compact: log compaction and start-up from the checkpoint's image.
+        meter.CreateObservableGauge("configcluster.store.log_begin", () => store.LogBeginAddress, unit: "By", description: "Begin address of the store's FASTER log: what compaction reclaimed below it");
+        meter.CreateObservableGauge("configcluster.store.compactions", () => store.Compactions, description: "Log compactions since start");
+        meter.CreateObservableGauge("configcluster.store.recovery_scanned_records", () => store.RecoveryScannedRecords, description: "Log records the last store load scanned (after the checkpoint's start-up image when it had one)");
+        meter.CreateObservableGauge("configcluster.store.recovery_from_image", () => store.RecoveryUsedImage ? 1 : 0, description: "1 when the store's state was loaded from its checkpoint's start-up image");
         meter.CreateObservableGauge("configcluster.raft.apply_lag", () => Math.Max(0, node.CommitIndex - node.AppliedIndex), description: "Committed entries not yet applied here");
         meter.CreateObservableGauge("configcluster.watch.active", () => feed.SubscriberCount, description: "Active watchers and waiting long-polls");
         meter.CreateObservableGauge("configcluster.secrets.sealed", () => keyring.SealedReason is null ? 0 : 1, description: "1 while this node is sealed for secrets (no usable master key)");

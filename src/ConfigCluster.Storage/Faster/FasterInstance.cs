@@ -16,6 +16,7 @@ internal sealed partial class FasterInstance : IDisposable
     private readonly Session writer;
     private readonly ConcurrentBag<Session> readers = [];
     private int disposed;
+    private long truncatedUntil;
 
     private FasterInstance(StoreOptions options, string directory)
     {
@@ -130,6 +131,14 @@ internal sealed partial class FasterInstance : IDisposable
         var (success, _) = await store.TakeFullCheckpointAsync(CheckpointType.FoldOver, token).ConfigureAwait(false);
         if (!success)
             throw new IOException("FASTER checkpoint could not start");
+        // The checkpoint holds the begin address a compaction moved: the segments below it are
+        // needed by no recoverable state any more, so they go now.
+        if (store.Log.BeginAddress > truncatedUntil)
+        {
+            store.Log.Truncate();
+            truncatedUntil = store.Log.BeginAddress;
+        }
+
         return store.Log.TailAddress;
     }
 
@@ -138,15 +147,23 @@ internal sealed partial class FasterInstance : IDisposable
     /// Later records for a key supersede earlier ones, so replaying them in order rebuilds the state.
     /// Uses <c>Log.Scan</c>, not <c>Iterate</c> (broken in 2.6.5 after fold-over checkpoints).
     /// </summary>
-    public void Scan(long untilAddress, RecordVisitor visitor)
+    public void Scan(long untilAddress, RecordVisitor visitor) => Scan(store.Log.BeginAddress, untilAddress, visitor);
+
+    /// <summary>Visits every record in log order from <paramref name="fromAddress"/> (at least the begin address) up to <paramref name="untilAddress"/>.</summary>
+    /// <returns>The number of records visited.</returns>
+    public long Scan(long fromAddress, long untilAddress, RecordVisitor visitor)
     {
-        using var iterator = store.Log.Scan(store.Log.BeginAddress, untilAddress);
+        long visited = 0;
+        using var iterator = store.Log.Scan(Math.Max(fromAddress, store.Log.BeginAddress), untilAddress);
         while (iterator.GetNext(out var info))
         {
             if (info.Tombstone || info.Invalid)
                 continue;
             visitor(iterator.GetKey().AsReadOnlySpan(), iterator.GetValue().AsReadOnlySpan());
+            visited++;
         }
+
+        return visited;
     }
 
     /// <inheritdoc/>
