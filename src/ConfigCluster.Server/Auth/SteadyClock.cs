@@ -43,9 +43,10 @@ public sealed partial class SteadyClock : TimeProvider
     /// <inheritdoc/>
     public override DateTimeOffset GetUtcNow()
     {
-        var now = wall.GetUtcNow();
         lock (gate)
         {
+            // Both clocks read under the lock, so concurrent callers see time in order.
+            var now = wall.GetUtcNow();
             var timestamp = Stopwatch.GetTimestamp();
             var expected = lastSteady + Stopwatch.GetElapsedTime(lastTimestamp, timestamp);
             var drift = now - expected;
@@ -58,17 +59,6 @@ public sealed partial class SteadyClock : TimeProvider
             lastTimestamp = timestamp;
             lastSteady = agrees ? now : expected;
             return lastSteady;
-        }
-    }
-
-    /// <summary>Whether the wall clock is away from this clock by more than <see cref="Tolerance"/> now.</summary>
-    public bool Diverged
-    {
-        get
-        {
-            GetUtcNow();
-            lock (gate)
-                return diverged;
         }
     }
 
