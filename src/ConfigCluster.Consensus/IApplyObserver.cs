@@ -8,6 +8,13 @@ namespace ConfigCluster.Consensus;
 /// </summary>
 public interface IApplyObserver
 {
+    /// <summary>
+    /// The observer was attached between two applied entries, with the store at
+    /// <paramref name="revision"/>: every change after it is reported, none before it. The WAL
+    /// starts replaying at construction, so the store may have moved on since the observer was built.
+    /// </summary>
+    void OnAttached(long revision);
+
     /// <summary>A command was applied at <paramref name="index"/> with <paramref name="result"/>.</summary>
     void OnApplied(Command command, CommandResult result, long index);
 

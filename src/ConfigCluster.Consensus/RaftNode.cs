@@ -115,7 +115,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// <summary>The store this node applies the log to (the one it was given).</summary>
     public IVersionedStore Store => store;
 
-    /// <summary>The state machine; register apply observers on it before <see cref="StartAsync"/>.</summary>
+    /// <summary>The state machine; apply observers attach to it with <see cref="StoreStateMachine.AddObserverAsync"/>.</summary>
     public StoreStateMachine StateMachine => stateMachine;
 
     /// <summary>This node's name.</summary>

@@ -20,7 +20,8 @@ public sealed partial class StoreStateMachine : IStateMachine
     private readonly long snapshotInterval;
     private readonly string tempDirectory;
     private readonly ILogger logger;
-    private readonly List<IApplyObserver> observers = [];
+    // Copy-on-write: replaced under the apply gate, read by the applier (which holds the gate).
+    private volatile IApplyObserver[] observers = [];
     private volatile StoreSnapshot? offered;
     private StoreSnapshot? newest;
     private long snapshotsInstalled;
@@ -66,8 +67,26 @@ public sealed partial class StoreStateMachine : IStateMachine
     /// <summary>Drops the waiter registered by <see cref="ExpectCheckpoint"/>.</summary>
     public void ForgetCheckpoint(string requestId) => checkpointWaiters.TryRemove(requestId, out _);
 
-    /// <summary>Registers an observer of applied changes. Call before the node starts.</summary>
-    public void AddObserver(IApplyObserver observer) => observers.Add(observer);
+    /// <summary>
+    /// Registers an observer of applied changes, between two entries: it learns the revision it
+    /// starts from (<see cref="IApplyObserver.OnAttached"/>) and then every change after it. DotNext's
+    /// WAL replays committed entries from its constructor on, so an observer built before this call
+    /// may have missed some; attaching under the apply gate is what makes the hand-over gap-free.
+    /// </summary>
+    public async Task AddObserverAsync(IApplyObserver observer, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        await applyGate.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            observer.OnAttached(store.Revision);
+            observers = [.. observers, observer];
+        }
+        finally
+        {
+            applyGate.Release();
+        }
+    }
 
     ISnapshot? ISnapshotManager.Snapshot => offered;
 

@@ -13,7 +13,7 @@ namespace ConfigCluster.Server.Application;
 /// have been appended (no leader yet, leader moved before appending, leader unreachable);
 /// anything else is reported as ambiguous, never as failed.
 /// </summary>
-public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, Acl.PeerAuthenticator peers, PeerChannels peerChannels, IEnumerable<IProposalPreparer> preparers, ILogger<WriteCoordinator> logger)
+public sealed partial class WriteCoordinator(RaftNode node, NodeSettings settings, Acl.PeerAuthenticator peers, PeerChannels peerChannels, IEnumerable<IProposalPreparer> preparers, TimeProvider time, ILogger<WriteCoordinator> logger)
 {
     private ForwardQueue? forwards;
 
@@ -42,7 +42,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(settings.WriteTimeout);
-        var notAfter = DateTimeOffset.UtcNow + settings.WriteTimeout;
+        var notAfter = time.GetUtcNow() + settings.WriteTimeout;
         var delay = TimeSpan.FromMilliseconds(20);
         long? leaderlessSince = null;
         while (true)
@@ -126,7 +126,7 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
             request.NotAfterUnixMs = Math.Max(request.NotAfterUnixMs, write.NotAfterUnixMs);
         }
 
-        inFlight.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, request.NotAfterUnixMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
+        inFlight.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, request.NotAfterUnixMs - time.GetUtcNow().ToUnixTimeMilliseconds())));
         var client = peerChannels.For(url);
         try
         {

@@ -11,7 +11,7 @@ namespace ConfigCluster.Server.Grpc;
 /// Node-to-node calls: a follower forwards a write here and the leader proposes it. The leader
 /// does not re-validate or re-stamp the command: the accepting node built it.
 /// </summary>
-public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers, WriteCoordinator coordinator) : Peer.PeerBase
+public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers, WriteCoordinator coordinator, TimeProvider time) : Peer.PeerBase
 {
     public override async Task<ProposeResponse> Propose(ProposeRequest request, ServerCallContext context)
     {
@@ -44,7 +44,7 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers, 
     public override async Task<ProposeBatchResponse> ProposeBatch(ProposeBatchRequest request, ServerCallContext context)
     {
         peers.Authenticate(request.ToByteArray(), context);
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var commands = new List<Command>(request.Commands.Count);
         var slots = new int[request.Commands.Count];
         for (var i = 0; i < request.Commands.Count; i++)

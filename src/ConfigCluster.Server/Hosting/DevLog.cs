@@ -11,4 +11,7 @@ internal static partial class DevLog
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_CLOCK_OFFSET shifts this node's wall clock by {OffsetMs} ms. Only tests of clock skew set this; token expiry is judged by the log clock and does not follow it.")]
     public static partial void ClockOffset(ILogger logger, long offsetMs);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_CLOCK_OFFSET_FILE shifts this node's wall clock by the milliseconds written in {File}, re-read every 100 ms. Only tests of clock jumps set this.")]
+    public static partial void ClockOffsetFile(ILogger logger, string file);
 }

@@ -15,7 +15,8 @@ internal sealed class RaftHostedService(RaftNode node, FasterVersionedStore stor
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        node.StateMachine.AddObserver(feed);
+        // Attached between two applied entries: the WAL has been replaying since it was built.
+        await node.StateMachine.AddObserverAsync(feed, cancellationToken);
         await node.StartAsync(cancellationToken);
         _ = VerifyKeyringAsync(stopping.Token);
     }

@@ -47,6 +47,21 @@ public sealed class ChangeFeed : IApplyObserver
             subscriptions = Array.FindAll(subscriptions, s => !ReferenceEquals(s, subscription));
     }
 
+    void IApplyObserver.OnAttached(long attachedAt)
+    {
+        // The WAL replays from its construction on, so the store may be past the revision this feed
+        // was built with, and those changes were never offered: start from where the store stands.
+        // A subscription taken before (none is expected: the host attaches before it serves) could
+        // have a gap, so it ends and its watcher resumes.
+        lock (gate)
+        {
+            foreach (var subscription in subscriptions)
+                subscription.End(WatchEndReason.StateReplaced);
+            subscriptions = [];
+            Volatile.Write(ref revision, attachedAt);
+        }
+    }
+
     void IApplyObserver.OnApplied(Command command, CommandResult result, long index)
     {
         // Keyring and environment commands succeed without a new revision: nothing to publish.
