@@ -120,13 +120,21 @@ public sealed partial class WriteCoordinator(RaftNode node, NodeSettings setting
         // and clients retry elsewhere with the same request ids instead of waiting out the timeout.
         using var inFlight = CancellationTokenSource.CreateLinkedTokenSource(node.LeaderEpoch, node.LeaderContact);
         var request = new ProposeBatchRequest { Nonce = ByteString.CopyFrom(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)) };
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var write in batch)
         {
-            request.Commands.Add(new ForwardedCommand { Command = UnsafeByteOperations.UnsafeWrap(write.Encoded), NotAfterUnixMs = write.NotAfterUnixMs });
+            request.Commands.Add(new ForwardedCommand
+            {
+                Command = UnsafeByteOperations.UnsafeWrap(write.Encoded),
+                NotAfterUnixMs = write.NotAfterUnixMs,
+                // Relative, so the leader's clock need not agree with this node's (the absolute
+                // deadline stays for leaders of an older build).
+                RemainingMs = Math.Max(1, write.NotAfterUnixMs - nowMs),
+            });
             request.NotAfterUnixMs = Math.Max(request.NotAfterUnixMs, write.NotAfterUnixMs);
         }
 
-        inFlight.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, request.NotAfterUnixMs - time.GetUtcNow().ToUnixTimeMilliseconds())));
+        inFlight.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, request.NotAfterUnixMs - nowMs)));
         var client = peerChannels.For(url);
         try
         {

@@ -50,7 +50,12 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers, 
         for (var i = 0; i < request.Commands.Count; i++)
         {
             var forwarded = request.Commands[i];
-            if (forwarded.NotAfterUnixMs > 0 && now > forwarded.NotAfterUnixMs)
+            // A sender of this build says how long its client still waits (skew-free); an older
+            // one gave only its absolute deadline, judged against this node's clock. Once proposed,
+            // a command whose sender gives up is dropped too: the call's cancellation reaches the
+            // proposal queue (RaftNode.ProposeAllAsync).
+            var expired = forwarded.RemainingMs <= 0 && forwarded.NotAfterUnixMs > 0 && now > forwarded.NotAfterUnixMs;
+            if (expired)
             {
                 slots[i] = -1; // its client gave up: never proposed
                 continue;
