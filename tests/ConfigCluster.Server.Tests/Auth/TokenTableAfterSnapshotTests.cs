@@ -18,8 +18,8 @@ public sealed class TokenTableAfterSnapshotTests(Xunit.Abstractions.ITestOutputH
     {
         // Checkpoints every 100 entries, so the leader's log no longer starts at 1 and a wiped follower needs a snapshot.
         await using var cluster = await TestCluster.StartAsync(arguments: ["--snapshot-interval", "100"]);
-        var leader = cluster[await cluster.WaitForLeaderAsync(Timeout)];
-        await WriteAsync(leader, "before", 600);
+        await cluster.WaitForLeaderAsync(Timeout);
+        await WriteAsync(cluster, "before", 600);
         var wiped = await cluster.FollowerAsync();
 
         var answers = new ConcurrentDictionary<HttpStatusCode, int>();
@@ -29,7 +29,7 @@ public sealed class TokenTableAfterSnapshotTests(Xunit.Abstractions.ITestOutputH
         await cluster.WipeNodeAsync(wiped);
         await cluster.StartNodeAsync(wiped);
         await Eventually.WaitAsync(async () => (await TestCluster.StatusAsync(cluster[wiped]))["snapshotsInstalled"]!.GetValue<long>() >= 1, Timeout, "the wiped follower to install a snapshot");
-        await WriteAsync(cluster[await cluster.WaitForLeaderAsync(Timeout)], "after", 300);
+        await WriteAsync(cluster, "after", 300);
 
         for (var node = 0; node < cluster.Nodes.Count; node++)
             await cluster.KillNodeAsync(node);
@@ -46,13 +46,27 @@ public sealed class TokenTableAfterSnapshotTests(Xunit.Abstractions.ITestOutputH
         Assert.True(refused == 0, $"a node refused the admin token {refused} times while rebuilding its token table\n{cluster.Logs()}");
     }
 
-    private static async Task WriteAsync(NodeProcess leader, string prefix, int count)
+    // Filler writes for the log to hold (enough for snapshots): a write answered 503/504 while
+    // leadership moves (a loaded machine) is sent again, to whichever node leads by then.
+    private static async Task WriteAsync(TestCluster cluster, string prefix, int count)
     {
         var next = 0;
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             for (int i; (i = Interlocked.Increment(ref next)) <= count;)
-                await leader.Http.MustPutAsync($"{prefix}.k{i % 8}", i);
+            {
+                await Eventually.WaitAsync(
+                    async () =>
+                    {
+                        if ((await cluster[Volatile.Read(ref leader)].Http.PutValueAsync($"{prefix}.k{i % 8}", i)).Status == HttpStatusCode.OK)
+                            return true;
+                        Volatile.Write(ref leader, await cluster.WaitForLeaderAsync(Timeout));
+                        return false;
+                    },
+                    Timeout,
+                    $"write {prefix}.k{i % 8} = {i}");
+            }
         })));
     }
 
