@@ -11,7 +11,10 @@ namespace ConfigCluster.Server.Tests.Chaos;
 internal sealed class NemesisFaults(ChaosRun run)
 {
     private static readonly TimeSpan KillBound = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan DegradedBound = TimeSpan.FromSeconds(15);
+    // Above the roaming client's 15 s call timeout (ChaosRun): a call caught on a paused or cut-off
+    // node waits that out before the client moves on, so a bound equal to it failed by 0.4-0.5 s
+    // in two loaded CI runs while the cluster itself had recovered.
+    public static readonly TimeSpan DegradedBound = TimeSpan.FromSeconds(20);
 
     /// <summary>
     /// Recovery bound when the leader is paused (SIGSTOP): the others' vote calls to it wait out
