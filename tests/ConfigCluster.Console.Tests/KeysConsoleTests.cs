@@ -181,8 +181,10 @@ public sealed class KeysConsoleTests(ConsoleCluster fixture) : IClassFixture<Con
         ui.AssertNoErrors();
     }
 
+    // The keys page never polls: a change shows only through the live feed, so the wait below
+    // proves the feed without asserting a time (10 s leaves room for a loaded CI machine).
     [Fact]
-    public async Task Live_AChangeThroughTheApiOnAnotherNode_AppearsWithinASecond()
+    public async Task Live_AChangeThroughTheApiOnAnotherNode_AppearsWithoutAReload()
     {
         await Admin.MustPutAsync("live.color", "blue");
         await using var ui = await fixture.OpenAsync(1);
@@ -191,9 +193,9 @@ public sealed class KeysConsoleTests(ConsoleCluster fixture) : IClassFixture<Con
         await Expect(ui.Locator("#live")).ToHaveTextAsync("Live");
 
         await fixture.Cluster[2].Http.MustPutAsync("live.color", "green");
-        await Expect(ui.Locator("#value")).ToHaveTextAsync("\"green\"", new() { Timeout = 1000 });
+        await Expect(ui.Locator("#value")).ToHaveTextAsync("\"green\"", new() { Timeout = 10_000 });
         await fixture.Cluster[2].Http.MustPutAsync("live.added", true);
-        await Expect(ui.Locator(".leaf[data-key=\"live.added\"]")).ToBeVisibleAsync(new() { Timeout = 1000 });
+        await Expect(ui.Locator(".leaf[data-key=\"live.added\"]")).ToBeVisibleAsync(new() { Timeout = 10_000 });
         await ui.ScreenshotAsync();
         ui.AssertNoErrors();
     }

@@ -32,13 +32,10 @@ internal sealed partial class DatabaseEngine
     public async Task<Outcome<IssuedCredential>> IssueAsync(string roleName, string caller, CancellationToken token)
     {
         var started = Stopwatch.GetTimestamp();
-        // Local state first (the common case needs no barrier); a role or connection made a moment
-        // ago on another node is found after catching up.
-        if (store.FindDatabaseRole(roleName) is null || store.FindDatabaseRole(roleName) is { } r && store.FindDatabaseConfig(r.DbName) is null)
-        {
-            if (await CatchUpAsync(token) is { } barrierError)
-                return barrierError;
-        }
+        // Caught up first: a role changed or a root password rotated a moment ago through another
+        // node must be what this issue uses (with a stale admin password the database refuses us).
+        if (await CatchUpAsync(token) is { } barrierError)
+            return barrierError;
 
         if (store.FindDatabaseRole(roleName) is not { } role)
             return new ConfigError(ConfigErrorCode.InvalidArgument, $"unknown role: {roleName}");
