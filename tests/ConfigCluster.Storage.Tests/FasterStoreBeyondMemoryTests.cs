@@ -20,7 +20,7 @@ public sealed class FasterStoreBeyondMemoryTests : IDisposable
     private const int SamplesPerReader = 100;
 
     private readonly string root = Path.Combine(Path.GetTempPath(), "cc-store-big", Guid.NewGuid().ToString("N"));
-    private readonly CancellationTokenSource timeout = new(TimeSpan.FromMinutes(4));
+    private readonly CancellationTokenSource timeout = new(TimeSpan.FromMinutes(10)); // a bound for a hang: 225k applies take ~1 min idle, 4+ at load average 60
 
     private StoreOptions Options => new() { Directory = Path.Combine(root, "store"), LogMemoryBytes = Budget };
 
