@@ -76,7 +76,10 @@ public static class RotationRules
             RotationGenerator.KindOneofCase.RandomBytes => generator.RandomBytes.Bytes is < MinRandomBytes or > MaxRandomBytes
                 ? $"random bytes must be between {MinRandomBytes} and {MaxRandomBytes}"
                 : null,
-            _ => "a generator is required: password or random-bytes",
+            RotationGenerator.KindOneofCase.Database => IsValidName(generator.Database.StaticRole) && generator.Database.StaticRole is not ("." or "..")
+                ? null
+                : $"a database generator names its static role (1-{MaxNameLength} of letters, digits, '_', '-' and '.')",
+            _ => "a generator is required: password, random-bytes or database",
         };
         return error is null;
     }

@@ -14,6 +14,10 @@ namespace ConfigCluster.Server.Rotation;
 /// apply refuses a rotation whose due time was already served, so none is doubled. A failed
 /// rotation (sealed leader, no quorum, refused) or hook call is counted, recorded in the key's
 /// status when the log takes it, and retried with a per-key backoff (0.5 s doubling to 30 s).
+/// A key whose policy's generator is a database static role also follows the role: when the
+/// role's password moved on without the key (its own schedule, rotate-role, or a rotation whose
+/// key version was refused after the database took the password), the key gets the role's
+/// current password as a new version at once, and its next rotation is a period later.
 /// </summary>
 internal sealed partial class RotationScheduler(RotationService rotations, IVersionedStore store, RaftNode node, SecretSealer sealer, RotationHooks hooks,
     AuditLog audit, NodeSettings settings, TimeProvider time, ILogger<RotationScheduler> logger) : BackgroundService
@@ -61,7 +65,7 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
 
         var now = Now();
         var due = new Dictionary<string, double>(StringComparer.Ordinal);
-        var work = new List<(StoredRotationPolicy Policy, KeyPath Path)>();
+        var work = new List<(StoredRotationPolicy Policy, KeyPath Path, bool Follow)>();
         foreach (var policy in policies)
         {
             var earliest = long.MaxValue;
@@ -69,10 +73,13 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
             {
                 if (RotationService.EffectivePolicy(policies, path)?.Policy.Name != policy.Policy.Name)
                     continue;
-                var next = RotationService.NextDue(policy, store.FindRotationState(path));
+                var state = store.FindRotationState(path);
+                var next = RotationService.NextDue(policy, state);
                 earliest = Math.Min(earliest, next);
                 if (next <= now && Ready("r", path, now))
-                    work.Add((policy, path));
+                    work.Add((policy, path, false));
+                else if (BehindStaticRole(policy, state) && Ready("r", path, now))
+                    work.Add((policy, path, true));
             }
 
             if (earliest != long.MaxValue)
@@ -86,25 +93,28 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
         // The schedule as of everything committed (a new leader first applies its predecessor's entries).
         if (await rotations.CatchUpAsync(token) is { } barrierError)
         {
-            foreach (var (policy, path) in work)
+            foreach (var (policy, path, _) in work)
                 Failed("r", path, policy.Policy.Name, barrierError.Message);
             return;
         }
 
-        foreach (var (policy, path) in work)
-            await RotateAsync(policy, path, token);
+        foreach (var (policy, path, follow) in work)
+            await RotateAsync(policy, path, follow, token);
         foreach (var state in store.RotationStates().Where(s => s.Record.HookPendingVersion > 0 && Ready("h", s.Path, Now())))
             await NotifyAsync(state, token);
     }
 
-    private async Task RotateAsync(StoredRotationPolicy policy, KeyPath path, CancellationToken token)
+    private async Task RotateAsync(StoredRotationPolicy policy, KeyPath path, bool follow, CancellationToken token)
     {
         var name = policy.Policy.Name;
         // Read again after the barrier: the schedule or the key may have moved.
         if (store.FindRotationPolicy(name) is not { } current || current.SetUnixMs != policy.SetUnixMs)
             return;
-        var dueAt = RotationService.NextDue(current, store.FindRotationState(path));
-        if (dueAt > Now() || await store.GetAsync(path, 0, token) is not { IsDeletion: false, Secret: true } head)
+        var state = store.FindRotationState(path);
+        var dueAt = RotationService.NextDue(current, state);
+        if (follow ? dueAt <= Now() || !BehindStaticRole(current, state) : dueAt > Now())
+            return; // due now (the next pass rotates it), or no longer behind; or not due yet
+        if (await store.GetAsync(path, 0, token) is not { IsDeletion: false, Secret: true } head)
             return;
         if (sealer.IsSealed)
         {
@@ -112,7 +122,16 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
             return;
         }
 
-        var outcome = await rotations.RotateScheduledAsync(current, path, head.Version, dueAt, token);
+        // A database generator: the static role's new password is set in its database first, so
+        // the version proposed next holds one that works (the leader copies it at proposal time).
+        if (!follow && current.Policy.Generator.Database is { } database && await rotations.RotateStaticRoleAsync(database.StaticRole, token) is { } databaseError)
+        {
+            await FailedAndReportedAsync(name, path, $"static role '{database.StaticRole}': {databaseError.Message}", token);
+            return;
+        }
+
+        // A follow-up is not a scheduled rotation (due 0): it restarts the key's period.
+        var outcome = await rotations.RotateScheduledAsync(current, path, head.Version, follow ? 0 : dueAt, token);
         if (outcome.Error is { } error)
         {
             // No quorum or an unknown outcome: nothing reached the log; the next pass retries.
@@ -156,6 +175,13 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
         Log.HookFailed(logger, state.Path.Key, record.Policy, version, error);
         await rotations.ReportAsync(record.Policy, state.Path, RotationReportKind.HookFailed, version, error, token);
     }
+
+    // A database generator's key whose last rotation holds an older password than the static role's
+    // confirmed one (none pending: a rotation in progress is left to finish first).
+    private bool BehindStaticRole(StoredRotationPolicy policy, RotationState? state)
+        => policy.Policy.Generator.Database is { } database
+           && store.FindStaticRole(database.StaticRole) is { Generation: > 0, HasPending: false } role
+           && (state?.Record.SourceGeneration ?? 0) != role.Generation;
 
     // The secret keys a policy covers: its key, or every live secret under its prefix.
     private async IAsyncEnumerable<KeyPath> SecretKeysAsync(StoredRotationPolicy policy, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
