@@ -56,6 +56,8 @@ public static class RotationRules
             error = $"every must be between {MinEvery.TotalSeconds:0}s and {MaxEvery.TotalDays:0}d";
         else if (!TryValidateGenerator(policy.Generator, out error))
             return false;
+        else if (policy.Generator.KindCase == RotationGenerator.KindOneofCase.Database && policy.Prefix.Length > 0)
+            error = "a database generator rotates one key: name a key, not a prefix (keys sharing a static role's password would each rotate it for the others)";
         else if (policy.HookUrl.Length > 0 && !IsValidHookUrl(policy.HookUrl))
             error = $"hook must be an absolute http or https URL of at most {MaxHookUrlLength} characters";
         return error is null;

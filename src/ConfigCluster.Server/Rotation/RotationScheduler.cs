@@ -25,10 +25,8 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
     /// <summary>How often the leader looks for due rotations.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500), LastRetry = TimeSpan.FromSeconds(30);
-
     // Per key and kind ("r"/"h" + composite): failures in a row and when to try again (leader-local).
-    private readonly Dictionary<string, (int Failures, long NotBefore)> retries = new(StringComparer.Ordinal);
+    private readonly RetryBackoff retries = new(time);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -76,9 +74,9 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
                 var state = store.FindRotationState(path);
                 var next = RotationService.NextDue(policy, state);
                 earliest = Math.Min(earliest, next);
-                if (next <= now && Ready("r", path, now))
+                if (next <= now && Ready("r", path))
                     work.Add((policy, path, false));
-                else if (BehindStaticRole(policy, state) && Ready("r", path, now))
+                else if (BehindStaticRole(policy, state) && Ready("r", path))
                     work.Add((policy, path, true));
             }
 
@@ -87,7 +85,7 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
         }
 
         RotationMeters.SetDue(due);
-        if (work.Count == 0 && !pendingHooks.Any(s => Ready("h", s.Path, now)))
+        if (work.Count == 0 && !pendingHooks.Any(s => Ready("h", s.Path)))
             return;
 
         // The schedule as of everything committed (a new leader first applies its predecessor's entries).
@@ -100,7 +98,7 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
 
         foreach (var (policy, path, follow) in work)
             await RotateAsync(policy, path, follow, token);
-        foreach (var state in store.RotationStates().Where(s => s.Record.HookPendingVersion > 0 && Ready("h", s.Path, Now())))
+        foreach (var state in store.RotationStates().Where(s => s.Record.HookPendingVersion > 0 && Ready("h", s.Path)))
             await NotifyAsync(state, token);
     }
 
@@ -230,18 +228,11 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
         }
     }
 
-    private bool Ready(string kind, KeyPath path, long now)
-        => !retries.TryGetValue(kind + Composite(path), out var retry) || retry.NotBefore <= now;
+    private bool Ready(string kind, KeyPath path) => retries.Ready(kind + Composite(path));
 
-    private void Backoff(string kind, KeyPath path)
-    {
-        var id = kind + Composite(path);
-        var failures = retries.TryGetValue(id, out var retry) ? retry.Failures + 1 : 1;
-        var delay = Math.Min(LastRetry.TotalMilliseconds, FirstRetry.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16)));
-        retries[id] = (failures, Now() + (long)delay);
-    }
+    private void Backoff(string kind, KeyPath path) => retries.Failed(kind + Composite(path));
 
-    private void Succeeded(string kind, KeyPath path) => retries.Remove(kind + Composite(path));
+    private void Succeeded(string kind, KeyPath path) => retries.Succeeded(kind + Composite(path));
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 

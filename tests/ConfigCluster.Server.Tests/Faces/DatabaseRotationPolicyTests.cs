@@ -113,6 +113,7 @@ public sealed class DatabaseRotationPolicyTests(DatabaseCluster fixture) : IClas
             ("/rotation/policies/keyed-bad", HttpMethod.Put, new JsonObject { ["key"] = Key, ["every"] = "1h", ["generator"] = new JsonObject { ["type"] = "database" } }),
             ("/rotation/policies/keyed-bad", HttpMethod.Put, new JsonObject { ["key"] = Key, ["every"] = "1h", ["generator"] = new JsonObject { ["type"] = "database", ["staticRole"] = "nosuchrole" } }),
             ("/rotation/policies/keyed-bad", HttpMethod.Put, new JsonObject { ["key"] = Key, ["every"] = "1h", ["generator"] = new JsonObject { ["type"] = "database", ["staticRole"] = 7 } }),
+            ("/rotation/policies/keyed-bad", HttpMethod.Put, new JsonObject { ["prefix"] = "db.", ["every"] = "1h", ["generator"] = new JsonObject { ["type"] = "database", ["staticRole"] = "keyed" } }),
             ($"/config/rotate/{Key}", HttpMethod.Post, new JsonObject { ["generator"] = new JsonObject { ["type"] = "database", ["staticRole"] = "nosuchrole" } }),
             ($"/config/rotate/{Key}", HttpMethod.Post, new JsonObject { ["generator"] = new JsonObject { ["type"] = "database", ["staticRole"] = "bad role" } }),
         };
