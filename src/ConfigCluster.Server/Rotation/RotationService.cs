@@ -164,9 +164,11 @@ public sealed class RotationService(IVersionedStore store, WritePipeline pipelin
         return await RotateStaticRoleAsync(database.StaticRole, token);
     }
 
-    /// <summary>Gives a database generator's static role a new password now (the scheduler, before proposing the key's version).</summary>
-    internal async Task<ConfigError?> RotateStaticRoleAsync(string staticRole, CancellationToken token)
-        => await CheckStaticRoleAsync(staticRole, token) ?? await database.RotateStaticRoleNowAsync(staticRole, token);
+    /// <summary>
+    /// Gives a database generator's static role a new password now (before the key's version is
+    /// proposed); an unknown role is INVALID_ARGUMENT (the engine checks after catching up).
+    /// </summary>
+    internal Task<ConfigError?> RotateStaticRoleAsync(string staticRole, CancellationToken token) => database.RotateStaticRoleNowAsync(staticRole, token);
 
     private async Task<ConfigError?> CheckStaticRoleAsync(string staticRole, CancellationToken token)
     {
