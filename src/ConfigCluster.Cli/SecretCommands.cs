@@ -69,12 +69,13 @@ internal static class SecretCommands
     }
 
     private static GeneratorArguments GeneratorOptions() => new(
-        new Option<string?>("--generator") { Description = "password (default) or random-bytes" },
+        new Option<string?>("--generator") { Description = "password (default), random-bytes or database" },
         new Option<int?>("--length") { Description = "password length (default 32)" },
         new Option<string?>("--classes") { Description = "password classes, comma-separated: lower,upper,digits,symbols (default all)" },
-        new Option<int?>("--bytes") { Description = "random-bytes: how many (default 32), stored base64" });
+        new Option<int?>("--bytes") { Description = "random-bytes: how many (default 32), stored base64" },
+        new Option<string?>("--static-role") { Description = "database: the static role whose password each rotation changes in its database and stores" });
 
-    private sealed record GeneratorArguments(Option<string?> Type, Option<int?> Length, Option<string?> Classes, Option<int?> Bytes)
+    private sealed record GeneratorArguments(Option<string?> Type, Option<int?> Length, Option<string?> Classes, Option<int?> Bytes, Option<string?> StaticRole)
     {
         public void AddTo(Command command)
         {
@@ -82,6 +83,7 @@ internal static class SecretCommands
             command.Add(Length);
             command.Add(Classes);
             command.Add(Bytes);
+            command.Add(StaticRole);
         }
 
         // Null when no generator option was given (the policy's generator applies).
@@ -91,9 +93,13 @@ internal static class SecretCommands
             var length = parse.GetValue(Length);
             var classes = parse.GetValue(Classes);
             var bytes = parse.GetValue(Bytes);
-            if (type is null && length is null && classes is null && bytes is null)
+            var staticRole = parse.GetValue(StaticRole);
+            if (type is null && length is null && classes is null && bytes is null && staticRole is null)
                 return null;
-            var generator = new RotationGenerator { Type = type ?? (bytes is null ? "password" : "random-bytes"), Length = length ?? 0, Bytes = bytes ?? 0 };
+            var generator = new RotationGenerator
+            {
+                Type = type ?? (staticRole is not null ? "database" : bytes is null ? "password" : "random-bytes"), Length = length ?? 0, Bytes = bytes ?? 0, StaticRole = staticRole ?? "",
+            };
             generator.Classes.AddRange((classes ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             return generator;
         }
@@ -106,7 +112,7 @@ internal static class SecretCommands
             Output.Json(policies.Select(static p => new
             {
                 name = p.Name, @namespace = p.Namespace, environment = p.Environment, key = p.Key, prefix = p.Prefix, every = p.Every,
-                generator = new { type = p.Generator?.Type, length = p.Generator?.Length, classes = p.Generator?.Classes.ToArray(), bytes = p.Generator?.Bytes },
+                generator = new { type = p.Generator?.Type, length = p.Generator?.Length, classes = p.Generator?.Classes.ToArray(), bytes = p.Generator?.Bytes, staticRole = p.Generator?.StaticRole },
                 hook = p.Hook, setAt = p.SetAt,
             }));
             return;
@@ -115,7 +121,12 @@ internal static class SecretCommands
         Output.Table(["name", "scope", "keys", "every", "generator", "hook"], policies.Select(static p => (IReadOnlyList<string>)
         [
             p.Name, $"{p.Namespace}/{p.Environment}", p.Key.Length > 0 ? p.Key : p.Prefix + "*", p.Every,
-            p.Generator?.Type == "random-bytes" ? $"random-bytes {p.Generator.Bytes}" : $"password {p.Generator?.Length} {string.Join(',', p.Generator?.Classes ?? [])}",
+            p.Generator?.Type switch
+            {
+                "random-bytes" => $"random-bytes {p.Generator.Bytes}",
+                "database" => $"database {p.Generator.StaticRole}",
+                _ => $"password {p.Generator?.Length} {string.Join(',', p.Generator?.Classes ?? [])}",
+            },
             p.Hook,
         ]));
     }

@@ -70,6 +70,7 @@ public sealed partial class ConfigClusterClient : IDisposable, IAsyncDisposable
         AclClient = new Contracts.V1.Acl.AclClient(transport.Invoker);
         AdminClient = new Contracts.V1.Admin.AdminClient(transport.Invoker);
         RotationClient = new Contracts.V1.Rotation.RotationClient(transport.Invoker);
+        LeasesClient = new Contracts.V1.Leases.LeasesClient(transport.Invoker);
     }
 
     private static ConfigClusterClientOptions Validated(ConfigClusterClientOptions options)

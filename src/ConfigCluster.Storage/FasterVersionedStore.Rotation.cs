@@ -8,8 +8,8 @@ namespace ConfigCluster.Storage;
 
 public sealed partial class FasterVersionedStore
 {
-    // The leader draws and seals the value at proposal time; one without the master key cannot.
-    private const string NoRotatedValue = "the leader could not make the new value (it has no master key: sealed)";
+    // The leader draws (or copies a static role's password) and seals the value at proposal time; one without the master key cannot.
+    private const string NoRotatedValue = "the leader could not make the new value (it has no master key: sealed; or, for a database generator, the static role has no password)";
 
     /// <inheritdoc/>
     public StoredRotationPolicy? FindRotationPolicy(string name) => Volatile.Read(ref current).Metadata.FindRotationPolicy(name);
@@ -92,6 +92,7 @@ public sealed partial class FasterVersionedStore
         next.Rotations++;
         next.Attempts = 0;
         next.LastError = "";
+        next.SourceGeneration = rotate.Generator?.KindCase == RotationGenerator.KindOneofCase.Database ? rotate.SourceGeneration : 0;
         if (policy is not null)
         {
             next.Policy = policy.Policy.Name;

@@ -48,6 +48,27 @@ public sealed class RotationRulesTests
     }
 
     [Fact]
+    public void DatabaseGenerator_NamesAStaticRole_OnAKeyPolicyOnly()
+    {
+        static RotationPolicy Database(string role, string key = "db.pw", string prefix = "")
+        {
+            var policy = Policy(key, prefix);
+            policy.Generator = new RotationGenerator { Database = new DatabasePasswordGenerator { StaticRole = role } };
+            return policy;
+        }
+
+        Assert.True(RotationRules.TryValidate(Database("app"), out _));
+        Assert.True(RotationRules.TryValidateGenerator(Database("app.static-1").Generator, out _));
+        Assert.False(RotationRules.TryValidate(Database("app", key: "", prefix: "db."), out var prefixError));
+        Assert.Contains("prefix", prefixError, StringComparison.Ordinal);
+        foreach (var role in new[] { "", "a b", "..", "x\"y", new string('r', RotationRules.MaxNameLength + 1) })
+        {
+            Assert.False(RotationRules.TryValidateGenerator(Database(role).Generator, out var error), role);
+            Assert.Contains("static role", error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Covers_MatchesTheKeyOrThePrefix_InItsScopeOnly()
     {
         Assert.True(RotationRules.Covers(Policy(), Path("db.pw")));

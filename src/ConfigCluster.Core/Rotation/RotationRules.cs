@@ -56,6 +56,8 @@ public static class RotationRules
             error = $"every must be between {MinEvery.TotalSeconds:0}s and {MaxEvery.TotalDays:0}d";
         else if (!TryValidateGenerator(policy.Generator, out error))
             return false;
+        else if (policy.Generator.KindCase == RotationGenerator.KindOneofCase.Database && policy.Prefix.Length > 0)
+            error = "a database generator rotates one key: name a key, not a prefix (keys sharing a static role's password would each rotate it for the others)";
         else if (policy.HookUrl.Length > 0 && !IsValidHookUrl(policy.HookUrl))
             error = $"hook must be an absolute http or https URL of at most {MaxHookUrlLength} characters";
         return error is null;
@@ -76,7 +78,10 @@ public static class RotationRules
             RotationGenerator.KindOneofCase.RandomBytes => generator.RandomBytes.Bytes is < MinRandomBytes or > MaxRandomBytes
                 ? $"random bytes must be between {MinRandomBytes} and {MaxRandomBytes}"
                 : null,
-            _ => "a generator is required: password or random-bytes",
+            RotationGenerator.KindOneofCase.Database => IsValidName(generator.Database.StaticRole) && generator.Database.StaticRole is not ("." or "..")
+                ? null
+                : $"a database generator names its static role (1-{MaxNameLength} of letters, digits, '_', '-' and '.')",
+            _ => "a generator is required: password, random-bytes or database",
         };
         return error is null;
     }

@@ -46,6 +46,7 @@ public static partial class GrpcAccessTable
         Add<AddMemberRequest>(t, V1.Admin.Descriptor, "AddMember", static _ => AdminOnCluster("members.add"));
         Add<RemoveMemberRequest>(t, V1.Admin.Descriptor, "RemoveMember", static _ => AdminOnCluster("members.remove"));
         AddRotation(t); // wip/rotation: GrpcAccessTable.Rotation.cs
+        AddLeases(t); // GrpcAccessTable.Leases.cs
         return t;
     }
 

@@ -81,7 +81,7 @@ public sealed class RotationGrpcService(RotationService rotation) : ConfigCluste
             : throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.InvalidArgument, error));
 
     private static Cmd.RotationGenerator ToGenerator(ConfigCluster.Contracts.V1.RotationGenerator generator)
-        => RotationGeneratorSpec.TryCreate(generator.Type, generator.Length == 0 ? null : generator.Length, generator.Classes, generator.Bytes == 0 ? null : generator.Bytes, out var made, out var error)
+        => RotationGeneratorSpec.TryCreate(generator.Type, generator.Length == 0 ? null : generator.Length, generator.Classes, generator.Bytes == 0 ? null : generator.Bytes, generator.StaticRole, out var made, out var error)
             ? made
             : throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.InvalidArgument, error));
 
@@ -97,6 +97,10 @@ public sealed class RotationGrpcService(RotationService rotation) : ConfigCluste
         else if (policy.Generator?.RandomBytes is { } random)
         {
             generator.Bytes = random.Bytes;
+        }
+        else if (policy.Generator?.Database is { } database)
+        {
+            generator.StaticRole = database.StaticRole;
         }
 
         return new RotationPolicy

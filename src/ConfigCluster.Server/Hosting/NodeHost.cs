@@ -124,6 +124,7 @@ internal static class NodeHost
         // The database secrets engine and its leases (wip/dbcreds).
         builder.Services.AddSingleton<Faces.Database.PostgresRunner>();
         builder.Services.AddSingleton<Faces.Database.DatabaseEngine>();
+        builder.Services.AddSingleton<Rotation.IRotationDatabase>(static provider => provider.GetRequiredService<Faces.Database.DatabaseEngine>());
         builder.Services.AddHostedService<Faces.Database.LeaseExpiryService>();
         builder.Services.AddHostedService<Faces.Database.StaticRoleScheduler>(); // wip/static: static roles, root rotation
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
@@ -155,6 +156,7 @@ internal static class NodeHost
         app.MapGrpcService<EnvironmentsGrpcService>();
         app.MapGrpcService<AclGrpcService>();
         app.MapGrpcService<RotationGrpcService>();
+        app.MapGrpcService<LeasesGrpcService>();
         app.MapGrpcHealthChecksService().DisableRateLimiting();
         if (settings.GrpcReflection)
             app.MapGrpcReflectionService();

@@ -47,14 +47,15 @@ internal static class RotationJson
 
     /// <summary>
     /// A generator from <c>{"type": "password", "length": 32, "classes": ["lower", "upper", "digits", "symbols"]}</c>
-    /// (classes default to all four) or <c>{"type": "random-bytes", "bytes": 32}</c>.
+    /// (classes default to all four), <c>{"type": "random-bytes", "bytes": 32}</c> or
+    /// <c>{"type": "database", "staticRole": "app"}</c> (a database static role's password).
     /// </summary>
     public static bool TryReadGenerator(JsonElement json, [NotNullWhen(true)] out RotationGenerator? generator, [NotNullWhen(false)] out string? error)
     {
         generator = null;
         if (json.ValueKind != JsonValueKind.Object || !TryString(json, "type", out var type, out error))
         {
-            error = "generator must be an object with a type: password or random-bytes";
+            error = "generator must be an object with a type: password, random-bytes or database";
             return false;
         }
 
@@ -98,7 +99,9 @@ internal static class RotationJson
             }
         }
 
-        return RotationGeneratorSpec.TryCreate(type, length, classes, bytes, out generator, out error);
+        if (!TryString(json, "staticRole", out var staticRole, out error))
+            return false;
+        return RotationGeneratorSpec.TryCreate(type, length, classes, bytes, staticRole, out generator, out error);
     }
 
     public static void WritePolicy(Utf8JsonWriter writer, StoredRotationPolicy stored)
@@ -137,6 +140,9 @@ internal static class RotationJson
                 break;
             case RotationGenerator.KindOneofCase.RandomBytes:
                 writer.WriteNumber("bytes", generator.RandomBytes.Bytes);
+                break;
+            case RotationGenerator.KindOneofCase.Database:
+                writer.WriteString("staticRole", generator.Database.StaticRole);
                 break;
         }
 

@@ -4,7 +4,7 @@ using ConfigCluster.Core.Commands;
 namespace ConfigCluster.Server.Rotation;
 
 /// <summary>
-/// A generator as the edges spell it (type, length, classes, bytes; HTTP JSON and gRPC alike)
+/// A generator as the edges spell it (type, length, classes, bytes, static role; HTTP JSON and gRPC alike)
 /// turned into the replicated <see cref="RotationGenerator"/>, with the defaults in one place.
 /// Bounds are checked afterwards by <see cref="Core.Rotation.RotationRules"/>.
 /// </summary>
@@ -16,7 +16,7 @@ public static class RotationGeneratorSpec
     /// <summary>The character class names.</summary>
     public static readonly IReadOnlyList<string> ClassNames = ["lower", "upper", "digits", "symbols"];
 
-    public static bool TryCreate(string? type, int? length, IReadOnlyCollection<string>? classes, int? bytes, [NotNullWhen(true)] out RotationGenerator? generator, [NotNullWhen(false)] out string? error)
+    public static bool TryCreate(string? type, int? length, IReadOnlyCollection<string>? classes, int? bytes, string? staticRole, [NotNullWhen(true)] out RotationGenerator? generator, [NotNullWhen(false)] out string? error)
     {
         generator = null;
         error = null;
@@ -44,6 +44,15 @@ public static class RotationGeneratorSpec
                 return true;
             case "random-bytes":
                 generator = new RotationGenerator { RandomBytes = new RandomBytesGenerator { Bytes = bytes ?? DefaultBytes } };
+                return true;
+            case "database":
+                if (string.IsNullOrEmpty(staticRole))
+                {
+                    error = "a database generator names its static role (staticRole)";
+                    return false;
+                }
+
+                generator = new RotationGenerator { Database = new DatabasePasswordGenerator { StaticRole = staticRole } };
                 return true;
             case null or "":
                 error = $"a generator needs a type: {string.Join(" or ", RotationGenerators.Names)}";

@@ -8,8 +8,9 @@ namespace ConfigCluster.Server.Rotation;
 /// <summary>
 /// Draws a rotated secret's new value (the UTF-8 JSON bytes stored as its next version). Called
 /// only on the leader at proposal time, never in apply. The generator kinds are one union
-/// (<see cref="RotationGenerator"/> in commands.proto) and one switch here: a new kind, such as a
-/// database role's password that must also be set in the database, is one more case in both.
+/// (<see cref="RotationGenerator"/> in commands.proto) and one switch here. A database static role's
+/// password is not drawn here: the role's password is changed in its database first, and
+/// <see cref="RotationValuePreparer"/> stores the role's current one (through <see cref="JsonString(ReadOnlySpan{byte})"/>).
 /// </summary>
 public static class RotationGenerators
 {
@@ -19,7 +20,7 @@ public static class RotationGenerators
     private const string Symbols = "!#$%&()*+,-./:;<=>?@[]^_{|}~";
 
     /// <summary>The generator names the HTTP API and the CLI accept.</summary>
-    public static readonly IReadOnlyList<string> Names = ["password", "random-bytes"];
+    public static readonly IReadOnlyList<string> Names = ["password", "random-bytes", "database"];
 
     /// <summary>The new value as JSON bytes (a JSON string); the caller zeroes it after sealing.</summary>
     /// <exception cref="ArgumentException">The generator is of no known kind (validated before it reaches the log).</exception>
@@ -30,6 +31,7 @@ public static class RotationGenerators
         {
             RotationGenerator.KindOneofCase.Password => JsonString(Password(generator.Password)),
             RotationGenerator.KindOneofCase.RandomBytes => JsonString(RandomBase64(generator.RandomBytes.Bytes)),
+            RotationGenerator.KindOneofCase.Database => throw new ArgumentException("a database generator's value is the static role's password, not drawn", nameof(generator)),
             _ => throw new ArgumentException("unknown generator kind", nameof(generator)),
         };
     }
@@ -39,6 +41,7 @@ public static class RotationGenerators
     {
         RotationGenerator.KindOneofCase.Password => "password",
         RotationGenerator.KindOneofCase.RandomBytes => "random-bytes",
+        RotationGenerator.KindOneofCase.Database => "database",
         _ => "",
     };
 
@@ -69,6 +72,15 @@ public static class RotationGenerators
         Convert.TryToBase64Chars(bytes, text, out _);
         CryptographicOperations.ZeroMemory(bytes);
         return text;
+    }
+
+    /// <summary>UTF-8 text as the JSON string bytes a secret version holds.</summary>
+    public static byte[] JsonString(ReadOnlySpan<byte> utf8)
+    {
+        using var buffer = new MemoryStream(utf8.Length + 2);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            writer.WriteStringValue(utf8);
+        return buffer.ToArray();
     }
 
     private static byte[] JsonString(char[] text)

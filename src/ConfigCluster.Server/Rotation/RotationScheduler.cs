@@ -14,6 +14,10 @@ namespace ConfigCluster.Server.Rotation;
 /// apply refuses a rotation whose due time was already served, so none is doubled. A failed
 /// rotation (sealed leader, no quorum, refused) or hook call is counted, recorded in the key's
 /// status when the log takes it, and retried with a per-key backoff (0.5 s doubling to 30 s).
+/// A key whose policy's generator is a database static role also follows the role: when the
+/// role's password moved on without the key (its own schedule, rotate-role, or a rotation whose
+/// key version was refused after the database took the password), the key gets the role's
+/// current password as a new version at once, and its next rotation is a period later.
 /// </summary>
 internal sealed partial class RotationScheduler(RotationService rotations, IVersionedStore store, RaftNode node, SecretSealer sealer, RotationHooks hooks,
     AuditLog audit, NodeSettings settings, TimeProvider time, ILogger<RotationScheduler> logger) : BackgroundService
@@ -21,10 +25,8 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
     /// <summary>How often the leader looks for due rotations.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500), LastRetry = TimeSpan.FromSeconds(30);
-
     // Per key and kind ("r"/"h" + composite): failures in a row and when to try again (leader-local).
-    private readonly Dictionary<string, (int Failures, long NotBefore)> retries = new(StringComparer.Ordinal);
+    private readonly RetryBackoff retries = new(time);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,7 +63,7 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
 
         var now = Now();
         var due = new Dictionary<string, double>(StringComparer.Ordinal);
-        var work = new List<(StoredRotationPolicy Policy, KeyPath Path)>();
+        var work = new List<(StoredRotationPolicy Policy, KeyPath Path, bool Follow)>();
         foreach (var policy in policies)
         {
             var earliest = long.MaxValue;
@@ -69,10 +71,13 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
             {
                 if (RotationService.EffectivePolicy(policies, path)?.Policy.Name != policy.Policy.Name)
                     continue;
-                var next = RotationService.NextDue(policy, store.FindRotationState(path));
+                var state = store.FindRotationState(path);
+                var next = RotationService.NextDue(policy, state);
                 earliest = Math.Min(earliest, next);
-                if (next <= now && Ready("r", path, now))
-                    work.Add((policy, path));
+                if (next <= now && Ready("r", path))
+                    work.Add((policy, path, false));
+                else if (BehindStaticRole(policy, state) && Ready("r", path))
+                    work.Add((policy, path, true));
             }
 
             if (earliest != long.MaxValue)
@@ -80,31 +85,34 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
         }
 
         RotationMeters.SetDue(due);
-        if (work.Count == 0 && !pendingHooks.Any(s => Ready("h", s.Path, now)))
+        if (work.Count == 0 && !pendingHooks.Any(s => Ready("h", s.Path)))
             return;
 
         // The schedule as of everything committed (a new leader first applies its predecessor's entries).
         if (await rotations.CatchUpAsync(token) is { } barrierError)
         {
-            foreach (var (policy, path) in work)
+            foreach (var (policy, path, _) in work)
                 Failed("r", path, policy.Policy.Name, barrierError.Message);
             return;
         }
 
-        foreach (var (policy, path) in work)
-            await RotateAsync(policy, path, token);
-        foreach (var state in store.RotationStates().Where(s => s.Record.HookPendingVersion > 0 && Ready("h", s.Path, Now())))
+        foreach (var (policy, path, follow) in work)
+            await RotateAsync(policy, path, follow, token);
+        foreach (var state in store.RotationStates().Where(s => s.Record.HookPendingVersion > 0 && Ready("h", s.Path)))
             await NotifyAsync(state, token);
     }
 
-    private async Task RotateAsync(StoredRotationPolicy policy, KeyPath path, CancellationToken token)
+    private async Task RotateAsync(StoredRotationPolicy policy, KeyPath path, bool follow, CancellationToken token)
     {
         var name = policy.Policy.Name;
         // Read again after the barrier: the schedule or the key may have moved.
         if (store.FindRotationPolicy(name) is not { } current || current.SetUnixMs != policy.SetUnixMs)
             return;
-        var dueAt = RotationService.NextDue(current, store.FindRotationState(path));
-        if (dueAt > Now() || await store.GetAsync(path, 0, token) is not { IsDeletion: false, Secret: true } head)
+        var state = store.FindRotationState(path);
+        var dueAt = RotationService.NextDue(current, state);
+        if (follow ? dueAt <= Now() || !BehindStaticRole(current, state) : dueAt > Now())
+            return; // due now (the next pass rotates it), or no longer behind; or not due yet
+        if (await store.GetAsync(path, 0, token) is not { IsDeletion: false, Secret: true } head)
             return;
         if (sealer.IsSealed)
         {
@@ -112,7 +120,16 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
             return;
         }
 
-        var outcome = await rotations.RotateScheduledAsync(current, path, head.Version, dueAt, token);
+        // A database generator: the static role's new password is set in its database first, so
+        // the version proposed next holds one that works (the leader copies it at proposal time).
+        if (!follow && current.Policy.Generator.Database is { } database && await rotations.RotateStaticRoleAsync(database.StaticRole, token) is { } databaseError)
+        {
+            await FailedAndReportedAsync(name, path, $"static role '{database.StaticRole}': {databaseError.Message}", token);
+            return;
+        }
+
+        // A follow-up is not a scheduled rotation (due 0): it restarts the key's period.
+        var outcome = await rotations.RotateScheduledAsync(current, path, head.Version, follow ? 0 : dueAt, token);
         if (outcome.Error is { } error)
         {
             // No quorum or an unknown outcome: nothing reached the log; the next pass retries.
@@ -156,6 +173,13 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
         Log.HookFailed(logger, state.Path.Key, record.Policy, version, error);
         await rotations.ReportAsync(record.Policy, state.Path, RotationReportKind.HookFailed, version, error, token);
     }
+
+    // A database generator's key whose last rotation holds an older password than the static role's
+    // confirmed one (none pending: a rotation in progress is left to finish first).
+    private bool BehindStaticRole(StoredRotationPolicy policy, RotationState? state)
+        => policy.Policy.Generator.Database is { } database
+           && store.FindStaticRole(database.StaticRole) is { Generation: > 0, HasPending: false } role
+           && (state?.Record.SourceGeneration ?? 0) != role.Generation;
 
     // The secret keys a policy covers: its key, or every live secret under its prefix.
     private async IAsyncEnumerable<KeyPath> SecretKeysAsync(StoredRotationPolicy policy, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
@@ -204,18 +228,11 @@ internal sealed partial class RotationScheduler(RotationService rotations, IVers
         }
     }
 
-    private bool Ready(string kind, KeyPath path, long now)
-        => !retries.TryGetValue(kind + Composite(path), out var retry) || retry.NotBefore <= now;
+    private bool Ready(string kind, KeyPath path) => retries.Ready(kind + Composite(path));
 
-    private void Backoff(string kind, KeyPath path)
-    {
-        var id = kind + Composite(path);
-        var failures = retries.TryGetValue(id, out var retry) ? retry.Failures + 1 : 1;
-        var delay = Math.Min(LastRetry.TotalMilliseconds, FirstRetry.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16)));
-        retries[id] = (failures, Now() + (long)delay);
-    }
+    private void Backoff(string kind, KeyPath path) => retries.Failed(kind + Composite(path));
 
-    private void Succeeded(string kind, KeyPath path) => retries.Remove(kind + Composite(path));
+    private void Succeeded(string kind, KeyPath path) => retries.Succeeded(kind + Composite(path));
 
     private long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 

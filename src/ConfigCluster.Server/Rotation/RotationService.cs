@@ -10,9 +10,11 @@ namespace ConfigCluster.Server.Rotation;
 /// Rotation policies and rotations through the one write pipeline, for every edge (HTTP, gRPC)
 /// and for the leader's scheduler: set, delete, read policies; rotate a secret key now; read a
 /// key's rotation status. Every change is a command in the log; nothing here draws the value
-/// (the leader's <see cref="RotationValuePreparer"/> does).
+/// (the leader's <see cref="RotationValuePreparer"/> does). A database generator's static role
+/// gets its new password in the database (<see cref="IRotationDatabase"/>) before the key's new
+/// version is proposed, so the version holds a password that already works.
 /// </summary>
-public sealed class RotationService(IVersionedStore store, WritePipeline pipeline)
+public sealed class RotationService(IVersionedStore store, WritePipeline pipeline, IRotationDatabase database)
 {
     /// <summary>The author prefix of scheduled rotations: <c>rotation:POLICY</c>.</summary>
     public const string AuthorPrefix = "rotation:";
@@ -29,6 +31,8 @@ public sealed class RotationService(IVersionedStore store, WritePipeline pipelin
         if (policy.Key.Length > 0 && KeyPath.TryCreate(policy.Namespace, policy.Environment, policy.Key, out var path, out _)
             && await store.GetAsync(path, 0, token) is { IsDeletion: false, Secret: false })
             return new ConfigError(ConfigErrorCode.InvalidArgument, $"key '{policy.Key}' is not a secret; only secrets rotate");
+        if (policy.Generator.Database is { } generator && await CheckStaticRoleAsync(generator.StaticRole, token) is { } noRole)
+            return noRole;
         var command = pipeline.NewCommand(null);
         command.SetRotationPolicy = new SetRotationPolicyOp { Policy = policy };
         var outcome = await pipeline.SubmitOnceAsync(command, token);
@@ -68,6 +72,8 @@ public sealed class RotationService(IVersionedStore store, WritePipeline pipelin
     {
         if (generator is not null && !RotationRules.TryValidateGenerator(generator, out var invalid))
             return new ConfigError(ConfigErrorCode.InvalidArgument, invalid);
+        if (await RotateDatabasePasswordAsync(path, generator, token) is { } databaseError)
+            return databaseError;
         var outcome = await pipeline.SubmitAsync(async ct =>
         {
             var head = await store.GetAsync(path, 0, ct);
@@ -137,7 +143,44 @@ public sealed class RotationService(IVersionedStore store, WritePipeline pipelin
             .ThenBy(static p => p.Policy.Name, StringComparer.Ordinal)
             .FirstOrDefault();
 
-    /// <summary>Proposes a scheduled rotation serving <paramref name="due"/> (the leader's scheduler).</summary>
+    /// <summary>
+    /// For a rotation whose generator (the one given, else the covering policy's) is a database
+    /// static role: the role's new password set in its database and confirmed, or why not. Null
+    /// for other generators, and when the key is not a secret (the rotation itself then says so).
+    /// </summary>
+    private async Task<ConfigError?> RotateDatabasePasswordAsync(KeyPath path, RotationGenerator? generator, CancellationToken token)
+    {
+        if (generator is null)
+        {
+            if (await pipeline.CatchUpAsync(token) is { } behind)
+                return behind;
+            generator = EffectivePolicy(store.RotationPolicies(), path)?.Policy.Generator;
+        }
+
+        if (generator?.Database is not { } database)
+            return null;
+        if (await store.GetAsync(path, 0, token) is not { IsDeletion: false, Secret: true })
+            return null;
+        return await RotateStaticRoleAsync(database.StaticRole, token);
+    }
+
+    /// <summary>
+    /// Gives a database generator's static role a new password now (before the key's version is
+    /// proposed); an unknown role is INVALID_ARGUMENT (the engine checks after catching up).
+    /// </summary>
+    internal Task<ConfigError?> RotateStaticRoleAsync(string staticRole, CancellationToken token) => database.RotateStaticRoleNowAsync(staticRole, token);
+
+    private async Task<ConfigError?> CheckStaticRoleAsync(string staticRole, CancellationToken token)
+    {
+        if (await pipeline.CatchUpAsync(token) is { } behind)
+            return behind;
+        return database.CheckStaticRole(staticRole) is { } missing ? new ConfigError(ConfigErrorCode.InvalidArgument, missing) : null;
+    }
+
+    /// <summary>
+    /// Proposes a scheduled rotation serving <paramref name="due"/> (the leader's scheduler); with
+    /// due 0, a database generator's follow-up (the static role's password moved on without the key).
+    /// </summary>
     internal Task<Outcome<CommandResult>> RotateScheduledAsync(StoredRotationPolicy policy, KeyPath path, long expectedVersion, long due, CancellationToken token)
     {
         // No request id: the due time and expected version make a re-sent rotation harmless

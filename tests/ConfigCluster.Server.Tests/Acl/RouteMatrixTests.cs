@@ -53,6 +53,7 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
         ["path"] = "matrix/sample",
         // The database engine's leases (wip/dbcreds).
         ["prefix"] = "database/creds/matrix",
+        ["leaseId"] = "database/creds/matrix/nosuchlease",
     };
 
     private static readonly Marshaller<byte[]> Raw = Marshallers.Create(static b => b, static b => b);

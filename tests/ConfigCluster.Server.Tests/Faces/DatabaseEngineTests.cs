@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using ConfigCluster.Client;
 using ConfigCluster.Server.Tests.Harness;
 using Xunit.Abstractions;
 
@@ -144,6 +145,87 @@ public sealed class DatabaseEngineTests(DatabaseCluster fixture, ITestOutputHelp
         // The renewed one ends at its max_ttl.
         await Eventually.WaitAsync(async () => !await Postgres.RoleExistsAsync(renewed.Username), TimeSpan.FromSeconds(20), "the renewed lease's user to be dropped at max_ttl");
         Assert.True(DateTimeOffset.UtcNow >= maxExpiry, "the renewed lease's user was dropped before its max_ttl");
+    }
+
+    [PostgresFact]
+    public async Task LeaseIdInThePath_RenewAndRevoke_AsVaultTakesThem()
+    {
+        await fixture.CreateRoleAsync("pathrole", "1h", "24h");
+        var renewedThenRevoked = await IssueAsync(Cluster[0], "pathrole");
+        var legacy = await IssueAsync(Cluster[1], "pathrole");
+        var kept = await IssueAsync(Cluster[2], "pathrole");
+        var follower = Cluster[await Cluster.FollowerAsync()];
+
+        // renew/<lease_id> with only the increment in the body.
+        var (status, body) = await follower.Http.SendAsync(HttpMethod.Put, $"/v1/sys/leases/renew/{renewedThenRevoked.LeaseId}", "{\"increment\": \"2h\"}");
+        Assert.True(status == HttpStatusCode.OK, $"renew in the path: {(int)status} {body?.ToJsonString()}");
+        Assert.Equal(renewedThenRevoked.LeaseId, body!["lease_id"]!.GetValue<string>());
+        Assert.InRange(body["lease_duration"]!.GetValue<long>(), 3600 + 1, 7200);
+
+        // revoke/<lease_id> without a body; the older sys/revoke/<lease_id> too.
+        (status, body) = await follower.Http.SendAsync(HttpMethod.Put, $"/v1/sys/leases/revoke/{renewedThenRevoked.LeaseId}");
+        Assert.True(status == HttpStatusCode.NoContent, $"revoke in the path: {(int)status} {body?.ToJsonString()}");
+        Assert.False((await Postgres.TryAsUserAsync(renewedThenRevoked.Username, renewedThenRevoked.Password)).Ok, "the revoked lease's user still logs in");
+        Assert.False(await Postgres.RoleExistsAsync(renewedThenRevoked.Username));
+        (status, body) = await Cluster[0].Http.SendAsync(HttpMethod.Post, $"/v1/sys/revoke/{legacy.LeaseId}");
+        Assert.True(status == HttpStatusCode.NoContent, $"sys/revoke in the path: {(int)status} {body?.ToJsonString()}");
+        Assert.False(await Postgres.RoleExistsAsync(legacy.Username));
+
+        // Renewing a gone lease is Vault's 400; revoking one is done already (204). The body's
+        // lease_id wins over the path's, as in Vault: the path's lease stays.
+        (status, body) = await follower.Http.SendAsync(HttpMethod.Put, $"/v1/sys/leases/renew/{renewedThenRevoked.LeaseId}");
+        Assert.True(status == HttpStatusCode.BadRequest, $"renew of a revoked lease: {(int)status} {body?.ToJsonString()}");
+        (status, body) = await follower.Http.SendAsync(HttpMethod.Put, $"/v1/sys/leases/revoke/{kept.LeaseId}", Lease("database/creds/pathrole/nosuchlease"));
+        Assert.True(status == HttpStatusCode.NoContent, $"revoke with the body's unknown lease: {(int)status} {body?.ToJsonString()}");
+        Assert.True((await Postgres.TryAsUserAsync(kept.Username, kept.Password)).Ok, "the path's lease was revoked although the body named another");
+        (status, _) = await follower.Http.SendAsync(HttpMethod.Put, $"/v1/sys/leases/revoke/{kept.LeaseId}", "{\"lease_id\": 5}");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(HttpStatusCode.OK, (await Cluster[0].Http.SendAsync(HttpMethod.Put, "/v1/sys/leases/lookup", Lease(kept.LeaseId))).Status);
+    }
+
+    [PostgresFact]
+    public async Task GrpcLeases_ListLookupRenewRevoke_ThroughTheSdk_WithStatusCodes()
+    {
+        await fixture.CreateRoleAsync("grpcrole", "1h", "24h");
+        var revoked = await IssueAsync(Cluster[0], "grpcrole");
+        var kept = await IssueAsync(Cluster[1], "grpcrole");
+        var options = new ConfigClusterClientOptions { Token = NodeProcess.AdminToken };
+        foreach (var node in Cluster.Nodes)
+            options.Endpoints.Add(new Uri(node.GrpcUrl));
+        using var client = new ConfigClusterClient(options);
+
+        Assert.Equal(new[] { revoked.LeaseId, kept.LeaseId }.Order(StringComparer.Ordinal), await client.ListLeasesAsync("database/creds/grpcrole/"));
+        Assert.Contains(kept.LeaseId, await client.ListLeasesAsync());
+        Assert.Empty(await client.ListLeasesAsync("database/creds/nosuchrole/"));
+
+        var lease = await client.LookupLeaseAsync(revoked.LeaseId);
+        Assert.Equal(revoked.LeaseId, lease.LeaseId);
+        Assert.InRange(lease.TtlSeconds, 3000, 3600);
+        Assert.Equal("", lease.LastRenewal);
+        Assert.True(lease.Renewable);
+        Assert.True(DateTimeOffset.Parse(lease.ExpireTime, System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.Parse(lease.IssueTime, System.Globalization.CultureInfo.InvariantCulture));
+
+        var renewed = await client.RenewLeaseAsync(revoked.LeaseId, TimeSpan.FromHours(2));
+        Assert.InRange(renewed.TtlSeconds, 3600 + 1, 7200);
+        Assert.NotEqual("", renewed.LastRenewal);
+        // HTTP sees the same lease.
+        Assert.True(await ExpiryAsync(Cluster[2], revoked.LeaseId) > DateTimeOffset.UtcNow.AddHours(1.5));
+
+        await client.RevokeLeaseAsync(revoked.LeaseId);
+        Assert.False((await Postgres.TryAsUserAsync(revoked.Username, revoked.Password)).Ok, "the lease revoked over gRPC still logs in");
+        Assert.False(await Postgres.RoleExistsAsync(revoked.Username));
+        Assert.Equal([kept.LeaseId], await client.ListLeasesAsync("database/creds/grpcrole/"));
+        await client.RevokeLeaseAsync(revoked.LeaseId); // gone counts as revoked
+
+        // NOT_FOUND for a lease that is not there, INVALID_ARGUMENT for bad input; nothing changes.
+        var missing = await Assert.ThrowsAsync<ConfigNotFoundException>(() => client.LookupLeaseAsync(revoked.LeaseId));
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, (await Assert.ThrowsAsync<ConfigNotFoundException>(() => client.RenewLeaseAsync(revoked.LeaseId))).StatusCode);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, (await Assert.ThrowsAsync<ConfigValidationException>(() => client.LookupLeaseAsync(""))).StatusCode);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, (await Assert.ThrowsAsync<ConfigValidationException>(() => client.RevokeLeaseAsync(new string('x', 300)))).StatusCode);
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, (await Assert.ThrowsAsync<ConfigValidationException>(() => client.RenewLeaseAsync(kept.LeaseId, TimeSpan.FromSeconds(-5)))).StatusCode);
+        Assert.InRange((await client.LookupLeaseAsync(kept.LeaseId)).TtlSeconds, 3000, 3600);
+        Assert.True((await Postgres.TryAsUserAsync(kept.Username, kept.Password)).Ok, "the other lease's user was touched");
     }
 
     [PostgresFact]

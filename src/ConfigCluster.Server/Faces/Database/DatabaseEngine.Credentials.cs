@@ -157,7 +157,7 @@ internal sealed partial class DatabaseEngine
     {
         if (await CatchUpAsync(token) is { } barrierError)
             return barrierError;
-        return store.FindLease(leaseId) is { } lease ? lease : new ConfigError(ConfigErrorCode.InvalidArgument, "invalid lease");
+        return store.FindLease(leaseId) is { } lease ? lease : new ConfigError(ConfigErrorCode.NotFound, "lease not found");
     }
 
     /// <summary>Every lease whose id starts with <paramref name="prefix"/>, after catching up.</summary>

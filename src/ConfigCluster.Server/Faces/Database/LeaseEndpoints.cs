@@ -8,7 +8,8 @@ namespace ConfigCluster.Server.Faces.Database;
 
 /// <summary>
 /// Vault's lease routes: <c>PUT /v1/sys/leases/renew</c>, <c>revoke</c> and <c>lookup</c> (the
-/// lease id in the body) and <c>revoke-prefix/&lt;prefix&gt;</c>. Each needs <c>write</c> on its
+/// lease id in the body; renew and revoke also take it in the path, <c>revoke/&lt;lease_id&gt;</c>,
+/// as Vault does, the body's winning when both are given) and <c>revoke-prefix/&lt;prefix&gt;</c>. Each needs <c>write</c> on its
 /// own path in the policy system (<c>sys/leases/renew</c> and so on, namespace and environment
 /// <c>default</c>), as Vault's policies grant <c>update</c> on them.
 /// </summary>
@@ -23,6 +24,9 @@ internal static class LeaseEndpoints
         AccessScope On(string path) => AccessScope.FixedKey(Scope, Scope, "sys/leases/" + path);
         leases.MapMethods("/renew", WriteMethods, RenewAsync).RequireAccess(Capability.Write, On("renew"), "vault.leases.renew");
         leases.MapMethods("/revoke", WriteMethods, RevokeAsync).RequireAccess(Capability.Write, On("revoke"), "vault.leases.revoke");
+        // The lease id in the path (Vault's url_lease_id): the same handlers and policy paths.
+        leases.MapMethods("/renew/{**leaseId}", WriteMethods, RenewInPathAsync).RequireAccess(Capability.Write, On("renew"), "vault.leases.renew-id");
+        leases.MapMethods("/revoke/{**leaseId}", WriteMethods, RevokeInPathAsync).RequireAccess(Capability.Write, On("revoke"), "vault.leases.revoke-id");
         leases.MapMethods("/lookup", WriteMethods, LookupAsync).RequireAccess(Capability.Write, On("lookup"), "vault.leases.lookup");
         leases.MapMethods("/revoke-prefix/{**prefix}", WriteMethods, RevokePrefixAsync).RequireAccess(Capability.Write, On("revoke-prefix"), "vault.leases.revoke-prefix");
         leases.MapMethods("/lookup/{**prefix}", ["LIST", "GET"], ListAsync).RequireAccess(Capability.List, On("lookup"), "vault.leases.list"); // wip/static
@@ -32,12 +36,24 @@ internal static class LeaseEndpoints
         var legacy = routes.MapGroup("/v1/sys").WithAccessErrorShape(VaultErrors.Shape);
         legacy.MapMethods("/renew", WriteMethods, RenewAsync).RequireAccess(Capability.Write, On("renew"), "vault.sys.renew");
         legacy.MapMethods("/revoke", WriteMethods, RevokeAsync).RequireAccess(Capability.Write, On("revoke"), "vault.sys.revoke");
+        legacy.MapMethods("/renew/{**leaseId}", WriteMethods, RenewInPathAsync).RequireAccess(Capability.Write, On("renew"), "vault.sys.renew-id");
+        legacy.MapMethods("/revoke/{**leaseId}", WriteMethods, RevokeInPathAsync).RequireAccess(Capability.Write, On("revoke"), "vault.sys.revoke-id");
         legacy.MapMethods("/revoke-prefix/{**prefix}", WriteMethods, RevokePrefixAsync).RequireAccess(Capability.Write, On("revoke-prefix"), "vault.sys.revoke-prefix");
     }
 
-    private static async Task<IResult> RenewAsync(HttpRequest request, DatabaseEngine engine, CancellationToken token)
+    private static Task<IResult> RenewInPathAsync(string? leaseId, HttpRequest request, DatabaseEngine engine, CancellationToken token)
+        => RenewLeaseAsync(request, engine, AccessScope.RoutePath(leaseId), token);
+
+    private static Task<IResult> RevokeInPathAsync(string? leaseId, HttpRequest request, DatabaseEngine engine, CancellationToken token)
+        => RevokeLeaseAsync(request, engine, AccessScope.RoutePath(leaseId), token);
+
+    private static Task<IResult> RenewAsync(HttpRequest request, DatabaseEngine engine, CancellationToken token) => RenewLeaseAsync(request, engine, null, token);
+
+    private static Task<IResult> RevokeAsync(HttpRequest request, DatabaseEngine engine, CancellationToken token) => RevokeLeaseAsync(request, engine, null, token);
+
+    private static async Task<IResult> RenewLeaseAsync(HttpRequest request, DatabaseEngine engine, string? pathLeaseId, CancellationToken token)
     {
-        var (leaseId, root, problem) = await LeaseIdAsync(request, token);
+        var (leaseId, root, problem) = await LeaseIdAsync(request, pathLeaseId, token);
         if (problem is not null)
             return problem;
         if (!VaultBody.TryDuration(root, "increment", out var increment))
@@ -49,9 +65,9 @@ internal static class LeaseEndpoints
         return DatabaseEndpoints.LeaseAnswer(lease.LeaseId, lease.ExpiresAt - (lease.LastRenewedAt ?? lease.IssuedAt), data: null);
     }
 
-    private static async Task<IResult> RevokeAsync(HttpRequest request, DatabaseEngine engine, CancellationToken token)
+    private static async Task<IResult> RevokeLeaseAsync(HttpRequest request, DatabaseEngine engine, string? pathLeaseId, CancellationToken token)
     {
-        var (leaseId, _, problem) = await LeaseIdAsync(request, token);
+        var (leaseId, _, problem) = await LeaseIdAsync(request, pathLeaseId, token);
         if (problem is not null)
             return problem;
         var error = await engine.RevokeAsync(leaseId!, RevokeReason.Explicit, token);
@@ -61,7 +77,7 @@ internal static class LeaseEndpoints
 
     private static async Task<IResult> LookupAsync(HttpRequest request, DatabaseEngine engine, TimeProvider clock, CancellationToken token)
     {
-        var (leaseId, _, problem) = await LeaseIdAsync(request, token);
+        var (leaseId, _, problem) = await LeaseIdAsync(request, null, token);
         if (problem is not null)
             return problem;
         var found = await engine.LookupAsync(leaseId!, token);
@@ -124,14 +140,19 @@ internal static class LeaseEndpoints
         ? VaultErrors.BadRequest(error.Message)
         : DatabaseEndpoints.Error(error);
 
-    private static async Task<(string? LeaseId, System.Text.Json.JsonElement Root, IResult? Problem)> LeaseIdAsync(HttpRequest request, CancellationToken token)
+    // The body's lease_id, else the one in the path (as Vault reads lease_id, then url_lease_id).
+    private static async Task<(string? LeaseId, System.Text.Json.JsonElement Root, IResult? Problem)> LeaseIdAsync(HttpRequest request, string? pathLeaseId, CancellationToken token)
     {
         var (body, problem) = await VaultBody.ReadAsync(request, token);
         if (problem is not null)
             return (null, default, problem);
         var root = body!.RootElement.Clone();
         body.Dispose();
-        if (!DatabaseRequest.TryString(root, "lease_id", out var leaseId) || string.IsNullOrEmpty(leaseId))
+        if (!DatabaseRequest.TryString(root, "lease_id", out var leaseId))
+            return (null, root, VaultErrors.BadRequest("lease_id must be a string"));
+        if (string.IsNullOrEmpty(leaseId))
+            leaseId = pathLeaseId;
+        if (string.IsNullOrEmpty(leaseId))
             return (null, root, VaultErrors.BadRequest("lease_id is required"));
         if (leaseId.Length > FasterVersionedStore.MaxLeaseIdLength)
             return (null, root, VaultErrors.BadRequest("invalid lease"));

@@ -25,10 +25,8 @@ internal sealed partial class StaticRoleScheduler(DatabaseEngine engine, RaftNod
     /// <summary>How long a pending rotation is left to the node that started it before the leader finishes it.</summary>
     public static readonly TimeSpan PendingGrace = TimeSpan.FromSeconds(3);
 
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500), LastRetry = TimeSpan.FromSeconds(30);
-
     // Per role ("s:NAME") or connection ("r:NAME"): failures in a row and when to try again (leader-local).
-    private readonly Dictionary<string, (int Failures, DateTimeOffset NotBefore)> retries = new(StringComparer.Ordinal);
+    private readonly RetryBackoff retries = new(clock);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,7 +58,7 @@ internal sealed partial class StaticRoleScheduler(DatabaseEngine engine, RaftNod
             if (!node.IsLeader || token.IsCancellationRequested)
                 return;
             var id = "s:" + role.Name;
-            if (!Ready(id, now))
+            if (!retries.Ready(id))
                 continue;
             ConfigError? error;
             if (role.HasPending)
@@ -83,7 +81,7 @@ internal sealed partial class StaticRoleScheduler(DatabaseEngine engine, RaftNod
 
         foreach (var name in store.DatabaseConfigNames())
         {
-            if (store.FindDatabaseConfig(name) is not { PendingSealedPassword.IsEmpty: false } config || !Ready("r:" + name, now)
+            if (store.FindDatabaseConfig(name) is not { PendingSealedPassword.IsEmpty: false } config || !retries.Ready("r:" + name)
                 || (config.PendingSince is { } since && now - since < PendingGrace))
                 continue;
             await OutcomeAsync("r:" + name, name, await engine.CompleteRootRotationAsync(name, token), token);
@@ -95,14 +93,12 @@ internal sealed partial class StaticRoleScheduler(DatabaseEngine engine, RaftNod
         RotationMeters.CountRotation(error is null);
         if (error is null)
         {
-            retries.Remove(id);
+            retries.Succeeded(id);
             await AuditAsync(id, token);
             return;
         }
 
-        var failures = retries.TryGetValue(id, out var retry) ? retry.Failures + 1 : 1;
-        var pause = TimeSpan.FromMilliseconds(Math.Min(LastRetry.TotalMilliseconds, FirstRetry.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16))));
-        retries[id] = (failures, clock.GetUtcNow() + pause);
+        var (failures, pause) = retries.Failed(id);
         Log.Failed(logger, name, failures, pause.TotalSeconds, error.Message);
     }
 
@@ -118,8 +114,6 @@ internal sealed partial class StaticRoleScheduler(DatabaseEngine engine, RaftNod
             Log.AuditFailed(logger, id, e.Message);
         }
     }
-
-    private bool Ready(string id, DateTimeOffset now) => !retries.TryGetValue(id, out var retry) || retry.NotBefore <= now;
 
     private static partial class Log
     {
