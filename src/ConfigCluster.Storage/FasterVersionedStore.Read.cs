@@ -33,7 +33,7 @@ public sealed partial class FasterVersionedStore
     {
         using var lease = AcquireView();
         var instance = lease.View.Instance;
-        if (atRevision < 1 || instance.Read(RecordKeys.Change(atRevision)) is not { } bytes)
+        if (atRevision < 1 || instance.Read(RecordKeys.Change(atRevision)) is not { Length: > 0 } bytes)
             return [];
         var changes = new List<StoredVersion>(1);
         var list = ChangeList.Parser.ParseFrom(bytes);

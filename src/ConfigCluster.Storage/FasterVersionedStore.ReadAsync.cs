@@ -25,7 +25,7 @@ public sealed partial class FasterVersionedStore
             return [];
         using var lease = AcquireView();
         var instance = lease.View.Instance;
-        if (await instance.ReadAsync(RecordKeys.Change(atRevision), token).ConfigureAwait(false) is not { } bytes)
+        if (await instance.ReadAsync(RecordKeys.Change(atRevision), token).ConfigureAwait(false) is not { Length: > 0 } bytes) // none, or dropped with compacted history
             return [];
         var changes = new List<StoredVersion>(1);
         var list = ChangeList.Parser.ParseFrom(bytes);

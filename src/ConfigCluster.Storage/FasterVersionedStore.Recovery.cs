@@ -33,6 +33,7 @@ public sealed partial class FasterVersionedStore
     {
         var instance = view.Instance;
         ClearRequests();
+        Volatile.Write(ref passUntil, 0); // an address of the replaced instance's log
         var image = StartupImage.TryRead(StartupImagePath(view.Generation));
         var from = instance.BeginAddress;
         if (image is not null && image.BeginAddress == instance.BeginAddress && image.LogAddress >= from && image.LogAddress <= instance.TailAddress)

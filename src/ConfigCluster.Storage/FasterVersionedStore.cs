@@ -121,6 +121,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
         Volatile.Write(ref dataKeyCount, meta.DataKeyCount);
         Volatile.Write(ref tokenCount, meta.TokenCount);
         Volatile.Write(ref compactedRevision, meta.CompactedRevision);
+        changesDroppedThrough = meta.ChangesDroppedThrough;
         RecoveredCheckpoint = counters.Recovered;
     }
 
@@ -147,7 +148,7 @@ public sealed partial class FasterVersionedStore : IVersionedStore
 
     private bool WriteMeta()
     {
-        WriterInstance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount, TokenCount = tokenCount, CompactedRevision = compactedRevision, RecordFormat = StoreFormat.Records }.ToByteArray());
+        WriterInstance.Upsert(RecordKeys.Meta, new StoreMeta { Revision = revision, AppliedIndex = appliedIndex, AppliedTerm = appliedTerm, DataKeyCount = dataKeyCount, TokenCount = tokenCount, CompactedRevision = compactedRevision, ChangesDroppedThrough = changesDroppedThrough, RecordFormat = StoreFormat.Records }.ToByteArray());
         return true;
     }
 

@@ -106,8 +106,17 @@ public interface IVersionedStore : IDisposable
     ValueTask<StoreCheckpoint> CheckpointAsync(CancellationToken token);
 
     /// <summary>Writes the state as of <paramref name="checkpoint"/> to <paramref name="destination"/>.</summary>
-    /// <exception cref="InvalidOperationException">The checkpoint no longer belongs to the open store.</exception>
+    /// <exception cref="InvalidOperationException">The checkpoint no longer belongs to the open store (replaced by a snapshot install, or its records were compacted since).</exception>
     void WriteSnapshot(StoreCheckpoint checkpoint, Stream destination);
+
+    /// <summary>
+    /// Keeps log compaction from starting until the returned handle is disposed, so that a
+    /// checkpoint taken after this call stays streamable by <see cref="WriteSnapshot"/> (a backup
+    /// takes the hold before its checkpoint and releases it once written). A compaction step
+    /// already under way finishes first: checkpoints run after it on the writer thread.
+    /// Deferred compaction resumes at the first checkpoint after the last hold is released.
+    /// </summary>
+    IDisposable HoldCompaction();
 
     /// <summary>
     /// Replaces the whole state with a snapshot written by <see cref="WriteSnapshot"/> (verified

@@ -39,12 +39,24 @@ public sealed class StoreOptions
     public long SegmentSizeBytes { get; set; } = 1L << 28;
 
     /// <summary>
-    /// A checkpoint compacts the FASTER log (drops superseded records, removed versions and
-    /// forgotten request ids) once the log spans at least this many bytes and twice what it
-    /// spanned after the last compaction. The disk space comes back in whole segments
-    /// (<see cref="SegmentSizeBytes"/>), so the default is one segment. 0 turns compaction off.
+    /// A compaction pass of the FASTER log (drops superseded records, removed versions, emptied
+    /// change records and forgotten request ids) starts at a checkpoint once the log spans at
+    /// least this many bytes and twice what it spanned after the last pass. The disk space comes
+    /// back in whole segments (<see cref="SegmentSizeBytes"/>), so the default is one segment
+    /// (256 MiB; the node's <c>--compact-threshold</c>). 0 turns compaction off.
     /// </summary>
-    public long CompactionMinBytes { get; set; } = 1L << 28;
+    public long CompactionMinBytes { get; set; } = DefaultCompactionMinBytes;
+
+    /// <summary>The default of <see cref="CompactionMinBytes"/>: 256 MiB.</summary>
+    public const long DefaultCompactionMinBytes = 1L << 28;
+
+    /// <summary>
+    /// How much of the log one checkpoint compacts (rounded to whole pages, at least one page): a
+    /// pass goes on over the following checkpoints until it reaches the tail it started from, so
+    /// apply waits for one slice at a time, never for a whole pass. Default 32 MiB; 0 compacts a
+    /// whole pass at one checkpoint.
+    /// </summary>
+    public long CompactionSliceBytes { get; set; } = 32L << 20;
 
     /// <summary>
     /// The budget sized for the machine: 1/16 of the memory available to the process (the

@@ -15,6 +15,8 @@ public sealed class NodeOptionsTests
     [InlineData("--max-value-bytes", "8388608")]
     [InlineData("--log-format", "xml")]
     [InlineData("--store-memory", "1MiB")]
+    [InlineData("--compact-threshold", "512KiB")]
+    [InlineData("--compact-threshold", "lots")]
     [InlineData("--durability", "maybe")]
     [InlineData("--election-timeout", "never")]
     [InlineData("--data-dir", "/proc/cc-cannot-create-here")]

@@ -102,6 +102,56 @@ public abstract partial class VersionedStoreContractTests
     }
 
     [Fact]
+    public async Task Compact_DropsChangeRecordsAtOrBelowTheOldestRevision_InBatches_AcrossARestart()
+    {
+        var store = Open();
+        var commands = new StoreCommands(store);
+        for (var i = 1; i <= 12; i++)
+        {
+            commands.Put("a", $"{i}");
+            commands.Put("b", $"{i}", ns: "other"); // no retention: its changes share the one horizon
+        }
+
+        SetRetention(commands, maxVersions: 1, TimeSpan.Zero);
+        Assert.Single(store.GetChanges(1));
+
+        // Version 11 of "a" was written at revision 21: every change up to it goes, a few per
+        // entry; "More" holds while change records are left to drop, after the versions are gone.
+        var entries = 0;
+        CommandResult result;
+        do
+        {
+            result = Compact(commands, maxRemovals: 4);
+            Assert.Equal(ResultCode.ResultOk, result.Code);
+            entries++;
+        }
+        while (result.More && entries < 100);
+
+        Assert.Equal(22, store.OldestRevision);
+        Assert.True(entries >= 21 / 4, $"{entries} compaction entries dropped 21 change records at 4 an entry");
+        for (var revision = 1L; revision < store.OldestRevision; revision++)
+            Assert.Empty(store.GetChanges(revision));
+        Assert.Empty(await store.GetChangesAsync(5, Deadline));
+        Assert.Equal("b", Assert.Single(store.GetChanges(22)).Path.Key);
+        Assert.Equal("12", StoreCommands.Text(Assert.Single(await store.GetChangesAsync(23, Deadline))));
+        Assert.Equal(12, store.History(StoreCommands.Path("b", ns: "other")).Count); // the versions themselves stay
+
+        // The dropped range survives a restart (it is in the checkpoint's meta record): a later
+        // compaction drops only what the horizon passed since.
+        await store.CheckpointAsync(Deadline);
+        store = Reopen(store);
+        commands = new StoreCommands(store);
+        commands.Put("a", "13");
+        commands.Put("a", "14");
+        result = Compact(commands, maxRemovals: 4); // revisions 22-25 fit one entry; 1-25 would not
+        Assert.False(result.More);
+        Assert.Equal(2, result.Compacted);
+        Assert.Equal(26, store.OldestRevision);
+        Assert.Empty(store.GetChanges(25));
+        Assert.Single(store.GetChanges(26));
+    }
+
+    [Fact]
     public void SetRetention_BadInput_IsRefusedAndChangesNothing()
     {
         var store = Open();

@@ -18,6 +18,7 @@ internal static class ConsensusServices
             {
                 Directory = Path.Combine(settings.DataDirectory, "store"),
                 LogMemoryBytes = settings.StoreMemoryBytes,
+                CompactionMinBytes = settings.CompactThresholdBytes,
             });
         });
         services.AddSingleton<IVersionedStore>(provider => provider.GetRequiredService<FasterVersionedStore>());

@@ -43,6 +43,7 @@ public static class NodeOptionCatalog
         new("compaction-interval", "DURATION", "5m", "how often the leader applies history retention"),
         new("token-reap-grace", "DURATION", "1h", "how long an expired token is kept before the leader removes it (wip/tls)"),
         new("store-memory", "SIZE", "64MiB", "FASTER's in-memory budget (at least 16MiB); colder keys are read from disk"),
+        new("compact-threshold", "SIZE", "256MiB", "log span from which checkpoints compact the store's log, a slice at a time (0 = off; else at least 1MiB)"),
         new("durability", "fsync|replicated", "fsync", "acknowledge a write once synced on a majority, or once a majority holds it"),
         new("election-timeout", "DURATION", "500ms", "lower bound of the randomized Raft election timeout (upper: 1.5 times it; heartbeats every fifth of it)"),
         new("master-key-file", "FILE", "none", "base64 master key for secrets (or CONFIGCLUSTER_MASTER_KEY)"),

@@ -62,6 +62,9 @@ public sealed class NodeOptions
     /// <summary><c>--store-memory</c>.</summary>
     [ConfigurationKeyName("store-memory")] public string? StoreMemory { get; set; }
 
+    /// <summary><c>--compact-threshold</c>.</summary>
+    [ConfigurationKeyName("compact-threshold")] public string? CompactThreshold { get; set; }
+
     /// <summary><c>--durability</c>.</summary>
     [ConfigurationKeyName("durability")] public string? Durability { get; set; }
 

@@ -64,6 +64,9 @@ public sealed partial class NodeOptionsValidator : IValidateOptions<NodeOptions>
         var storeMemory = 64L << 20;
         if (options.StoreMemory is { } storeMemoryText && (!SizeParser.TryParse(storeMemoryText, out storeMemory) || storeMemory < (16L << 20)))
             return Fail($"--store-memory: '{storeMemoryText}' is not a size of at least 16MiB (e.g. 64MiB, 1GiB)", out error);
+        var compactThreshold = Storage.StoreOptions.DefaultCompactionMinBytes;
+        if (options.CompactThreshold is { } compactText && (!SizeParser.TryParse(compactText, out compactThreshold) || compactThreshold is > 0 and < (1L << 20)))
+            return Fail($"--compact-threshold: '{compactText}' is not 0 (off) or a size of at least 1MiB (e.g. 256MiB, 1GiB)", out error);
         if ((options.Durability ?? "fsync") is not ("fsync" or "replicated"))
             return Fail($"--durability: '{options.Durability}' is not fsync or replicated", out error);
         if ((options.LogFormat ?? "text") is not ("text" or "json"))
@@ -102,6 +105,7 @@ public sealed partial class NodeOptionsValidator : IValidateOptions<NodeOptions>
             Join = join,
             ForceNewCluster = forceNewCluster,
             StoreMemoryBytes = storeMemory,
+            CompactThresholdBytes = compactThreshold,
             Durability = options.Durability == "replicated" ? DurabilityMode.Replicated : DurabilityMode.Fsync,
             ElectionTimeout = electionTimeout,
             MetricsOpen = metricsOpen,

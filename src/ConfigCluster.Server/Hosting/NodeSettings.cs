@@ -80,6 +80,12 @@ public sealed record NodeSettings
     /// <summary><c>--store-memory</c>: FASTER's in-memory log budget in bytes; colder records are read from disk. Default 64 MiB.</summary>
     public long StoreMemoryBytes { get; init; } = 64L << 20;
 
+    /// <summary>
+    /// <c>--compact-threshold</c>: the FASTER log span (bytes) from which a checkpoint starts a
+    /// compaction pass (also twice the span after the last pass); 0 = never compact. Default 256 MiB.
+    /// </summary>
+    public long CompactThresholdBytes { get; init; } = Storage.StoreOptions.DefaultCompactionMinBytes;
+
     /// <summary><c>--durability fsync|replicated</c>: when a write is acknowledged. Default <see cref="Consensus.DurabilityMode.Fsync"/>.</summary>
     public Consensus.DurabilityMode Durability { get; init; } = Consensus.DurabilityMode.Fsync;
 

@@ -24,7 +24,8 @@ public sealed class NodeGauges
         meter.CreateObservableGauge("configcluster.store.log_size", () => store.LogBytes, unit: "By", description: "Size of the store's FASTER log");
         // wip/compact: log compaction and start-up from the checkpoint's image.
         meter.CreateObservableGauge("configcluster.store.log_begin", () => store.LogBeginAddress, unit: "By", description: "Begin address of the store's FASTER log: what compaction reclaimed below it");
-        meter.CreateObservableGauge("configcluster.store.compactions", () => store.Compactions, description: "Log compactions since start");
+        meter.CreateObservableGauge("configcluster.store.compactions", () => store.Compactions, description: "Log compaction steps (one slice per checkpoint) since start");
+        meter.CreateObservableGauge("configcluster.store.compaction_passes", () => store.CompactionPasses, description: "Log compaction passes completed since start (each ran to the tail it started from)");
         meter.CreateObservableGauge("configcluster.store.recovery_scanned_records", () => store.RecoveryScannedRecords, description: "Log records the last store load scanned (after the checkpoint's start-up image when it had one)");
         meter.CreateObservableGauge("configcluster.store.recovery_from_image", () => store.RecoveryUsedImage ? 1 : 0, description: "1 when the store's state was loaded from its checkpoint's start-up image");
         meter.CreateObservableGauge("configcluster.raft.apply_lag", () => Math.Max(0, node.CommitIndex - node.AppliedIndex), description: "Committed entries not yet applied here");

@@ -36,7 +36,13 @@ public sealed class WatchReader(ChangeFeed feed, IVersionedStore store)
             for (var revision = from + 1; revision <= subscription.SubscribedAt; revision++)
             {
                 token.ThrowIfCancellationRequested();
-                foreach (var change in await store.GetChangesAsync(revision, token))
+                var changes = await store.GetChangesAsync(revision, token);
+                // Compaction publishes its new horizon before it empties any record: a revision
+                // read below it may have lost its records meanwhile, so that is a compacted
+                // error too, not a gap.
+                if (revision < store.OldestRevision)
+                    throw new WatchCompactedException(store.OldestRevision);
+                foreach (var change in changes)
                 {
                     if (access?.Allows(change) != false && await filter.MatchesAsync(change, token))
                         yield return new WatchItem(change, revision);

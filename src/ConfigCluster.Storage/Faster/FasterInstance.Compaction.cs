@@ -51,13 +51,13 @@ internal sealed partial class FasterInstance
 
 /// <summary>
 /// Which records a compaction drops although they are the newest for their key: the empty
-/// records that stand for a removed version or a forgotten request id. Both are read as absent
-/// whether the empty record is there or not, and neither enters the replica digest, so a node
-/// that compacted and one that did not still agree. Empty metadata records are kept: some of
+/// records that stand for a removed version, a forgotten request id or a change record at or
+/// below the compacted revision. Each is read as absent whether the empty record is there or not,
+/// and none enters the replica digest, so a node that compacted and one that did not still agree. Empty metadata records are kept: some of
 /// them mean something (a deleted policy's record still exists).
 /// </summary>
 internal readonly struct RemovedRecords : ICompactionFunctions<SpanByte, SpanByte>
 {
     public bool IsDeleted(ref SpanByte key, ref SpanByte value)
-        => value.Length == 0 && key.Length > 0 && key.AsReadOnlySpan()[0] is Records.RecordKeys.VersionTag or Records.RecordKeys.RequestTag;
+        => value.Length == 0 && key.Length > 0 && key.AsReadOnlySpan()[0] is Records.RecordKeys.VersionTag or Records.RecordKeys.RequestTag or Records.RecordKeys.ChangeTag;
 }
