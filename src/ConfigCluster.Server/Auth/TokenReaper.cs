@@ -5,8 +5,9 @@ using ConfigCluster.Storage;
 namespace ConfigCluster.Server.Auth;
 
 /// <summary>
-/// On the leader, removes expired tokens: every <see cref="Interval"/>, when a token expired more
-/// than <c>--token-reap-grace</c> ago by this node's reading of the log clock, proposes a
+/// On the leader, removes expired and revoked tokens: every <see cref="Interval"/>, when a token
+/// expired (or was first seen revoked) more than <c>--token-reap-grace</c> ago by this node's
+/// reading of the log clock, or a revoked token has not been seen yet, proposes a
 /// <see cref="ReapTokensOp"/>. Which tokens go is decided at apply by the log clock carried in the
 /// log, so every node removes the same ones; the leases they created are revoked.
 /// </summary>
@@ -80,10 +81,10 @@ public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore stor
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 7310, Level = LogLevel.Information, Message = "Removed {Count} tokens expired longer than the reap grace")]
+        [LoggerMessage(EventId = 7310, Level = LogLevel.Information, Message = "Removed {Count} tokens expired or revoked longer than the reap grace")]
         public static partial void Reaped(ILogger logger, long count);
 
-        [LoggerMessage(EventId = 7311, Level = LogLevel.Warning, Message = "The leader could not remove expired tokens ({Status}); it tries again later")]
+        [LoggerMessage(EventId = 7311, Level = LogLevel.Warning, Message = "The leader could not remove expired or revoked tokens ({Status}); it tries again later")]
         public static partial void ReapFailed(ILogger logger, string status);
     }
 }

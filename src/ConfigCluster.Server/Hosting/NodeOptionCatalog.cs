@@ -41,7 +41,7 @@ public static class NodeOptionCatalog
         new("write-timeout", "DURATION", "10s", "how long a write waits for a leader and commit"),
         new("read-timeout", "DURATION", "5s", "how long a linearizable read waits for its barrier"),
         new("compaction-interval", "DURATION", "5m", "how often the leader applies history retention"),
-        new("token-reap-grace", "DURATION", "1h", "how long an expired token is kept before the leader removes it (wip/tls)"),
+        new("token-reap-grace", "DURATION", "1h", "how long an expired or revoked token is kept before the leader removes it (wip/tls)"),
         new("store-memory", "SIZE", "64MiB", "FASTER's in-memory budget (at least 16MiB); colder keys are read from disk"),
         new("durability", "fsync|replicated", "fsync", "acknowledge a write once synced on a majority, or once a majority holds it"),
         new("election-timeout", "DURATION", "500ms", "lower bound of the randomized Raft election timeout (upper: 1.5 times it; heartbeats every fifth of it)"),
