@@ -61,8 +61,13 @@ public sealed partial class MachineLogin
         var (secret, create) = NewToken(displayName);
         create.Policies.Add(settings.TokenPolicies);
         create.Renewable = true;
-        create.TtlMs = settings.TokenTtlMs > 0 ? settings.TokenTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
-        create.MaxTtlMs = settings.TokenMaxTtlMs > 0 ? settings.TokenMaxTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
+        create.TtlMs = settings.TokenPeriodMs > 0 ? settings.TokenPeriodMs
+            : settings.TokenTtlMs > 0 ? settings.TokenTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
+        // A periodic token has no max TTL: it lives as long as it is renewed within each period.
+        create.MaxTtlMs = settings.TokenPeriodMs > 0 ? 0
+            : settings.TokenMaxTtlMs > 0 ? settings.TokenMaxTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
+        create.PeriodMs = settings.TokenPeriodMs;
+        create.BoundCidrs.Add(settings.TokenBoundCidrs);
         create.LogTimeExpiry = true;
         // What a node that predates log-time expiry applies (it ignores the fields above).
         create.ExpiresUnixMs = create.LogTimeEstimateMs + create.TtlMs;

@@ -13,7 +13,7 @@ namespace ConfigCluster.Server.Tests.Auth;
 /// with nothing changed, and no secret id, token or JWT on disk or in a log.
 /// </summary>
 [Collection(MachineLoginCollection.Name)]
-public sealed class MachineLoginTests(MachineLoginCluster fixture)
+public sealed partial class MachineLoginTests(MachineLoginCluster fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 

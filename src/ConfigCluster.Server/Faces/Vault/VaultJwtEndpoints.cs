@@ -111,6 +111,15 @@ internal static class VaultJwtEndpoints
                 return VaultErrors.BadRequest("token_ttl and token_max_ttl must be durations such as 30m, 1h or 3600");
             if (!TryBoundClaims(root, out var claims))
                 return VaultErrors.BadRequest("bound_claims must be an object of claim names to a string or a list of strings");
+            if (!VaultAuthBody.TryTokenBindings(root, out var cidrs, out var period, out var bindingError))
+                return VaultErrors.BadRequest(bindingError!);
+            if (cidrs is not null)
+            {
+                settings.TokenBoundCidrs.Clear();
+                settings.TokenBoundCidrs.Add(cidrs);
+            }
+
+            settings.TokenPeriodMs = VaultAuthBody.Ms(period, settings.TokenPeriodMs);
             if ((policies ?? legacy) is { } given)
             {
                 settings.TokenPolicies.Clear();
@@ -186,6 +195,8 @@ internal static class VaultJwtEndpoints
             VaultAuthBody.WriteList(writer, "policies", role.TokenPolicies);
             writer.WriteNumber("token_ttl", role.TokenTtlMs / 1000);
             writer.WriteNumber("token_max_ttl", role.TokenMaxTtlMs / 1000);
+            VaultAuthBody.WriteList(writer, "token_bound_cidrs", role.TokenBoundCidrs);
+            writer.WriteNumber("token_period", role.TokenPeriodMs / 1000);
         });
     }
 
