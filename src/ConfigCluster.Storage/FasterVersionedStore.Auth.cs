@@ -186,8 +186,10 @@ public sealed partial class FasterVersionedStore
 
     private CommandResult ApplyJwtConfig(JwtConfigOp op)
     {
-        if (op.ValidationPubkeys.Count == 0 && op.JwksJson.Length == 0)
-            return Invalid("the JWT config needs jwt_validation_pubkeys or jwks");
+        if (op.ValidationPubkeys.Count == 0 && op.JwksJson.Length == 0 && op.JwksUrl.Length == 0)
+            return Invalid("the JWT config needs jwt_validation_pubkeys, jwks or jwks_url");
+        if (op.JwksUrl.Length > 0 && op.JwksJson.Length > 0)
+            return Invalid("the JWT config takes jwks or jwks_url, not both");
         UpsertMetadata(RecordKeys.Auth(JwtConfigPath), op.ToByteArray());
         return Ok();
     }
