@@ -11,7 +11,8 @@ namespace ConfigCluster.Server.Auth;
 /// <see cref="ReapTokensOp"/>. Which tokens go is decided at apply by the log clock carried in the
 /// log, so every node removes the same ones; the leases they created are revoked.
 /// </summary>
-public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore store, LogClock logClock, NodeSettings settings, TimeProvider clock, ILogger<TokenReaper> logger) : BackgroundService
+public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore store, LogClock logClock, NodeSettings settings, TimeProvider clock, ILogger<TokenReaper> logger)
+    : Hosting.LeaderLoop(node, clock)
 {
     /// <summary>How often the leader looks for tokens to remove.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
@@ -20,18 +21,17 @@ public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore stor
     public const string Author = "system:token-reaper";
 
     /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period => Interval;
+
+    /// <inheritdoc/>
+    protected override async Task RunRoundAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await WaitAsync(timer, stoppingToken))
+        // Several entries in a row while more than one entry's worth is due.
+        while (Node.IsLeader && !stoppingToken.IsCancellationRequested
+               && store.HasTokensToReap(logClock.Now().ToUnixTimeMilliseconds(), settings.TokenReapGrace))
         {
-            // Several entries in a row while more than one entry's worth is due.
-            while (node.IsLeader && !stoppingToken.IsCancellationRequested
-                   && store.HasTokensToReap(logClock.Now().ToUnixTimeMilliseconds(), settings.TokenReapGrace))
-            {
-                if (!await ReapAsync(stoppingToken))
-                    break;
-            }
+            if (!await ReapAsync(stoppingToken))
+                break;
         }
     }
 
@@ -39,44 +39,24 @@ public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore stor
     {
         var command = new Command
         {
-            TimestampUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            TimestampUnixMs = Clock.GetUtcNow().ToUnixTimeMilliseconds(),
             Author = Author,
             ReapTokens = new ReapTokensOp { GraceMs = (long)settings.TokenReapGrace.TotalMilliseconds, MaxTokens = FasterVersionedStore.MaxTokensPerReap },
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(settings.WriteTimeout);
-        try
+        if (await ProposeAsync(command, settings.WriteTimeout, stoppingToken) is not { } outcome)
+            return false;
+        if (outcome.Status != ProposeStatus.Applied)
         {
-            var outcome = await node.ProposeAsync(command, timeout.Token);
-            if (outcome.Status != ProposeStatus.Applied)
-            {
-                Log.ReapFailed(logger, outcome.Status.ToString());
-                return false;
-            }
-
-            // Nothing removed (the log clock had not reached the node's reading yet): wait for the next round.
-            var removed = outcome.Result?.Version ?? 0;
-            if (removed > 0)
-                Log.Reaped(logger, removed);
-            return removed > 0;
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            Log.ReapFailed(logger, "timed out");
+            Log.ReapFailed(logger, outcome.Status.ToString());
             return false;
         }
-    }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        // Nothing removed (the log clock had not reached the node's reading yet, or the entry only
+        // stamped revocations): wait for the next round.
+        var removed = outcome.Result?.Version ?? 0;
+        if (removed > 0)
+            Log.Reaped(logger, removed);
+        return removed > 0;
     }
 
     private static partial class Log
