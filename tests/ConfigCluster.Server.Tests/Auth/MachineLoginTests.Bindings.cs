@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using ConfigCluster.Contracts.V1;
 using ConfigCluster.Server.Tests.Harness;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace ConfigCluster.Server.Tests.Auth;
 
@@ -54,6 +57,20 @@ public sealed partial class MachineLoginTests
                 Assert.Contains("permission denied", body!["errors"]![0]!.GetValue<string>(), StringComparison.Ordinal);
                 Assert.Equal(HttpStatusCode.Forbidden, (await refused.SendAsync(HttpMethod.Post, "/v1/auth/token/renew-self", "{}")).Status);
             }
+
+            // gRPC alike: PERMISSION_DENIED for the bound-elsewhere tokens, served for the loopback-bound one.
+            using var channel = GrpcChannel.ForAddress(node.GrpcUrl);
+            var kv = new KV.KVClient(channel);
+            var read = new GetRequest { Path = new KeyPath { Key = "app.bound-none" } };
+            foreach (var token in new[] { far, farJwt })
+            {
+                var denied = await Assert.ThrowsAsync<RpcException>(async () => await kv.GetAsync(read, new Metadata { { "authorization", $"Bearer {token}" } }));
+                Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+                Assert.Contains("may not be used from this address", denied.Status.Detail, StringComparison.Ordinal);
+            }
+
+            var served = await Assert.ThrowsAsync<RpcException>(async () => await kv.GetAsync(read, new Metadata { { "authorization", $"Bearer {here}" } }));
+            Assert.Equal(StatusCode.NotFound, served.StatusCode);   // allowed through; the key does not exist
         }
 
         // Bad networks and periods: 400, the role stays as it was.
