@@ -19,6 +19,12 @@ public sealed record StoredToken(string Accessor, string Name, IReadOnlyList<str
 
     /// <summary>The max TTL it was created with (null: none).</summary>
     public TimeSpan? MaxTtl { get; init; }
+
+    /// <summary>Networks the token works from (Vault's <c>token_bound_cidrs</c>); empty: anywhere.</summary>
+    public IReadOnlyList<string> BoundCidrs { get; init; } = [];
+
+    /// <summary>A periodic token's period: each renewal extends it by this much (null: not periodic).</summary>
+    public TimeSpan? Period { get; init; }
 }
 
 public sealed partial class FasterVersionedStore
@@ -63,8 +69,10 @@ public sealed partial class FasterVersionedStore
         if (current.Metadata.HashOfAccessor(create.Accessor) is not null)
             return Invalid($"accessor {create.Accessor} exists");
 
-        if (create.TtlMs < 0 || create.MaxTtlMs < 0)
+        if (create.TtlMs < 0 || create.MaxTtlMs < 0 || create.PeriodMs < 0)
             return Invalid("token lifetimes must not be negative");
+        if (ConfigCluster.Core.Tokens.BoundCidrs.FirstInvalid(create.BoundCidrs) is { } badCidr)
+            return Invalid($"bound_cidrs: '{badCidr}' is not a CIDR block or an address");
 
         // With log_time_expiry the expiry comes from the log clock, not from the accepting node's clock.
         var (expires, maxExpires) = (create.ExpiresUnixMs, 0L);
@@ -72,7 +80,8 @@ public sealed partial class FasterVersionedStore
         {
             var now = LogNow(command, create.LogTimeEstimateMs);
             maxExpires = create.MaxTtlMs > 0 ? now + create.MaxTtlMs : 0;
-            expires = create.TtlMs > 0 ? now + create.TtlMs : 0;
+            // A periodic token lives one period at a time (its TTL, if any, does not count).
+            expires = create.PeriodMs > 0 ? now + create.PeriodMs : create.TtlMs > 0 ? now + create.TtlMs : 0;
             if (maxExpires > 0 && (expires == 0 || expires > maxExpires))
                 expires = maxExpires;
         }
@@ -86,10 +95,12 @@ public sealed partial class FasterVersionedStore
             Policies = { create.Policies },
             ExpiresUnixMs = expires,
             CreatedUnixMs = command.TimestampUnixMs,
-            Renewable = create.Renewable,
+            Renewable = create.Renewable || (create.LogTimeExpiry && create.PeriodMs > 0),
             TtlMs = create.TtlMs,
             MaxExpiresUnixMs = maxExpires,
             MaxTtlMs = maxExpires > 0 ? create.MaxTtlMs : 0,
+            BoundCidrs = { create.BoundCidrs },
+            PeriodMs = create.LogTimeExpiry ? create.PeriodMs : 0,
         }.ToByteArray());
         UpsertMetadata(RecordKeys.Accessor(create.Accessor), create.TokenHash.ToByteArray());
         UpsertMetadata(RecordKeys.TokenBySequence(sequence), create.TokenHash.ToByteArray());
@@ -118,7 +129,9 @@ public sealed partial class FasterVersionedStore
         var now = LogNow(command, renew.LogTimeEstimateMs);
         if (entry.Record.ExpiresUnixMs > 0 && entry.Record.ExpiresUnixMs <= now)
             return Invalid("the token has expired");
-        var expires = renew.IncrementMs > 0 ? now + renew.IncrementMs : renew.ExpiresUnixMs;
+        // A periodic token is extended by its period, whatever increment was asked for (as Vault does).
+        var expires = entry.Record.PeriodMs > 0 ? now + entry.Record.PeriodMs
+            : renew.IncrementMs > 0 ? now + renew.IncrementMs : renew.ExpiresUnixMs;
         // A renewal never reaches past the token's max TTL.
         if (entry.Record.MaxExpiresUnixMs > 0 && expires > entry.Record.MaxExpiresUnixMs)
             expires = entry.Record.MaxExpiresUnixMs;

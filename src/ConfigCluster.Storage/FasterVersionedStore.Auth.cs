@@ -104,8 +104,10 @@ public sealed partial class FasterVersionedStore
             settings.RoleId = existing.RoleId;
         else if (settings.RoleId.Length is 0 or > 128 || current.Metadata.FindAuth(RoleIdPrefix + settings.RoleId) is not null)
             return Invalid("the role id is missing or in use");
-        if (settings.TokenTtlMs < 0 || settings.TokenMaxTtlMs < 0 || settings.SecretIdTtlMs < 0 || settings.SecretIdNumUses < 0)
+        if (settings.TokenTtlMs < 0 || settings.TokenMaxTtlMs < 0 || settings.SecretIdTtlMs < 0 || settings.SecretIdNumUses < 0 || settings.TokenPeriodMs < 0)
             return Invalid("durations and counts must not be negative");
+        if (ConfigCluster.Core.Tokens.BoundCidrs.FirstInvalid(settings.TokenBoundCidrs) is { } badCidr)
+            return Invalid($"token_bound_cidrs: '{badCidr}' is not a CIDR block or an address");
         UpsertMetadata(RecordKeys.Auth(RolePrefix + op.Name), settings.ToByteArray());
         UpsertMetadata(RecordKeys.Auth(RoleIdPrefix + settings.RoleId), System.Text.Encoding.UTF8.GetBytes(op.Name));
         return Ok();
@@ -171,18 +173,23 @@ public sealed partial class FasterVersionedStore
             Name = token.Name.Length > 0 ? token.Name : "approle-" + name,
             Policies = { role.TokenPolicies },
             Renewable = true,
-            TtlMs = role.TokenTtlMs > 0 ? role.TokenTtlMs : (long)DefaultTokenTtl.TotalMilliseconds,
-            MaxTtlMs = role.TokenMaxTtlMs > 0 ? role.TokenMaxTtlMs : (long)DefaultTokenTtl.TotalMilliseconds,
+            TtlMs = role.TokenPeriodMs > 0 ? role.TokenPeriodMs : role.TokenTtlMs > 0 ? role.TokenTtlMs : (long)DefaultTokenTtl.TotalMilliseconds,
+            // A periodic token has no max TTL: it lives as long as it is renewed within each period.
+            MaxTtlMs = role.TokenPeriodMs > 0 ? 0 : role.TokenMaxTtlMs > 0 ? role.TokenMaxTtlMs : (long)DefaultTokenTtl.TotalMilliseconds,
             LogTimeExpiry = true,
             LogTimeEstimateMs = token.LogTimeEstimateMs,
+            BoundCidrs = { role.TokenBoundCidrs },
+            PeriodMs = role.TokenPeriodMs,
         };
         return ApplyCreateToken(command, create);
     }
 
     private CommandResult ApplyJwtConfig(JwtConfigOp op)
     {
-        if (op.ValidationPubkeys.Count == 0 && op.JwksJson.Length == 0)
-            return Invalid("the JWT config needs jwt_validation_pubkeys or jwks");
+        if (op.ValidationPubkeys.Count == 0 && op.JwksJson.Length == 0 && op.JwksUrl.Length == 0)
+            return Invalid("the JWT config needs jwt_validation_pubkeys, jwks or jwks_url");
+        if (op.JwksUrl.Length > 0 && op.JwksJson.Length > 0)
+            return Invalid("the JWT config takes jwks or jwks_url, not both");
         UpsertMetadata(RecordKeys.Auth(JwtConfigPath), op.ToByteArray());
         return Ok();
     }
@@ -199,8 +206,10 @@ public sealed partial class FasterVersionedStore
             return Ok();
         }
 
-        if (op.Settings is null || op.Settings.TokenTtlMs < 0 || op.Settings.TokenMaxTtlMs < 0)
+        if (op.Settings is null || op.Settings.TokenTtlMs < 0 || op.Settings.TokenMaxTtlMs < 0 || op.Settings.TokenPeriodMs < 0)
             return Invalid("a role needs settings with durations that are not negative");
+        if (ConfigCluster.Core.Tokens.BoundCidrs.FirstInvalid(op.Settings.TokenBoundCidrs) is { } badCidr)
+            return Invalid($"token_bound_cidrs: '{badCidr}' is not a CIDR block or an address");
         UpsertMetadata(RecordKeys.Auth(JwtRolePrefix + op.Name), op.Settings.ToByteArray());
         return Ok();
     }

@@ -3,41 +3,51 @@ using ConfigCluster.Storage.Records;
 
 namespace ConfigCluster.Storage;
 
-// wip/tls: expired tokens are reaped (ReapTokensOp); these find them and forget their records.
+// Expired and revoked tokens are reaped (ReapTokensOp); these find them and forget their records.
 internal sealed partial class HotMetadata
 {
-    /// <summary>A token the reaper may remove: its creation sequence, hash and record.</summary>
+    /// <summary>A token the reaper may remove or stamp: its creation sequence, hash and record.</summary>
     public readonly record struct ReapableToken(long Sequence, byte[] Hash, TokenRecord Record);
 
     /// <summary>
-    /// Tokens that expired at or before <paramref name="expiredBy"/> (Unix ms), in creation order
-    /// (the same on every node), at most <paramref name="max"/>.
+    /// Tokens that expired, or were seen revoked, at or before <paramref name="endedBy"/> (Unix ms),
+    /// in creation order (the same on every node), at most <paramref name="max"/>.
     /// </summary>
-    public List<ReapableToken> ExpiredTokens(long expiredBy, int max)
+    public List<ReapableToken> EndedTokens(long endedBy, int max) => InCreationOrder(record => EndedBy(record, endedBy), max);
+
+    /// <summary>Revoked tokens no reap has seen yet (no revocation time), in creation order, at most <paramref name="max"/>.</summary>
+    public List<ReapableToken> UnseenRevokedTokens(int max) => InCreationOrder(static record => UnseenRevoked(record), max);
+
+    /// <summary>True when a reap has work: a token ended at or before <paramref name="endedBy"/> (Unix ms), or a revoked one not seen yet.</summary>
+    public bool HasTokensToReap(long endedBy)
+    {
+        foreach (var entry in tokens.Values)
+        {
+            if (EndedBy(entry.Record, endedBy) || UnseenRevoked(entry.Record))
+                return true;
+        }
+
+        return false;
+    }
+
+    private static bool EndedBy(TokenRecord record, long endedBy)
+        => (record.ExpiresUnixMs > 0 && record.ExpiresUnixMs <= endedBy)
+           || (record.Revoked && record.RevokedSeenUnixMs > 0 && record.RevokedSeenUnixMs <= endedBy);
+
+    private static bool UnseenRevoked(TokenRecord record) => record.Revoked && record.RevokedSeenUnixMs == 0;
+
+    private List<ReapableToken> InCreationOrder(Func<TokenRecord, bool> match, int max)
     {
         var found = new List<ReapableToken>();
         foreach (var sequence in tokenSequence.Keys.Order())
         {
             if (found.Count >= max)
                 break;
-            if (tokenSequence.TryGetValue(sequence, out var hash) && FindToken(hash) is { } entry
-                && entry.Record.ExpiresUnixMs > 0 && entry.Record.ExpiresUnixMs <= expiredBy)
+            if (tokenSequence.TryGetValue(sequence, out var hash) && FindToken(hash) is { } entry && match(entry.Record))
                 found.Add(new ReapableToken(sequence, hash, entry.Record));
         }
 
         return found;
-    }
-
-    /// <summary>True when some token expired at or before <paramref name="expiredBy"/> (Unix ms).</summary>
-    public bool HasExpiredTokens(long expiredBy)
-    {
-        foreach (var entry in tokens.Values)
-        {
-            if (entry.Record.ExpiresUnixMs > 0 && entry.Record.ExpiresUnixMs <= expiredBy)
-                return true;
-        }
-
-        return false;
     }
 
     // An empty value under a token, accessor or sequence key: the token was reaped.

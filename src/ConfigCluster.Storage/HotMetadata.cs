@@ -242,6 +242,8 @@ internal sealed partial class HotMetadata
         Ttl = record.TtlMs > 0 ? TimeSpan.FromMilliseconds(record.TtlMs) : null,
         MaxExpiresAt = record.MaxExpiresUnixMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(record.MaxExpiresUnixMs) : null,
         MaxTtl = record.MaxTtlMs > 0 ? TimeSpan.FromMilliseconds(record.MaxTtlMs) : null,
+        BoundCidrs = [.. record.BoundCidrs],
+        Period = record.PeriodMs > 0 ? TimeSpan.FromMilliseconds(record.PeriodMs) : null,
     };
 
     /// <summary>A SHA-256 token hash as a dictionary key (no allocation per lookup).</summary>

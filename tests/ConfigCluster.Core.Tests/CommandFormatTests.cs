@@ -24,6 +24,14 @@ public sealed class CommandFormatTests
     }
 
     [Fact]
+    public void Required_ATokenBoundToNetworksOrPeriodic_NeedsTheSupportedFormat()
+    {
+        Assert.Equal(CommandFormat.Initial, CommandFormat.Required(new Command { CreateToken = new CreateTokenOp { TtlMs = 1000 } }));
+        Assert.Equal(CommandFormat.Supported, CommandFormat.Required(new Command { CreateToken = new CreateTokenOp { BoundCidrs = { "10.0.0.0/8" } } }));
+        Assert.Equal(CommandFormat.Supported, CommandFormat.Required(new Command { CreateToken = new CreateTokenOp { PeriodMs = 1000 } }));
+    }
+
+    [Fact]
     public void Of_CommandWrittenBeforeFormats_IsInitial()
     {
         Assert.Equal(CommandFormat.Initial, CommandFormat.Of(new Command()));

@@ -16,10 +16,14 @@ public static class CommandFormat
     /// <summary>The newest format this build applies (operations added after the first release need it).</summary>
     public const uint Supported = 2;
 
-    /// <summary>The format <paramref name="command"/> needs: the first release's operations need <see cref="Initial"/>, every later one <see cref="Supported"/>.</summary>
+    /// <summary>The format <paramref name="command"/> needs: the first release's operations need <see cref="Initial"/>, every later one (and a token with bound networks or a period) <see cref="Supported"/>.</summary>
     public static uint Required(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
+        // A token bound to networks or periodic: a first-release build would ignore those fields
+        // and accept the token from anywhere, or expire it differently.
+        if (command.OpCase == Command.OpOneofCase.CreateToken && (command.CreateToken.BoundCidrs.Count > 0 || command.CreateToken.PeriodMs > 0))
+            return Supported;
         return command.OpCase switch
         {
             Command.OpOneofCase.Put or Command.OpOneofCase.Delete or Command.OpOneofCase.Rollback or Command.OpOneofCase.AddDataKey

@@ -49,15 +49,20 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
     /// Decides and audits one request; the answer comes once the audit record is durable
     /// (or with <see cref="AccessDecision.AuditFailed"/> when it could not be written).
     /// </summary>
-    public async ValueTask<(AccessDecision Decision, CallerIdentity? Caller, string Message)> CheckAsync(string? bearer, AccessRequest request, CancellationToken token)
+    public async ValueTask<(AccessDecision Decision, CallerIdentity? Caller, string Message)> CheckAsync(string? bearer, System.Net.IPAddress? source, AccessRequest request, CancellationToken token)
     {
-        var (caller, failure) = authenticator.Authenticate(bearer);
+        var (caller, failure) = authenticator.Authenticate(bearer, source);
         AccessDecision decision;
         string message;
         if (failure == AuthenticationFailure.NotCaughtUp)
         {
             decision = AccessDecision.NotCaughtUp;
             message = "this node has not caught up with the cluster yet (it knows no tokens); try another node";
+        }
+        else if (failure == AuthenticationFailure.OutsideBoundNetworks)
+        {
+            decision = AccessDecision.Forbidden;
+            message = "permission denied: the token may not be used from this address";
         }
         else if (caller is null)
         {
@@ -111,15 +116,15 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
     /// any working token or a peer's signed request; <see cref="StatusDetail.Digest"/> only with
     /// <c>admin</c>. A digest request without it is refused (and audited) rather than downgraded.
     /// </summary>
-    public async ValueTask<(StatusDetail? Detail, AccessDecision Decision, string Message)> StatusAccessAsync(string? bearer, bool digest, bool peerSigned, CancellationToken token)
+    public async ValueTask<(StatusDetail? Detail, AccessDecision Decision, string Message)> StatusAccessAsync(string? bearer, System.Net.IPAddress? source, bool digest, bool peerSigned, CancellationToken token)
     {
         if (digest)
         {
-            var (decision, _, message) = await CheckAsync(bearer, DigestRequest, token);
+            var (decision, _, message) = await CheckAsync(bearer, source, DigestRequest, token);
             return (decision == AccessDecision.Allowed ? StatusDetail.Digest : null, decision, message);
         }
 
-        var full = peerSigned || (bearer is not null && authenticator.Authenticate(bearer).Caller is not null);
+        var full = peerSigned || (bearer is not null && authenticator.Authenticate(bearer, source).Caller is not null);
         return (full ? StatusDetail.Full : StatusDetail.Basic, AccessDecision.Allowed, "");
     }
 
@@ -127,8 +132,8 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
     public bool Allows(CallerIdentity caller, Capability capability, string ns, string env, string key)
         => policies.IsAllowed(caller, capability, ns, env, key);
 
-    /// <summary>Whether a bearer token still works (watch streams re-check it).</summary>
-    public bool StillValid(string? bearer) => authenticator.Authenticate(bearer).Caller is not null;
+    /// <summary>Whether a bearer token still works (watch streams re-check it; where they come from was checked when they were admitted).</summary>
+    public bool StillValid(string? bearer) => authenticator.AuthenticateAdmitted(bearer).Caller is not null;
 
     private static partial class Log
     {

@@ -39,7 +39,7 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
         var bearer = TokenAuthenticator.FromRequest(context.Request);
         if (bearer is null && metadata?.GetMetadata<QueryTokenAllowed>() is not null && context.Request.Query["token"] is [{ Length: > 0 } queryToken])
             bearer = queryToken.Trim();
-        var (decision, caller, message) = await gate.CheckAsync(bearer, rule.Describe(context), context.RequestAborted);
+        var (decision, caller, message) = await gate.CheckAsync(bearer, context.Connection.RemoteIpAddress, rule.Describe(context), context.RequestAborted);
         if (decision != AccessDecision.Allowed)
         {
             var status = decision switch

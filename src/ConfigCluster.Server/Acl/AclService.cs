@@ -16,8 +16,14 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
     /// <summary>A random 256-bit token, URL-safe base64.</summary>
     public static string NewToken() => "cc_" + Base64Url(RandomNumberGenerator.GetBytes(32));
 
-    public async Task<Outcome<CreatedToken>> CreateTokenAsync(string name, IReadOnlyList<string> policies, TimeSpan? ttl, CancellationToken token, string? secret = null, bool bootstrap = false, bool renewable = false)
+    /// <param name="period">A periodic token (Vault's <c>period</c>): lives one period at a time, renewable, no max TTL; <paramref name="ttl"/> must then be null.</param>
+    public async Task<Outcome<CreatedToken>> CreateTokenAsync(string name, IReadOnlyList<string> policies, TimeSpan? ttl, CancellationToken token, string? secret = null, bool bootstrap = false, bool renewable = false, TimeSpan? period = null)
     {
+        if (period is { } p && (p <= TimeSpan.Zero || ttl is not null))
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "period must be positive, and a periodic token takes no ttl");
+        // A periodic token's lifetime is its period (renewals extend by it at apply).
+        ttl = period ?? ttl;
+        renewable |= period is not null;
         if (string.IsNullOrWhiteSpace(name) || name.Length > 128 || name.Any(char.IsControl))
             return new ConfigError(ConfigErrorCode.InvalidArgument, "a token needs a name of 1 to 128 printable characters (the service identity)");
         if (policies.Any(static p => string.IsNullOrWhiteSpace(p) || p.Any(char.IsControl)))
@@ -41,6 +47,7 @@ public sealed class AclService(ConfigService config, TimeProvider clock)
             // The expiry is set at apply from the log clock (ExpiresUnixMs stays for older nodes).
             LogTimeExpiry = ttl is not null,
             LogTimeEstimateMs = logClock.Now().ToUnixTimeMilliseconds(),
+            PeriodMs = period is { } every ? (long)every.TotalMilliseconds : 0,
         };
         var outcome = await config.SubmitRawAsync(command, token);
         if (outcome.Error is { } error)

@@ -47,7 +47,7 @@ public sealed class GrpcAccessInterceptor(AccessGate gate) : Interceptor
             return null;
 
         var bearer = TokenAuthenticator.FromAuthorizationHeader(context.RequestHeaders.GetValue("authorization"));
-        var (decision, caller, message) = await gate.CheckAsync(bearer, GrpcAccessTable.Describe(context.Method, request), context.CancellationToken);
+        var (decision, caller, message) = await gate.CheckAsync(bearer, context.GetHttpContext().Connection.RemoteIpAddress, GrpcAccessTable.Describe(context.Method, request), context.CancellationToken);
         context.UserState[AccessMiddleware.BearerItem] = bearer ?? "";
         return decision switch
         {

@@ -15,6 +15,9 @@ public enum AuthenticationFailure
     NotCaughtUp,
     Revoked,
     Expired,
+
+    /// <summary>The token is bound to networks (<c>token_bound_cidrs</c>) the request did not come from; 403 / PermissionDenied, as Vault answers.</summary>
+    OutsideBoundNetworks,
 }
 
 /// <summary>
@@ -33,18 +36,41 @@ public sealed class TokenAuthenticator(IVersionedStore store, TimeProvider clock
 
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
-    public (CallerIdentity? Caller, AuthenticationFailure Failure) Authenticate(string? bearer)
+    /// <summary>
+    /// Authenticates <paramref name="bearer"/> used from <paramref name="source"/> (the client's
+    /// address; a token bound to networks is refused from anywhere else, and from an unknown source).
+    /// </summary>
+    public (CallerIdentity? Caller, AuthenticationFailure Failure) Authenticate(string? bearer, System.Net.IPAddress? source)
+    {
+        var (caller, failure, token) = Find(bearer);
+        if (token is { BoundCidrs.Count: > 0 } && !ConfigCluster.Core.Tokens.BoundCidrs.Contains(token.BoundCidrs, source))
+            return (null, AuthenticationFailure.OutsideBoundNetworks);
+        return (caller, failure);
+    }
+
+    /// <summary>
+    /// Authenticates <paramref name="bearer"/> without looking at where it is used from: only for
+    /// re-checks of a call whose source was checked when it was admitted (a running watch), and
+    /// for reading its accessor (rate limiting).
+    /// </summary>
+    public (CallerIdentity? Caller, AuthenticationFailure Failure) AuthenticateAdmitted(string? bearer)
+    {
+        var (caller, failure, _) = Find(bearer);
+        return (caller, failure);
+    }
+
+    private (CallerIdentity? Caller, AuthenticationFailure Failure, StoredToken? Token) Find(string? bearer)
     {
         if (string.IsNullOrWhiteSpace(bearer))
-            return (null, AuthenticationFailure.Missing);
+            return (null, AuthenticationFailure.Missing, null);
         var token = store.FindToken(Hash(bearer.Trim()));
         if (token is null)
-            return (null, store.TokenCount == 0 ? AuthenticationFailure.NotCaughtUp : AuthenticationFailure.Unknown);
+            return (null, store.TokenCount == 0 ? AuthenticationFailure.NotCaughtUp : AuthenticationFailure.Unknown, null);
         if (token.Revoked)
-            return (null, AuthenticationFailure.Revoked);
+            return (null, AuthenticationFailure.Revoked, null);
         if (logClock.HasExpired(token.ExpiresAt))
-            return (null, AuthenticationFailure.Expired);
-        return (new CallerIdentity(token.Name, token.Accessor, token.Policies), AuthenticationFailure.None);
+            return (null, AuthenticationFailure.Expired, null);
+        return (new CallerIdentity(token.Name, token.Accessor, token.Policies), AuthenticationFailure.None, token);
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ public sealed class JwtKeys : IDisposable
         if (result.keys.Count == 0)
         {
             result.Dispose();
-            return (null, "the JWT config needs jwt_validation_pubkeys or jwks");
+            return (null, "the JWT config needs jwt_validation_pubkeys, jwks or jwks_url");
         }
 
         return (result, null);

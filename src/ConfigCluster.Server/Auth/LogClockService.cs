@@ -10,7 +10,7 @@ namespace ConfigCluster.Server.Auth;
 /// never), and the log clock never goes back, so a node whose own clock is wrong judges expiry like
 /// every other.
 /// </summary>
-public sealed partial class LogClockService(RaftNode node, TimeProvider clock, ILogger<LogClockService> logger) : BackgroundService
+public sealed partial class LogClockService(RaftNode node, TimeProvider clock, ILogger<LogClockService> logger) : Hosting.LeaderLoop(node, clock)
 {
     /// <summary>How often the leader enters its clock: the resolution of expiry (a token expires at most this late).</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -25,59 +25,38 @@ public sealed partial class LogClockService(RaftNode node, TimeProvider clock, I
     /// <summary>The author recorded on clock entries.</summary>
     public const string Author = "system:clock";
 
+    private bool failing;
+
     /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period
     {
-        var interval = Interval;
-        if (int.TryParse(Environment.GetEnvironmentVariable(TestIntervalVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var testMs) && testMs > 0)
+        get
         {
-            interval = TimeSpan.FromMilliseconds(testMs);
+            if (!int.TryParse(Environment.GetEnvironmentVariable(TestIntervalVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var testMs) || testMs <= 0)
+                return Interval;
             Log.TestInterval(logger, testMs);
-        }
-
-        using var timer = new PeriodicTimer(interval, clock);
-        var failing = false;
-        while (await WaitAsync(timer, stoppingToken))
-        {
-            if (!node.IsLeader)
-                continue; // the members' formats are kept warm meanwhile by Hosting/CommandFormatSampler
-
-            var command = new Command
-            {
-                TimestampUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
-                Author = Author,
-                LogClock = new LogClockOp(),
-            };
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(Interval * 5);
-            ProposeOutcome outcome;
-            try
-            {
-                outcome = await node.ProposeAsync(command, timeout.Token);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-
-            // Leadership moves, a mixed-version cluster refuses the new entry: say so once, keep trying.
-            var applied = outcome.Status == ProposeStatus.Applied;
-            if (!applied && !failing)
-                Log.TickFailed(logger, outcome.Status.ToString());
-            failing = !applied;
+            return TimeSpan.FromMilliseconds(testMs);
         }
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
+    /// <inheritdoc/>
+    protected override async Task RunRoundAsync(CancellationToken stoppingToken)
     {
-        try
+        // (Followers do nothing here; the members' formats are kept warm by Hosting/CommandFormatSampler.)
+        var command = new Command
         {
-            return await timer.WaitForNextTickAsync(token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+            TimestampUnixMs = Clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            Author = Author,
+            LogClock = new LogClockOp(),
+        };
+        if (await ProposeAsync(command, Interval * 5, stoppingToken) is not { } outcome)
+            return;
+
+        // Leadership moves, a mixed-version cluster refuses the new entry: say so once, keep trying.
+        var applied = outcome.Status == ProposeStatus.Applied;
+        if (!applied && !failing)
+            Log.TickFailed(logger, outcome.Status.ToString());
+        failing = !applied;
     }
 
     private static partial class Log

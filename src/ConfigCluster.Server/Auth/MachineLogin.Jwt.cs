@@ -6,10 +6,16 @@ namespace ConfigCluster.Server.Auth;
 public sealed partial class MachineLogin
 {
     /// <summary>Sets the JWT config after checking that its keys can be read.</summary>
+    /// <remarks>With a <c>jwks_url</c>, the key set is fetched now (so a wrong URL or CA is refused here, not at the first login).</remarks>
     public async Task<ConfigError?> PutJwtConfigAsync(JwtConfigOp op, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(op);
-        var (keys, problem) = JwtKeys.Load(op.ValidationPubkeys, op.JwksJson);
+        if (op.JwksUrl.Length > 0 && op.JwksJson.Length > 0)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, "give jwks or jwks_url, not both");
+        var (jwks, fetchError) = await KeySetAsync(op, fresh: true, token);
+        if (fetchError is not null)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, fetchError);
+        var (keys, problem) = JwtKeys.Load(op.ValidationPubkeys, jwks);
         keys?.Dispose();
         if (problem is not null)
             return new ConfigError(ConfigErrorCode.InvalidArgument, problem);
@@ -37,7 +43,10 @@ public sealed partial class MachineLogin
             return new ConfigError(ConfigErrorCode.InvalidArgument, "the JWT auth method is not configured");
         if (config.Store.FindJwtRole(role) is not { } settings)
             return new ConfigError(ConfigErrorCode.InvalidArgument, $"role \"{role}\" could not be found");
-        var (keys, problem) = JwtKeys.Load(jwtConfig.ValidationPubkeys, jwtConfig.JwksJson);
+        var (jwks, fetchError) = await KeySetAsync(jwtConfig, fresh: false, token);
+        if (fetchError is not null)
+            return new ConfigError(ConfigErrorCode.InvalidArgument, fetchError);
+        var (keys, problem) = JwtKeys.Load(jwtConfig.ValidationPubkeys, jwks);
         if (problem is not null)
             return new ConfigError(ConfigErrorCode.InvalidArgument, problem);
         string user;
@@ -61,8 +70,13 @@ public sealed partial class MachineLogin
         var (secret, create) = NewToken(displayName);
         create.Policies.Add(settings.TokenPolicies);
         create.Renewable = true;
-        create.TtlMs = settings.TokenTtlMs > 0 ? settings.TokenTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
-        create.MaxTtlMs = settings.TokenMaxTtlMs > 0 ? settings.TokenMaxTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
+        create.TtlMs = settings.TokenPeriodMs > 0 ? settings.TokenPeriodMs
+            : settings.TokenTtlMs > 0 ? settings.TokenTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
+        // A periodic token has no max TTL: it lives as long as it is renewed within each period.
+        create.MaxTtlMs = settings.TokenPeriodMs > 0 ? 0
+            : settings.TokenMaxTtlMs > 0 ? settings.TokenMaxTtlMs : (long)Storage.FasterVersionedStore.DefaultTokenTtl.TotalMilliseconds;
+        create.PeriodMs = settings.TokenPeriodMs;
+        create.BoundCidrs.Add(settings.TokenBoundCidrs);
         create.LogTimeExpiry = true;
         // What a node that predates log-time expiry applies (it ignores the fields above).
         create.ExpiresUnixMs = create.LogTimeEstimateMs + create.TtlMs;
@@ -73,4 +87,8 @@ public sealed partial class MachineLogin
             return error;
         return Issued(secret, create.Accessor);
     }
+
+    // The inline key set, or the one at jwks_url (fetched, or from this node's cache).
+    private async Task<(string? Json, string? Error)> KeySetAsync(JwtConfigOp jwtConfig, bool fresh, CancellationToken token)
+        => jwtConfig.JwksUrl.Length == 0 ? (jwtConfig.JwksJson, null) : await jwks.GetAsync(jwtConfig.JwksUrl, jwtConfig.JwksCaPem, fresh, token);
 }

@@ -18,7 +18,7 @@ public sealed record IssuedSecretId(string SecretId, string Accessor, long TtlSe
 /// issues a token through the log with the role's policies and TTLs, its expiry set at apply from
 /// the log clock. Secret ids and tokens travel as SHA-256 hashes only.
 /// </summary>
-public sealed partial class MachineLogin(ConfigService config, LogClock clock)
+public sealed partial class MachineLogin(ConfigService config, LogClock clock, JwksFetcher jwks)
 {
     /// <summary>The store (roles and config are read from memory).</summary>
     public IVersionedStore Store => config.Store;

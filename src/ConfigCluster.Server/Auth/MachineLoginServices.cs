@@ -14,6 +14,7 @@ internal static class MachineLoginServices
     {
         services.AddSingleton<TimeProvider>(static provider => new SteadyClock(WallClock(provider), provider.GetRequiredService<ILogger<SteadyClock>>()));
         services.AddSingleton<LogClock>();
+        services.AddSingleton<JwksFetcher>();
         services.AddSingleton<MachineLogin>();
         services.AddHostedService<LogClockService>();
         services.AddHostedService<TokenReaper>(); // wip/tls

@@ -5,12 +5,14 @@ using ConfigCluster.Storage;
 namespace ConfigCluster.Server.Auth;
 
 /// <summary>
-/// On the leader, removes expired tokens: every <see cref="Interval"/>, when a token expired more
-/// than <c>--token-reap-grace</c> ago by this node's reading of the log clock, proposes a
+/// On the leader, removes expired and revoked tokens: every <see cref="Interval"/>, when a token
+/// expired (or was first seen revoked) more than <c>--token-reap-grace</c> ago by this node's
+/// reading of the log clock, or a revoked token has not been seen yet, proposes a
 /// <see cref="ReapTokensOp"/>. Which tokens go is decided at apply by the log clock carried in the
 /// log, so every node removes the same ones; the leases they created are revoked.
 /// </summary>
-public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore store, LogClock logClock, NodeSettings settings, TimeProvider clock, ILogger<TokenReaper> logger) : BackgroundService
+public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore store, LogClock logClock, NodeSettings settings, TimeProvider clock, ILogger<TokenReaper> logger)
+    : Hosting.LeaderLoop(node, clock)
 {
     /// <summary>How often the leader looks for tokens to remove.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
@@ -19,18 +21,17 @@ public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore stor
     public const string Author = "system:token-reaper";
 
     /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period => Interval;
+
+    /// <inheritdoc/>
+    protected override async Task RunRoundAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await WaitAsync(timer, stoppingToken))
+        // Several entries in a row while more than one entry's worth is due.
+        while (Node.IsLeader && !stoppingToken.IsCancellationRequested
+               && store.HasTokensToReap(logClock.Now().ToUnixTimeMilliseconds(), settings.TokenReapGrace))
         {
-            // Several entries in a row while more than one entry's worth is due.
-            while (node.IsLeader && !stoppingToken.IsCancellationRequested
-                   && store.HasTokensToReap(logClock.Now().ToUnixTimeMilliseconds(), settings.TokenReapGrace))
-            {
-                if (!await ReapAsync(stoppingToken))
-                    break;
-            }
+            if (!await ReapAsync(stoppingToken))
+                break;
         }
     }
 
@@ -38,52 +39,32 @@ public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore stor
     {
         var command = new Command
         {
-            TimestampUnixMs = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            TimestampUnixMs = Clock.GetUtcNow().ToUnixTimeMilliseconds(),
             Author = Author,
             ReapTokens = new ReapTokensOp { GraceMs = (long)settings.TokenReapGrace.TotalMilliseconds, MaxTokens = FasterVersionedStore.MaxTokensPerReap },
         };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(settings.WriteTimeout);
-        try
+        if (await ProposeAsync(command, settings.WriteTimeout, stoppingToken) is not { } outcome)
+            return false;
+        if (outcome.Status != ProposeStatus.Applied)
         {
-            var outcome = await node.ProposeAsync(command, timeout.Token);
-            if (outcome.Status != ProposeStatus.Applied)
-            {
-                Log.ReapFailed(logger, outcome.Status.ToString());
-                return false;
-            }
-
-            // Nothing removed (the log clock had not reached the node's reading yet): wait for the next round.
-            var removed = outcome.Result?.Version ?? 0;
-            if (removed > 0)
-                Log.Reaped(logger, removed);
-            return removed > 0;
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            Log.ReapFailed(logger, "timed out");
+            Log.ReapFailed(logger, outcome.Status.ToString());
             return false;
         }
-    }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        // Nothing removed (the log clock had not reached the node's reading yet, or the entry only
+        // stamped revocations): wait for the next round.
+        var removed = outcome.Result?.Version ?? 0;
+        if (removed > 0)
+            Log.Reaped(logger, removed);
+        return removed > 0;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 7310, Level = LogLevel.Information, Message = "Removed {Count} tokens expired longer than the reap grace")]
+        [LoggerMessage(EventId = 7310, Level = LogLevel.Information, Message = "Removed {Count} tokens expired or revoked longer than the reap grace")]
         public static partial void Reaped(ILogger logger, long count);
 
-        [LoggerMessage(EventId = 7311, Level = LogLevel.Warning, Message = "The leader could not remove expired tokens ({Status}); it tries again later")]
+        [LoggerMessage(EventId = 7311, Level = LogLevel.Warning, Message = "The leader could not remove expired or revoked tokens ({Status}); it tries again later")]
         public static partial void ReapFailed(ILogger logger, string status);
     }
 }

@@ -16,7 +16,7 @@ public sealed class ClusterGrpcService(RaftNode node, AccessGate gate, PeerAuthe
     public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
         var bearer = TokenAuthenticator.FromAuthorizationHeader(context.RequestHeaders.GetValue("authorization"));
-        var (detail, decision, message) = await gate.StatusAccessAsync(bearer, request.IncludeDigest, PeerStatusProof.Verify(peers, context.RequestHeaders), context.CancellationToken);
+        var (detail, decision, message) = await gate.StatusAccessAsync(bearer, context.GetHttpContext().Connection.RemoteIpAddress, request.IncludeDigest, PeerStatusProof.Verify(peers, context.RequestHeaders), context.CancellationToken);
         if (detail is null)
         {
             var code = decision switch

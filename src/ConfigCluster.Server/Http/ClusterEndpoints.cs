@@ -18,7 +18,7 @@ internal static class ClusterEndpoints
     {
         var wantsDigest = string.Equals(request.Query["digest"], "true", StringComparison.OrdinalIgnoreCase);
         var bearer = TokenAuthenticator.FromAuthorizationHeader(request.Headers.Authorization);
-        var (detail, decision, message) = await gate.StatusAccessAsync(bearer, wantsDigest, peerSigned: false, token);
+        var (detail, decision, message) = await gate.StatusAccessAsync(bearer, request.HttpContext.Connection.RemoteIpAddress, wantsDigest, peerSigned: false, token);
         if (detail is null)
         {
             var code = decision switch

@@ -63,7 +63,7 @@ public sealed class RequestRateLimiter : PartitionedRateLimiter<HttpContext>
         if (tokenRate is null && tokenQuota is null)
             return Granted.Instance;
         // The gate authenticates again (and audits) if the request passes: a lookup in memory.
-        var accessor = authenticator.Authenticate(TokenAuthenticator.FromRequest(resource.Request)).Caller?.Accessor;
+        var accessor = authenticator.AuthenticateAdmitted(TokenAuthenticator.FromRequest(resource.Request)).Caller?.Accessor;
         if (accessor is null)
             return Granted.Instance;
         if (tokenRate is not null && Refused(tokenRate.AttemptAcquire(accessor, permitCount), resource, LimitScope.Token, LimitKind.Rate) is { } rate)

@@ -13,7 +13,7 @@ namespace ConfigCluster.Server.Tests.Auth;
 /// with nothing changed, and no secret id, token or JWT on disk or in a log.
 /// </summary>
 [Collection(MachineLoginCollection.Name)]
-public sealed class MachineLoginTests(MachineLoginCluster fixture)
+public sealed partial class MachineLoginTests(MachineLoginCluster fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
@@ -219,10 +219,10 @@ public sealed class MachineLoginTests(MachineLoginCluster fixture)
         // Bad config and roles: 400, the config and roles stay as they were.
         var badInput = new (string Path, string Body, string Error)[]
         {
-            ("/v1/auth/jwt/config", "{\"jwks_url\": \"https://kubernetes.default.svc/openid/v1/jwks\"}", "jwks_url is not supported"),
+            ("/v1/auth/jwt/config", "{\"jwks_url\": \"http://kubernetes.default.svc/openid/v1/jwks\"}", "jwks_url must be an https:// URL"),
             ("/v1/auth/jwt/config", "{\"jwt_validation_pubkeys\": [\"not a key\"]}", "is not a PEM"),
             ("/v1/auth/jwt/config", "{\"jwks\": \"{\\\"keys\\\": [{\\\"kty\\\": \\\"oct\\\"}]}\"}", "jwks key 0"),
-            ("/v1/auth/jwt/config", "{}", "needs jwt_validation_pubkeys or jwks"),
+            ("/v1/auth/jwt/config", "{}", "needs jwt_validation_pubkeys, jwks or jwks_url"),
             ("/v1/auth/jwt/role/shop-web", "{\"bound_audiences\": [], \"bound_subject\": \"\", \"bound_claims\": {}}", "at least one bound constraint"),
             ("/v1/auth/jwt/role/shop-web", "{\"token_ttl\": \"2h\", \"token_max_ttl\": \"1h\"}", "token_ttl must not be greater"),
             ("/v1/auth/jwt/role/shop-web", "{\"role_type\": \"oidc\"}", "role_type"),

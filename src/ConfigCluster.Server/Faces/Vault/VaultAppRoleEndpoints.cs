@@ -48,6 +48,15 @@ internal static class VaultAppRoleEndpoints
                 return VaultErrors.BadRequest("secret_id_num_uses must be a whole number, 0 for unlimited");
             if (!VaultBody.TryBool(root, "bind_secret_id", out var bind))
                 return VaultErrors.BadRequest("bind_secret_id must be true or false");
+            if (!VaultAuthBody.TryTokenBindings(root, out var cidrs, out var period, out var bindingError))
+                return VaultErrors.BadRequest(bindingError!);
+            if (cidrs is not null)
+            {
+                settings.TokenBoundCidrs.Clear();
+                settings.TokenBoundCidrs.Add(cidrs);
+            }
+
+            settings.TokenPeriodMs = VaultAuthBody.Ms(period, settings.TokenPeriodMs);
             if ((policies ?? legacy) is { } given)
             {
                 settings.TokenPolicies.Clear();
@@ -62,7 +71,7 @@ internal static class VaultAppRoleEndpoints
             if (settings.TokenMaxTtlMs > 0 && settings.TokenTtlMs > settings.TokenMaxTtlMs)
                 return VaultErrors.BadRequest("token_ttl must not be greater than token_max_ttl");
             if (!settings.BindSecretId)
-                return VaultErrors.BadRequest("bind_secret_id must be true: ConfigCluster has no bound CIDRs, so a role id alone would log anyone in");
+                return VaultErrors.BadRequest("bind_secret_id must be true: ConfigCluster has no secret_id_bound_cidrs, so a role id alone would log anyone in");
             return await login.PutAppRoleAsync(name, settings, token) is { } error ? VaultErrors.From(error) : VaultResponse.NoContent();
         }
     }
@@ -80,6 +89,8 @@ internal static class VaultAppRoleEndpoints
             writer.WriteNumber("token_max_ttl", role.TokenMaxTtlMs / 1000);
             writer.WriteNumber("secret_id_ttl", role.SecretIdTtlMs / 1000);
             writer.WriteNumber("secret_id_num_uses", role.SecretIdNumUses);
+            VaultAuthBody.WriteList(writer, "token_bound_cidrs", role.TokenBoundCidrs);
+            writer.WriteNumber("token_period", role.TokenPeriodMs / 1000);
             writer.WriteString("token_type", "default");
         });
     }

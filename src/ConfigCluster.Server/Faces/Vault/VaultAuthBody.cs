@@ -28,6 +28,23 @@ internal static class VaultAuthBody
         return values.All(static v => v.Length <= 256 && !v.Any(char.IsControl));
     }
 
+    /// <summary>
+    /// Reads a role's optional <c>token_bound_cidrs</c> (networks its tokens work from) and
+    /// <c>token_period</c> (periodic tokens); <paramref name="error"/> says what is wrong.
+    /// </summary>
+    public static bool TryTokenBindings(JsonElement root, out List<string>? cidrs, out TimeSpan? period, out string? error)
+    {
+        period = null;
+        error = null;
+        if (!TryStrings(root, "token_bound_cidrs", out cidrs))
+            error = "token_bound_cidrs must be a list of CIDR blocks";
+        else if (cidrs is not null && ConfigCluster.Core.Tokens.BoundCidrs.FirstInvalid(cidrs) is { } bad)
+            error = $"token_bound_cidrs: '{bad}' is not a CIDR block or an address";
+        else if (!VaultBody.TryDuration(root, "token_period", out period) || period < TimeSpan.Zero)
+            error = "token_period must be a duration such as 30m, 1h or 3600";
+        return error is null;
+    }
+
     /// <summary>Reads an optional string.</summary>
     public static bool TryString(JsonElement root, string name, out string? value)
     {

@@ -9,7 +9,8 @@ namespace ConfigCluster.Server.Faces.Vault;
 
 /// <summary>
 /// Vault's JWT auth method at <c>auth/jwt</c>, which also serves Kubernetes service-account tokens:
-/// keys are given inline (PEM or a JWKS document; nothing is fetched), config and roles need
+/// keys are given inline (PEM or a JWKS document) or fetched from <c>jwks_url</c> over HTTPS (each
+/// node caches the set for a few minutes), config and roles need
 /// <c>admin</c>, <c>login</c> needs no token and is rate limited like every request.
 /// </summary>
 internal static class VaultJwtEndpoints
@@ -46,11 +47,15 @@ internal static class VaultJwtEndpoints
                 jwks = set.ValueKind switch { JsonValueKind.String => set.GetString(), JsonValueKind.Object => set.GetRawText(), _ => "\0" };
             if (jwks == "\0")
                 return VaultErrors.BadRequest("jwks must be a JSON Web Key Set (an object or its JSON text)");
-            if (root.TryGetProperty("jwks_url", out var url) && url.ValueKind == JsonValueKind.String && url.GetString() is { Length: > 0 })
-                return VaultErrors.BadRequest("jwks_url is not supported: keys are verified offline; give jwt_validation_pubkeys or jwks");
+            if (!VaultAuthBody.TryString(root, "jwks_url", out var url) || !VaultAuthBody.TryString(root, "jwks_ca_pem", out var caPem))
+                return VaultErrors.BadRequest("jwks_url and jwks_ca_pem must be strings");
+            if (url is { Length: > 0 } && !JwksFetcher.IsValidUrl(url))
+                return VaultErrors.BadRequest("jwks_url must be an https:// URL");
+            if (caPem is { Length: > 16 * 1024 })
+                return VaultErrors.BadRequest("jwks_ca_pem is too long");
             if (root.TryGetProperty("oidc_discovery_url", out var discovery) && discovery.ValueKind == JsonValueKind.String && discovery.GetString() is { Length: > 0 })
-                return VaultErrors.BadRequest("oidc_discovery_url is not supported: keys are verified offline; give jwt_validation_pubkeys or jwks");
-            var op = new JwtConfigOp { BoundIssuer = issuer ?? "", JwksJson = jwks ?? "" };
+                return VaultErrors.BadRequest("oidc_discovery_url is not supported: give jwt_validation_pubkeys, jwks or jwks_url");
+            var op = new JwtConfigOp { BoundIssuer = issuer ?? "", JwksJson = jwks ?? "", JwksUrl = url ?? "", JwksCaPem = url is { Length: > 0 } ? caPem ?? "" : "" };
             op.ValidationPubkeys.Add(pems);
             return await login.PutJwtConfigAsync(op, token) is { } error ? VaultErrors.From(error) : VaultResponse.NoContent();
         }
@@ -82,7 +87,8 @@ internal static class VaultJwtEndpoints
         {
             VaultAuthBody.WriteList(writer, "jwt_validation_pubkeys", config.ValidationPubkeys);
             writer.WriteString("bound_issuer", config.BoundIssuer);
-            writer.WriteString("jwks_url", "");
+            writer.WriteString("jwks_url", config.JwksUrl);
+            writer.WriteString("jwks_ca_pem", config.JwksCaPem);
             writer.WriteString("oidc_discovery_url", "");
             writer.WriteBoolean("jwks_configured", config.JwksJson.Length > 0);
         });
@@ -111,6 +117,15 @@ internal static class VaultJwtEndpoints
                 return VaultErrors.BadRequest("token_ttl and token_max_ttl must be durations such as 30m, 1h or 3600");
             if (!TryBoundClaims(root, out var claims))
                 return VaultErrors.BadRequest("bound_claims must be an object of claim names to a string or a list of strings");
+            if (!VaultAuthBody.TryTokenBindings(root, out var cidrs, out var period, out var bindingError))
+                return VaultErrors.BadRequest(bindingError!);
+            if (cidrs is not null)
+            {
+                settings.TokenBoundCidrs.Clear();
+                settings.TokenBoundCidrs.Add(cidrs);
+            }
+
+            settings.TokenPeriodMs = VaultAuthBody.Ms(period, settings.TokenPeriodMs);
             if ((policies ?? legacy) is { } given)
             {
                 settings.TokenPolicies.Clear();
@@ -186,6 +201,8 @@ internal static class VaultJwtEndpoints
             VaultAuthBody.WriteList(writer, "policies", role.TokenPolicies);
             writer.WriteNumber("token_ttl", role.TokenTtlMs / 1000);
             writer.WriteNumber("token_max_ttl", role.TokenMaxTtlMs / 1000);
+            VaultAuthBody.WriteList(writer, "token_bound_cidrs", role.TokenBoundCidrs);
+            writer.WriteNumber("token_period", role.TokenPeriodMs / 1000);
         });
     }
 

@@ -47,6 +47,10 @@ internal static class VaultTokenEndpoints
             writer.WriteNumber("num_uses", 0);
             writer.WriteBoolean("orphan", true);
             writer.WriteString("path", "auth/token/create");
+            if (self.Period is { } tokenPeriod)
+                writer.WriteNumber("period", (long)tokenPeriod.TotalSeconds);
+            if (self.BoundCidrs.Count > 0)
+                VaultAuthBody.WriteList(writer, "bound_cidrs", self.BoundCidrs);
             WritePolicies(writer, "policies", self.Policies);
             writer.WriteBoolean("renewable", self.Renewable);
             writer.WriteNumber("ttl", self.ExpiresAt is { } e ? Math.Max(0, (long)(e - now).TotalSeconds) : 0);
@@ -75,15 +79,22 @@ internal static class VaultTokenEndpoints
                 return VaultErrors.BadRequest("ttl must be a duration such as 30m, 1h or 3600");
             if (!VaultBody.TryBool(root, "renewable", out var renewable))
                 return VaultErrors.BadRequest("renewable must be true or false");
+            if (!VaultBody.TryDuration(root, "period", out var period) || period is { } p && p < TimeSpan.Zero)
+                return VaultErrors.BadRequest("period must be a duration such as 30m, 1h or 3600");
+            // Vault: a periodic token's TTL is its period (ttl is ignored).
+            if (period is { } every && every > TimeSpan.Zero)
+                ttl = null;
+            else
+                period = null;
             var displayName = root.TryGetProperty("display_name", out var name) && name.ValueKind == JsonValueKind.String && name.GetString() is { Length: > 0 } given ? given : "token";
             // Like Vault, a token created without policies gets its creator's.
             policies ??= [.. (CallerIdentity.Current?.Policies ?? [])];
             var created = await acl.CreateTokenAsync(displayName.StartsWith("token-", StringComparison.Ordinal) ? displayName : "token-" + displayName, policies,
-                ttl is { } t && t > TimeSpan.Zero ? t : null, token, renewable: renewable ?? true);
+                ttl is { } t && t > TimeSpan.Zero ? t : null, token, renewable: renewable ?? true, period: period);
             if (created.Error is { } error)
                 return VaultErrors.From(error);
             var result = created.Value!;
-            var leaseSeconds = ttl is { } life && life > TimeSpan.Zero ? (long)life.TotalSeconds : 0;
+            var leaseSeconds = (period ?? ttl) is { } life && life > TimeSpan.Zero ? (long)life.TotalSeconds : 0;
             return VaultResponse.Auth(writer =>
             {
                 writer.WriteStartObject();
@@ -93,7 +104,7 @@ internal static class VaultTokenEndpoints
                 WritePolicies(writer, "token_policies", policies);
                 writer.WriteNull("metadata");
                 writer.WriteNumber("lease_duration", leaseSeconds);
-                writer.WriteBoolean("renewable", (renewable ?? true) && leaseSeconds > 0);
+                writer.WriteBoolean("renewable", (period is not null || (renewable ?? true)) && leaseSeconds > 0);
                 writer.WriteString("entity_id", "");
                 writer.WriteString("token_type", "service");
                 writer.WriteBoolean("orphan", true);
@@ -121,7 +132,8 @@ internal static class VaultTokenEndpoints
             if (renewed.Error is { } error)
                 return VaultErrors.From(error);
             // What the renewal gave, judged by the log clock: less than asked once the max TTL caps it.
-            var asked = (long)(increment is { } given && given > TimeSpan.Zero ? given : ttl).TotalSeconds;
+            // A periodic token gets its period whatever increment was asked for.
+            var asked = (long)(self.Period ?? (increment is { } given && given > TimeSpan.Zero ? given : ttl)).TotalSeconds;
             var seconds = Math.Clamp((long)Math.Round((renewed.Value - new Auth.LogClock(store, clock).Now()).TotalSeconds), 0, asked);
             return VaultResponse.Auth(writer =>
             {
