@@ -71,6 +71,14 @@ public sealed class ConsensusOptions
     public TimeSpan PeerRequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// TEST ONLY, zero in production: a pause added to every snapshot install once the snapshot
+    /// has arrived, standing in for a large store on a slow disk, so that the install outlasts the
+    /// peer call that brought it (<see cref="PeerRequestTimeout"/>). Set from
+    /// <c>CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS</c>.
+    /// </summary>
+    public TimeSpan SnapshotInstallDelayForTests { get; init; }
+
+    /// <summary>
     /// The command format this member announces (default: <see cref="Core.Commands.CommandFormat.Supported"/>).
     /// Tests announce less to stand in for an older build in a mixed cluster.
     /// </summary>

@@ -47,6 +47,9 @@ public sealed partial class StoreStateMachine : IStateMachine
             offered = newest = new StoreSnapshot(store, recovered, tempDirectory);
     }
 
+    /// <summary>TEST ONLY, zero in production: see <see cref="ConsensusOptions.SnapshotInstallDelayForTests"/>.</summary>
+    public TimeSpan InstallDelayForTests { get; init; }
+
     /// <summary>The store this state machine applies to.</summary>
     public IVersionedStore Store => store;
 
@@ -274,6 +277,8 @@ public sealed partial class StoreStateMachine : IStateMachine
                 await output.FlushAsync(token).ConfigureAwait(false);
             }
 
+            if (InstallDelayForTests > TimeSpan.Zero)
+                await Task.Delay(InstallDelayForTests, token).ConfigureAwait(false);
             var checkpoint = await store.InstallSnapshotAsync(file, token).ConfigureAwait(false);
             if (checkpoint.Index != entry.Index)
                 Log.SnapshotIndexMismatch(logger, entry.Index, checkpoint.Index);
