@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Longer chaos run for people: repeats the round of faults (leader kills, follower kill and wipe,
-# partitions both ways and one way, a throttled link, kill of every node, leader isolation) in a
+# partitions both ways and one way, a throttled link, kill of every node, leader isolation, lossy
+# links, a wall-clock jump of one node) in a
 # seeded order until --duration seconds have roughly passed (one round takes ~60-90 s). The run
 # prints its seed; CHAOS_SEED=n replays its choices. Needs root (network namespaces, iptables).
 #   tests/chaos.sh --duration 600
