@@ -66,9 +66,18 @@ public sealed class ConsensusOptions
     /// Longest one Raft call to a peer (vote, append entries, install snapshot) may take. Default
     /// 2 s. A candidate waits for its vote calls, so with DotNext's 30 s a stopped (SIGSTOP) leader
     /// held the two others as candidates in one term for over a minute (20 s with 5 s, about 11 s
-    /// with 2 s). A snapshot install that takes longer fails and is retried.
+    /// with 2 s). Receiving a snapshot has to fit in one call; installing it does not (it runs on
+    /// after the call, and the leader's next attempt collects the result: StoreStateMachine.SnapshotInstall.cs).
     /// </summary>
     public TimeSpan PeerRequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// TEST ONLY, zero in production: a pause added to every snapshot install once the snapshot
+    /// has arrived, standing in for a large store on a slow disk, so that the install outlasts the
+    /// peer call that brought it (<see cref="PeerRequestTimeout"/>). Set from
+    /// <c>CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS</c>.
+    /// </summary>
+    public TimeSpan SnapshotInstallDelayForTests { get; init; }
 
     /// <summary>
     /// The command format this member announces (default: <see cref="Core.Commands.CommandFormat.Supported"/>).

@@ -43,7 +43,12 @@ public sealed partial class RaftNode : IAsyncDisposable
         this.store = store;
         logger = loggerFactory.CreateLogger<RaftNode>();
 
-        stateMachine = new StoreStateMachine(store, options.SnapshotInterval, Path.Combine(options.DataDirectory, "tmp"), loggerFactory.CreateLogger<StoreStateMachine>());
+        stateMachine = new StoreStateMachine(store, options.SnapshotInterval, Path.Combine(options.DataDirectory, "tmp"), loggerFactory.CreateLogger<StoreStateMachine>())
+        {
+            InstallDelayForTests = options.SnapshotInstallDelayForTests,
+        };
+        if (options.SnapshotInstallDelayForTests > TimeSpan.Zero)
+            Log.SnapshotInstallDelayed(logger, (long)options.SnapshotInstallDelayForTests.TotalMilliseconds);
 
         wal = DurableWriteAheadLog.Create(
             new WriteAheadLog.Options
@@ -243,6 +248,9 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "No leader")]
         public static partial void NoLeader(ILogger logger);
+
+        [LoggerMessage(EventId = 7100, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS holds every snapshot install on this node back by {DelayMs} ms. Only tests of slow snapshot installs set this.")]
+        public static partial void SnapshotInstallDelayed(ILogger logger, long delayMs);
 
         [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "A proposal ended with an unknown outcome ({Reason})")]
         public static partial void ProposalAmbiguous(ILogger logger, string reason);

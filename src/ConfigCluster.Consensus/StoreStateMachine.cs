@@ -47,6 +47,9 @@ public sealed partial class StoreStateMachine : IStateMachine
             offered = newest = new StoreSnapshot(store, recovered, tempDirectory);
     }
 
+    /// <summary>TEST ONLY, zero in production: see <see cref="ConsensusOptions.SnapshotInstallDelayForTests"/>.</summary>
+    public TimeSpan InstallDelayForTests { get; init; }
+
     /// <summary>The store this state machine applies to.</summary>
     public IVersionedStore Store => store;
 
@@ -95,12 +98,17 @@ public sealed partial class StoreStateMachine : IStateMachine
 
     async ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token)
     {
+        if (entry.IsSnapshot)
+            return await ApplySnapshotAsync(entry, token).ConfigureAwait(false);
         if (entry.Index <= store.AppliedIndex)
             return store.AppliedIndex;
 
         await applyGate.WaitAsync(token).ConfigureAwait(false);
         try
         {
+            // A snapshot install (which runs on after the call that brought it) may have covered it meanwhile.
+            if (entry.Index <= store.AppliedIndex)
+                return store.AppliedIndex;
             await ApplyGatedAsync(entry, token).ConfigureAwait(false);
         }
         finally
@@ -133,13 +141,10 @@ public sealed partial class StoreStateMachine : IStateMachine
 
     private async ValueTask ApplyGatedAsync(LogEntry entry, CancellationToken token)
     {
-        // Never let an exception escape: it would stop DotNext's applier for good.
+        // Never let an exception escape: it would stop DotNext's applier for good. (Snapshots go through ApplySnapshotAsync.)
         try
         {
-            if (entry.IsSnapshot)
-                await InstallSnapshotAsync(entry, token).ConfigureAwait(false);
-            else
-                await ApplyCommandAsync(entry, token).ConfigureAwait(false);
+            await ApplyCommandAsync(entry, token).ConfigureAwait(false);
 
             if (checkpointCommandIds.Count > 0)
             {
@@ -160,10 +165,6 @@ public sealed partial class StoreStateMachine : IStateMachine
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             throw;
-        }
-        catch (InvalidDataException e) when (entry.IsSnapshot)
-        {
-            await HaltOnSnapshotAsync(entry.Index, e, token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -253,41 +254,24 @@ public sealed partial class StoreStateMachine : IStateMachine
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var checkpoint = await store.CheckpointAsync(token).ConfigureAwait(false);
         var previous = newest;
+        var wasOffered = offered;
         newest = new StoreSnapshot(store, checkpoint, tempDirectory);
         // A checkpoint that compacted the store's log leaves the previous one unstreamable (its
         // records moved): offer the new one then, at the cost of one interval of log for followers.
         offered = previous is not null && previous.Checkpoint.BeginAddress == checkpoint.BeginAddress ? previous : newest;
+        Retire(wasOffered, previous);
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         ConsensusMeters.CheckpointDuration.Record(elapsed);
         Log.CheckpointTaken(logger, checkpoint.Index, elapsed);
     }
 
-    private async ValueTask InstallSnapshotAsync(LogEntry entry, CancellationToken token)
+    // Snapshots neither offered nor newest any more drop the file their sends kept.
+    private void Retire(StoreSnapshot? first, StoreSnapshot? second)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var file = Path.Combine(tempDirectory, $"incoming-{entry.Index}-{Guid.NewGuid():N}.snap");
-        try
-        {
-            await using (var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-            {
-                await entry.WriteToAsync(output, 1 << 16, token).ConfigureAwait(false);
-                await output.FlushAsync(token).ConfigureAwait(false);
-            }
-
-            var checkpoint = await store.InstallSnapshotAsync(file, token).ConfigureAwait(false);
-            if (checkpoint.Index != entry.Index)
-                Log.SnapshotIndexMismatch(logger, entry.Index, checkpoint.Index);
-            offered = newest = new StoreSnapshot(store, checkpoint, tempDirectory);
-            Interlocked.Increment(ref snapshotsInstalled);
-            ConsensusMeters.SnapshotInstallDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            Log.SnapshotInstalled(logger, checkpoint.Index, store.Revision);
-            foreach (var observer in observers)
-                observer.OnSnapshotInstalled(checkpoint.Index, store.Revision);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        if (first is not null && !ReferenceEquals(first, offered) && !ReferenceEquals(first, newest))
+            first.Discard();
+        if (second is not null && !ReferenceEquals(second, first) && !ReferenceEquals(second, offered) && !ReferenceEquals(second, newest))
+            second.Discard();
     }
 
     private static partial class Log

@@ -6,6 +6,9 @@ namespace ConfigCluster.Server.Hosting;
 /// <summary>The storage and consensus layers as services: the host opens the store and hands it to the Raft member.</summary>
 internal static class ConsensusServices
 {
+    /// <summary>TEST ONLY, never set in production: milliseconds every snapshot install on this node is held back (see <see cref="ConsensusOptions.SnapshotInstallDelayForTests"/>).</summary>
+    public const string SnapshotInstallDelayVariable = "CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS";
+
     /// <summary>Registers the FASTER store (also as <see cref="IVersionedStore"/>), the consensus options and <see cref="RaftNode"/>.</summary>
     public static IServiceCollection AddConsensus(this IServiceCollection services)
     {
@@ -44,6 +47,9 @@ internal static class ConsensusServices
         // TEST ONLY: a node announcing an older command format stands in for an older build (VersionGateTests).
         AnnouncedFormat = uint.TryParse(Environment.GetEnvironmentVariable("CONFIGCLUSTER_TEST_ANNOUNCE_FORMAT"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var announced)
             ? announced : Core.Commands.CommandFormat.Supported,
+        // TEST ONLY: a slow snapshot install on this node (WipedFollowerTests); the member logs it loudly.
+        SnapshotInstallDelayForTests = int.TryParse(Environment.GetEnvironmentVariable(SnapshotInstallDelayVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var delayMs)
+            ? TimeSpan.FromMilliseconds(delayMs) : TimeSpan.Zero,
         Metadata = new Dictionary<string, string>
         {
             [MemberMetadataKeys.HttpUrl] = settings.HttpUrl.ToString().TrimEnd('/'),

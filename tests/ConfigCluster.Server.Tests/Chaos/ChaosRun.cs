@@ -21,11 +21,14 @@ internal sealed class ChaosRun : IAsyncDisposable
     private readonly List<ConfigClusterClient> clients = [];
     private readonly List<Task> workers = [];
     private readonly CancellationTokenSource stop = new();
+    // One wall-clock offset file per node (CONFIGCLUSTER_TEST_CLOCK_OFFSET_FILE, re-read every 100 ms).
+    private readonly string clockDirectory;
 
-    private ChaosRun(NetworkLab lab, TestCluster cluster, ITestOutputHelper output)
+    private ChaosRun(NetworkLab lab, TestCluster cluster, string clockDirectory, ITestOutputHelper output)
     {
         Lab = lab;
         Cluster = cluster;
+        this.clockDirectory = clockDirectory;
         this.output = output;
         Recorder = new ChaosRecorder(Keys, Schedule.Seed);
     }
@@ -49,8 +52,10 @@ internal sealed class ChaosRun : IAsyncDisposable
     /// <summary>Starts the lab, the cluster (with <paramref name="environment"/>) and the workload.</summary>
     public static async Task<ChaosRun> StartAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var (lab, cluster) = await StartInLabAsync(output, environment);
-        var run = new ChaosRun(lab, cluster, output);
+        var clockDirectory = Path.Combine(Path.GetTempPath(), "cc-tests", "chaos-clock-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(clockDirectory);
+        var (lab, cluster) = await StartInLabAsync(output, environment, clockDirectory);
+        var run = new ChaosRun(lab, cluster, clockDirectory, output);
         output.WriteLine($"chaos seed {run.Schedule.Seed} (CHAOS_SEED={run.Schedule.Seed} reproduces the choices)");
         run.Watches = WatchChecker.Start(cluster.Nodes, Keys, "reg.");
         var roaming = run.NewClient(cluster.Nodes, TimeSpan.FromSeconds(15));
@@ -76,6 +81,17 @@ internal sealed class ChaosRun : IAsyncDisposable
 
     private void Start(int id, ConfigClusterClient client, int readPercent)
         => workers.Add(Task.Run(() => Recorder.RunClientAsync(id, client, readPercent, stop.Token)));
+
+    /// <summary>
+    /// Makes the wall clock of <paramref name="node"/> read <paramref name="offsetMs"/> off the
+    /// true time from now on (0 sets it right); the running node picks it up within 100 ms.
+    /// </summary>
+    public async Task SetClockOffsetAsync(int node, long offsetMs)
+    {
+        var file = Path.Combine(clockDirectory, Cluster[node].NodeId);
+        await File.WriteAllTextAsync(file + ".tmp", offsetMs.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.Move(file + ".tmp", file, overwrite: true);
+    }
 
     /// <summary>Waits until the phase that began at <paramref name="at"/> has its floor of successful reads and writes.</summary>
     public async Task RequireFloorAsync(string phase, long at)
@@ -143,14 +159,23 @@ internal sealed class ChaosRun : IAsyncDisposable
     // The namespaces and bridge are this machine's plumbing, not the system under test: if the
     // first set-up cannot elect a leader, say why (the harness reports reachability and logs)
     // and build a fresh one once more before failing.
-    private static async Task<(NetworkLab Lab, TestCluster Cluster)> StartInLabAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment)
+    private static async Task<(NetworkLab Lab, TestCluster Cluster)> StartInLabAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment, string clockDirectory)
     {
+        Task WithClockFile(NodeProcess node)
+        {
+            node.Environment = new Dictionary<string, string>(environment ?? new Dictionary<string, string>())
+            {
+                ["CONFIGCLUSTER_TEST_CLOCK_OFFSET_FILE"] = Path.Combine(clockDirectory, node.NodeId),
+            };
+            return Task.CompletedTask;
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var lab = await NetworkLab.CreateAsync(3);
             try
             {
-                return (lab, await TestCluster.StartAsync(lab: lab, environment: environment));
+                return (lab, await TestCluster.StartAsync(lab: lab, beforeFirstStart: WithClockFile));
             }
             catch (TimeoutException e) when (attempt == 1)
             {
@@ -176,6 +201,7 @@ internal sealed class ChaosRun : IAsyncDisposable
         stop.Dispose();
         await Cluster.DisposeAsync();
         await Lab.DisposeAsync();
+        Directory.Delete(clockDirectory, recursive: true);
     }
 }
 

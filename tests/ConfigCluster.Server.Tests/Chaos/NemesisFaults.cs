@@ -41,6 +41,7 @@ internal sealed class NemesisFaults(ChaosRun run)
         ("leader isolated, clients on both sides", LeaderIsolationAsync),
         ("one-way partition", OneWayPartitionAsync),
         ("lossy links", LossyLinksAsync),
+        ("wall clock of one node jumps", ClockJumpAsync),
     ];
 
     /// <summary>Injects, records, waits for a first acknowledged write (its delay is kept with <paramref name="bound"/>) and the phase floor; returns when the fault began.</summary>
@@ -140,6 +141,23 @@ internal sealed class NemesisFaults(ChaosRun run)
         var leader = await cluster.WaitForLeaderAsync(ChaosRun.Timeout);
         await FaultAsync($"drop 30% of leader {cluster[leader].NodeId}'s peer packets each way", () => lab.LoseAsync(leader, 30), DegradedBound);
         await HealAsync(leader);
+    }
+
+    private async Task ClockJumpAsync()
+    {
+        // The wall clock of the leader or a follower jumps an hour ahead or back while it runs
+        // (the test-only offset file), held through the phase floor, then jumps back to the true
+        // time. Elections, leases and deadlines run on monotonic time; token expiry and the
+        // request-id table on the log clock: service must not notice either jump.
+        var leader = await cluster.WaitForLeaderAsync(ChaosRun.Timeout);
+        var onLeader = run.Schedule.Random.Next(2) == 0;
+        var target = onLeader ? leader : await cluster.FollowerAsync();
+        var offset = run.Schedule.Random.Next(2) == 0 ? 3_600_000L : -3_600_000L;
+        var id = cluster[target].NodeId;
+        await FaultAsync($"wall clock of {(onLeader ? "leader" : "follower")} {id} jumps {(offset > 0 ? "an hour ahead" : "an hour back")}", () => run.SetClockOffsetAsync(target, offset), KillBound);
+        await run.SetClockOffsetAsync(target, 0);
+        run.Schedule.Record($"wall clock of {id} jumps back to the true time");
+        await run.RequireFloorAsync($"after {id}'s clock jumped back", ChaosRecorder.Now);
     }
 
     private async Task HealAsync(int node)
