@@ -105,15 +105,18 @@ public sealed class SdkMachineLoginTests(SdkLoginCluster fixture) : IClassFixtur
         options.JwtLogin = new JwtLoginOptions { Role = "sdk-pods", TokenFile = tokenFile };
         using var client = new ConfigClusterClient(options);
         await client.PutAsync("sdk.pod", "\"one\"");
-        Assert.Equal(1, client.LoginStatus!.Logins);
+        // Usually one login; two when the fresh token reached a node (just restarted by the test
+        // before) that had not applied it yet and the SDK logged in again.
+        var firstLogins = client.LoginStatus!.Logins;
+        Assert.InRange(firstLogins, 1, 2);
 
         // Kubernetes rotates the projected token: the next login (at the 3 s max TTL) reads the new one.
         await File.WriteAllTextAsync(tokenFile, fixture.Keys.SignRs256(TestJwt.ServiceAccount("shop", "web-2", TimeSpan.FromMinutes(10))));
         await Eventually.WaitAsync(async () =>
         {
             await client.GetAsync("sdk.pod");
-            return client.LoginStatus!.Logins >= 2;
-        }, Timeout, "a second login");
+            return client.LoginStatus!.Logins > firstLogins;
+        }, Timeout, "a login after the token file changed");
         Assert.Equal("\"one\"", (await client.GetAsync("sdk.pod")).ValueJson);
         var (_, tokens) = await admin.GetJsonAsync("/acl/tokens");
         Assert.Contains(tokens!["tokens"]!.AsArray(), static t => t!["name"]!.GetValue<string>() == "jwt-system:serviceaccount:shop:web-2");
