@@ -74,7 +74,7 @@ public sealed class DatabaseRotationPolicyTests(DatabaseCluster fixture) : IClas
         // On demand over gRPC with the database generator given.
         using (var client = new ConfigClusterClient(ClientOptions()))
         {
-            var rotated = await client.RotateAsync(Key, new RotationGenerator { Type = "database", StaticRole = "keyed" });
+            var rotated = await RotateRetryingAbortedAsync(client);
             Assert.True(rotated.Version > head.Version, $"gRPC rotation made version {rotated.Version} after {head.Version}");
             var afterGrpc = await SettledAsync(Cluster[2]);
             passwords.Add(afterGrpc.Value);
@@ -155,6 +155,22 @@ public sealed class DatabaseRotationPolicyTests(DatabaseCluster fixture) : IClas
     }
 
     // The key's head once it holds the static role's current password (the leader follows the role).
+    // ABORTED means another rotation of the key (the key following its role) committed while
+    // this one was prepared: nothing was changed, and the documented answer is to try again.
+    private static async Task<WriteResponse> RotateRetryingAbortedAsync(ConfigClusterClient client)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await client.RotateAsync(Key, new RotationGenerator { Type = "database", StaticRole = "keyed" });
+            }
+            catch (ConfigUnavailableException e) when (attempt < 5 && e.InnerException is RpcException { StatusCode: StatusCode.Aborted })
+            {
+            }
+        }
+    }
+
     private static async Task<Head> SettledAsync(NodeProcess node)
     {
         Head? head = null;
