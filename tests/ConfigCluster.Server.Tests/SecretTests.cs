@@ -37,9 +37,8 @@ public sealed class SecretTests
         foreach (var node in cluster.Nodes)
         {
             Assert.True(Directory.GetFiles(node.DataDirectory, "*", SearchOption.AllDirectories).Length > 3);
-            foreach (var file in Directory.GetFiles(node.DataDirectory, "*", SearchOption.AllDirectories))
+            await foreach (var (file, bytes) in DataFiles.ReadAllAsync(node.DataDirectory))
             {
-                var bytes = await File.ReadAllBytesAsync(file);
                 foreach (var needle in needles)
                     Assert.False(Contains(bytes, Encoding.UTF8.GetBytes(needle)), $"{needle} found in {file}");
             }

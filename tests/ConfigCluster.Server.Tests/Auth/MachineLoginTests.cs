@@ -90,7 +90,7 @@ public sealed partial class MachineLoginTests(MachineLoginCluster fixture)
             foreach (var needle in new[] { secretId, timed, issued })
             {
                 Assert.False(node.Log.Contains(needle, StringComparison.Ordinal), $"{node.NodeId}'s log holds a secret");
-                Assert.False(DiskHolds(node.DataDirectory, needle), $"{node.NodeId}'s data directory holds a secret in plain text");
+                Assert.False(await DiskHoldsAsync(node.DataDirectory, needle), $"{node.NodeId}'s data directory holds a secret in plain text");
             }
         }
     }
@@ -349,22 +349,6 @@ public sealed partial class MachineLoginTests(MachineLoginCluster fixture)
 
     private static string Pad(string text) => text.PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '=');
 
-    private static bool DiskHolds(string directory, string needle)
-    {
-        var bytes = Encoding.UTF8.GetBytes(needle);
-        foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
-        {
-            try
-            {
-                if (File.ReadAllBytes(file).AsSpan().IndexOf(bytes) >= 0)
-                    return true;
-            }
-            catch (IOException)
-            {
-                // a file being rotated away: skip it
-            }
-        }
-
-        return false;
-    }
+    private static async Task<bool> DiskHoldsAsync(string directory, string needle)
+        => await DataFiles.FirstHoldingAsync(directory, Encoding.UTF8.GetBytes(needle)) is not null;
 }

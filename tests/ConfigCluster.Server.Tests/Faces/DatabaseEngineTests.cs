@@ -93,11 +93,9 @@ public sealed class DatabaseEngineTests(DatabaseCluster fixture, ITestOutputHelp
         var secrets = issued.Select(static c => c.Password).Append(credential.Password).Append(Postgres.AdminPassword).ToList();
         foreach (var node in Cluster.Nodes)
         {
-            var files = Directory.GetFiles(node.DataDirectory, "*", SearchOption.AllDirectories);
-            Assert.Contains(files, static f => f.Contains("audit", StringComparison.OrdinalIgnoreCase));
-            foreach (var file in files)
+            Assert.Contains(Directory.GetFiles(node.DataDirectory, "*", SearchOption.AllDirectories), static f => f.Contains("audit", StringComparison.OrdinalIgnoreCase));
+            await foreach (var (file, bytes) in DataFiles.ReadAllAsync(node.DataDirectory))
             {
-                var bytes = await File.ReadAllBytesAsync(file);
                 Assert.False(secrets.Any(s => bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(s)) >= 0), $"a password was found in {file}");
             }
 
