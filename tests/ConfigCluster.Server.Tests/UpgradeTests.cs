@@ -16,6 +16,11 @@ namespace ConfigCluster.Server.Tests;
 public sealed class UpgradeTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan WriteBound = TimeSpan.FromSeconds(35);
+
+    // Whether the test process itself was starved (a timer that cannot fire looks like a hung node).
+    private static string PoolState()
+        => $"{ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} queued, {ThreadPool.CompletedWorkItemCount} completed";
 
     [PreviousReleaseFact]
     public async Task RollingUpgrade_FromThePreviousRelease_UnderLoad_LosesNoAcknowledgedWrite_AndDigestsAgree()
@@ -44,7 +49,9 @@ public sealed class UpgradeTests
                 try
                 {
                     inFlight = $"{node.NodeId} up.k{i:D5} since {DateTime.UtcNow:HH:mm:ss.fff}";
-                    var (status, body) = await node.Http.PutValueAsync($"up.k{i:D5}", i);
+                    // Bounded here as well as by the client's own 30 s timeout: CI once saw one write
+                    // stay in flight for 62 s, past that timeout, which stopped the load for good.
+                    var (status, body) = await node.Http.PutValueAsync($"up.k{i:D5}", i).WaitAsync(WriteBound);
                     if (status == HttpStatusCode.OK)
                     {
                         acknowledged[$"up.k{i:D5}"] = i;
@@ -56,6 +63,10 @@ public sealed class UpgradeTests
                 catch (HttpRequestException e)
                 {
                     failures.Enqueue($"{node.NodeId} up.k{i:D5}: {e.Message}"); // the node went down under the request
+                }
+                catch (TimeoutException)
+                {
+                    failures.Enqueue($"{node.NodeId} up.k{i:D5}: no answer within {WriteBound.TotalSeconds:0} s, past the client's own timeout ({(node.BinaryPath == previous ? "previous" : "current")} build); test process pool: {PoolState()}");
                 }
                 catch (TaskCanceledException) when (!stop.IsCancellationRequested)
                 {
@@ -77,7 +88,7 @@ public sealed class UpgradeTests
             {
                 // Say why: the writes that failed meanwhile and what each node logged last.
                 var logs = cluster.Nodes.Select(n => $"--- {n.NodeId} ({(n.BinaryPath == previous ? "previous" : "current")} build):\n{string.Join('\n', n.Log.Split('\n').TakeLast(25))}");
-                throw new TimeoutException($"{e.Message}; in flight: {inFlight}; {writes - seen} writes meanwhile; last failures:\n{string.Join('\n', failures.TakeLast(10))}\n{string.Join('\n', logs)}", e);
+                throw new TimeoutException($"{e.Message}; in flight: {inFlight}; test process pool: {PoolState()}; {writes - seen} writes meanwhile; last failures:\n{string.Join('\n', failures.TakeLast(10))}\n{string.Join('\n', logs)}", e);
             }
         }
 
