@@ -43,7 +43,7 @@ internal sealed class InProcessNode : IDisposable
         keyring = new SecretKeyring(new MasterKey(RandomNumberGenerator.GetBytes(32)), sealedKeyring ? "no master key (test)" : null, store, NullLogger<SecretKeyring>.Instance);
         var secret = ClusterSecret.Load(directory, name => name == "CONFIGCLUSTER_CLUSTER_SECRET" ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) : null);
         audit = new AuditLog(directory, secret, Microsoft.Extensions.Options.Options.Create(new AuditOptions()), NullLogger<AuditLog>.Instance);
-        var gate = new AccessGate(new TokenAuthenticator(store, Clock), new PolicyEvaluator(store), audit, settings, Clock, NullLogger<AccessGate>.Instance);
+        var gate = new AccessGate(new TokenAuthenticator(store, Clock), new PolicyEvaluator(store), audit, settings, Clock, NullLogger<AccessGate>.Instance, Barrier);
         Pipeline = new WritePipeline(Log, Barrier, Clock);
         var sealer = new SecretSealer(keyring, Pipeline);
         var builder = new WriteBuilder(store, sealer, settings);

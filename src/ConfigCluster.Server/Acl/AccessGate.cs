@@ -41,7 +41,8 @@ public sealed record AccessRequest(string Operation, Capability Capability, stri
 /// Authenticates, authorizes and audits every request, for the HTTP and gRPC edges alike.
 /// A request is served only once its audit record is written.
 /// </summary>
-public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyEvaluator policies, AuditLog audit, NodeSettings settings, TimeProvider clock, ILogger<AccessGate> logger)
+public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyEvaluator policies, AuditLog audit, NodeSettings settings, TimeProvider clock, ILogger<AccessGate> logger,
+    Application.IReadBarrier barrier)
 {
     private static readonly AccessRequest DigestRequest = new("cluster.digest", Capability.Admin, "*", "*", null);
 
@@ -51,7 +52,7 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
     /// </summary>
     public async ValueTask<(AccessDecision Decision, CallerIdentity? Caller, string Message)> CheckAsync(string? bearer, System.Net.IPAddress? source, AccessRequest request, CancellationToken token)
     {
-        var (caller, failure) = authenticator.Authenticate(bearer, source);
+        var (caller, failure) = await AuthenticateCurrentAsync(bearer, source, token);
         AccessDecision decision;
         string message;
         if (failure == AuthenticationFailure.NotCaughtUp)
@@ -108,6 +109,25 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
 
         Observability.ServerMeters.AccessDecisions.Add(1, new KeyValuePair<string, object?>("decision", decision.ToString().ToLowerInvariant()));
         return (decision, caller, message);
+    }
+
+    /// <summary>
+    /// Authenticates against everything committed when the request arrived, not only what this
+    /// node has applied: a token made (or a login answered) through another node a moment ago is
+    /// committed but may not be applied here yet. A token this node does not know is looked up
+    /// again after a read barrier (the linearizable read's), so any token the cluster has
+    /// acknowledged works on every node that can reach the leader, as a value written does. A
+    /// token that is still unknown then is refused as before; when no leader confirms the node is
+    /// current, the first answer stands.
+    /// </summary>
+    private async ValueTask<(CallerIdentity? Caller, AuthenticationFailure Failure)> AuthenticateCurrentAsync(string? bearer, System.Net.IPAddress? source, CancellationToken token)
+    {
+        var first = authenticator.Authenticate(bearer, source);
+        if (first.Failure is not (AuthenticationFailure.Unknown or AuthenticationFailure.NotCaughtUp))
+            return first;
+        if (await barrier.WaitAsync(Application.ReadConsistency.Linearizable, token) is not null)
+            return first;
+        return authenticator.Authenticate(bearer, source);
     }
 
     /// <summary>
