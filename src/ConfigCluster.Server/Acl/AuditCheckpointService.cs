@@ -66,10 +66,10 @@ public sealed partial class AuditCheckpointService(AuditLog audit, AuditVerifica
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6111, Level = LogLevel.Error, Message = "This node's audit chain is broken at line {Line} ({Reason}); no further checkpoints are recorded, so the replicated one keeps the evidence")]
+        [LoggerMessage(EventId = 6121, Level = LogLevel.Error, Message = "This node's audit chain is broken at line {Line} ({Reason}); no further checkpoints are recorded, so the replicated one keeps the evidence")]
         public static partial void ChainBroken(ILogger logger, long line, string reason);
 
-        [LoggerMessage(EventId = 6110, Level = LogLevel.Warning, Message = "Could not record an audit checkpoint ({Reason}); trying again at the next interval")]
+        [LoggerMessage(EventId = 6120, Level = LogLevel.Warning, Message = "Could not record an audit checkpoint ({Reason}); trying again at the next interval")]
         public static partial void CheckpointFailed(ILogger logger, string reason);
     }
 }

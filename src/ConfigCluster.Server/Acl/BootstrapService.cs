@@ -40,7 +40,7 @@ internal sealed partial class BootstrapService(RaftNode node, AclService acl, Co
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 6100, Level = LogLevel.Information, Message = "Access control bootstrapped: admin token 'root' created (accessor {Accessor})")]
+        [LoggerMessage(EventId = 6130, Level = LogLevel.Information, Message = "Access control bootstrapped: admin token 'root' created (accessor {Accessor})")]
         public static partial void Bootstrapped(ILogger logger, string accessor);
     }
 }

@@ -61,10 +61,10 @@ public sealed partial class TokenReaper(RaftNode node, FasterVersionedStore stor
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 7310, Level = LogLevel.Information, Message = "Removed {Count} tokens expired or revoked longer than the reap grace")]
+        [LoggerMessage(EventId = 7330, Level = LogLevel.Information, Message = "Removed {Count} tokens expired or revoked longer than the reap grace")]
         public static partial void Reaped(ILogger logger, long count);
 
-        [LoggerMessage(EventId = 7311, Level = LogLevel.Warning, Message = "The leader could not remove expired or revoked tokens ({Status}); it tries again later")]
+        [LoggerMessage(EventId = 7331, Level = LogLevel.Warning, Message = "The leader could not remove expired or revoked tokens ({Status}); it tries again later")]
         public static partial void ReapFailed(ILogger logger, string status);
     }
 }
