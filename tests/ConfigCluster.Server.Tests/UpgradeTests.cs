@@ -74,6 +74,13 @@ public sealed class UpgradeTests
                     // at), never the end of the load.
                     failures.Enqueue($"{node.NodeId} up.k{i:D5}: no answer within {node.Http.Timeout.TotalSeconds:0} s ({(node.BinaryPath == previous ? "previous" : "current")} build){StallStacks.Capture(node)}");
                 }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    // Anything else (an answer that is not JSON, say) is a failed write to report, not
+                    // the end of the load: an escaped exception once ended it silently, and the test
+                    // then timed out waiting for progress with the last write shown as "in flight".
+                    failures.Enqueue($"{node.NodeId} up.k{i:D5}: {e.GetType().Name}: {e.Message}");
+                }
             }
         });
 
@@ -82,7 +89,9 @@ public sealed class UpgradeTests
             var seen = Volatile.Read(ref writes);
             try
             {
-                await Eventually.WaitAsync(() => Task.FromResult(Volatile.Read(ref writes) >= seen + 10), Timeout, $"writes to go on {what}");
+                await Eventually.WaitAsync(() => Task.FromResult(Volatile.Read(ref writes) >= seen + 10 || load.IsCompleted), Timeout, $"writes to go on {what}");
+                if (load.IsCompleted)
+                    throw new TimeoutException($"the load ended {what}: {load.Exception?.InnerException}");
             }
             catch (TimeoutException e)
             {
