@@ -49,8 +49,7 @@ public sealed class UpgradeTests
                 try
                 {
                     inFlight = $"{node.NodeId} up.k{i:D5} since {DateTime.UtcNow:HH:mm:ss.fff}";
-                    // Bounded here as well as by the client's own 30 s timeout: CI once saw one write
-                    // stay in flight for 62 s, past that timeout, which stopped the load for good.
+                    // Bounded here as well as by the client's own timeout, so no single write can stop the load.
                     var (status, body) = await node.Http.PutValueAsync($"up.k{i:D5}", i).WaitAsync(WriteBound);
                     if (status == HttpStatusCode.OK)
                     {
@@ -76,9 +75,9 @@ public sealed class UpgradeTests
                 }
                 catch (Exception e) when (!stop.IsCancellationRequested)
                 {
-                    // Anything else (an answer that is not JSON, say) is a failed write to report, not
-                    // the end of the load: an escaped exception once ended it silently, and the test
-                    // then timed out waiting for progress with the last write shown as "in flight".
+                    // Anything else is a failed write to report, not the end of the load: an escaped
+                    // exception (IsRunning of a node being restarted, since fixed in NodeProcess) once
+                    // ended it silently, and the test timed out with the last write shown "in flight".
                     failures.Enqueue($"{node.NodeId} up.k{i:D5}: {e.GetType().Name}: {e.Message}");
                 }
             }

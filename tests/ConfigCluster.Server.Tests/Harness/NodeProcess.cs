@@ -119,12 +119,15 @@ internal sealed class NodeProcess : IAsyncDisposable
         foreach (var (name, value) in Environment)
             start.Environment[name] = value;
 
-        process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // Published only once started: other threads read IsRunning meanwhile, and HasExited of a
+        // Process not started yet throws (that once killed the upgrade test's load loop).
+        var started = new Process { StartInfo = start, EnableRaisingEvents = true };
+        started.OutputDataReceived += (_, e) => Append(e.Data);
+        started.ErrorDataReceived += (_, e) => Append(e.Data);
+        started.Start();
+        started.BeginOutputReadLine();
+        started.BeginErrorReadLine();
+        process = started;
     }
 
     private void Append(string? line)
