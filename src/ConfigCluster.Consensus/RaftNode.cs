@@ -46,6 +46,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         stateMachine = new StoreStateMachine(store, options.SnapshotInterval, Path.Combine(options.DataDirectory, "tmp"), loggerFactory.CreateLogger<StoreStateMachine>())
         {
             InstallDelayForTests = options.SnapshotInstallDelayForTests,
+            InstallAnswerBudget = options.PeerRequestTimeout / 2,
         };
         if (options.SnapshotInstallDelayForTests > TimeSpan.Zero)
             Log.SnapshotInstallDelayed(logger, (long)options.SnapshotInstallDelayForTests.TotalMilliseconds);

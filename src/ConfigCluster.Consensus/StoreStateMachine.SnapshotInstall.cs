@@ -15,6 +15,16 @@ namespace ConfigCluster.Consensus;
 /// brought the snapshot gives up; the leader's next attempt for the same snapshot waits for it
 /// (or finds it done) and is answered within its own call, and only then does the WAL learn the
 /// new snapshot index.
+/// <para>
+/// An install is reported done only early in a call (<see cref="InstallAnswerBudget"/>, half the
+/// peer call's timeout), never near its end. Once the WAL learns the snapshot, DotNext 6.12 refuses
+/// any later InstallSnapshot for that index (not above the commit index) without naming the leader,
+/// and its leader answers a refusal by sending the same snapshot again: if the one answer that said
+/// "installed" reached a leader that had already given up on the call, the two went round that loop
+/// for good, and the follower, hearing from no leader, stayed without one (WipedFollowerTests, CI
+/// 2026-12-07). Answered in the first half of the call, the success arrives while the leader waits;
+/// an install that ends later is reported by the leader's next call, which finds it done at once.
+/// </para>
 /// </summary>
 public sealed partial class StoreStateMachine
 {
@@ -25,6 +35,8 @@ public sealed partial class StoreStateMachine
 
     private async ValueTask<long> ApplySnapshotAsync(LogEntry entry, CancellationToken token)
     {
+        using var answerBy = CancellationTokenSource.CreateLinkedTokenSource(token);
+        answerBy.CancelAfter(InstallAnswerBudget);
         if (pendingInstall is { } running && running.Index != entry.Index && !running.Task.IsCompleted)
         {
             // Another leader's snapshot is still going in: one install at a time.
@@ -45,7 +57,8 @@ public sealed partial class StoreStateMachine
 
         try
         {
-            await install.Task.WaitAsync(token).ConfigureAwait(false);
+            // Past the budget the wait ends (OperationCanceledException): the call fails, the install goes on.
+            await install.Task.WaitAsync(answerBy.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -50,6 +50,13 @@ public sealed partial class StoreStateMachine : IStateMachine
     /// <summary>TEST ONLY, zero in production: see <see cref="ConsensusOptions.SnapshotInstallDelayForTests"/>.</summary>
     public TimeSpan InstallDelayForTests { get; init; }
 
+    /// <summary>
+    /// How long into an InstallSnapshot call an install may still be reported done; past it the
+    /// call is answered as failed and the leader's next call reports it (half the peer request
+    /// timeout: see <c>StoreStateMachine.SnapshotInstall.cs</c>).
+    /// </summary>
+    public TimeSpan InstallAnswerBudget { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The store this state machine applies to.</summary>
     public IVersionedStore Store => store;
 
