@@ -116,7 +116,9 @@ internal static class LeaseCommands
         {
             var endpoints = (parse.GetValue(GlobalOptions.Endpoints) ?? System.Environment.GetEnvironmentVariable("CONFIGCLUSTER_ENDPOINTS") ?? "http://127.0.0.1:7012")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(static e => new Uri(e)).ToList();
-            var http = new HttpClient
+            var handler = new SocketsHttpHandler();
+            ConfigCluster.Client.CaTrust.Apply(handler, GlobalOptions.CaCertFile(parse));
+            var http = new HttpClient(handler)
             {
                 DefaultRequestVersion = HttpVersion.Version20,
                 DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,

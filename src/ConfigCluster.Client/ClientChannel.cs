@@ -39,6 +39,7 @@ internal static class ClientChannel
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
             ConnectTimeout = TimeSpan.FromSeconds(5),
         };
+        CaTrust.Apply(handler, options.CaCertificateFile);
         options.ConfigureHttpHandler?.Invoke(handler);
         var channel = GrpcChannel.ForAddress("static:///configcluster", new GrpcChannelOptions
         {

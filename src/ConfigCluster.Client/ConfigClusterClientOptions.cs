@@ -61,7 +61,15 @@ public sealed class ConfigClusterClientOptions
     /// <summary>The clock used for deadlines and backoff. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Adjusts the HTTP handler, e.g. to trust a private CA for <c>https://</c> endpoints. Default none.</summary>
+    /// <summary>
+    /// PEM file of the CA certificate(s) that issued the nodes' certificates, for <c>https://</c>
+    /// endpoints signed by a private CA (as etcdctl's <c>--cacert</c>, Vault's <c>VAULT_CACERT</c>):
+    /// a node's chain must end in one of them (the system's roots are not used), and its name is
+    /// still checked. Default none: the system's trusted roots.
+    /// </summary>
+    public string? CaCertificateFile { get; set; }
+
+    /// <summary>Adjusts the HTTP handler (runs after <see cref="CaCertificateFile"/> is applied). Default none.</summary>
     public Action<SocketsHttpHandler>? ConfigureHttpHandler { get; set; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
@@ -86,6 +94,13 @@ public sealed class ConfigClusterClientOptions
             throw new ArgumentException("ConfigClusterClientOptions.AppRoleLogin: exactly one of RoleId and RoleIdFile, and exactly one of SecretId and SecretIdFile, are required");
         if (JwtLogin is { } jwt && (string.IsNullOrWhiteSpace(jwt.Role) || string.IsNullOrWhiteSpace(jwt.TokenFile) || string.IsNullOrWhiteSpace(jwt.MountPath)))
             throw new ArgumentException("ConfigClusterClientOptions.JwtLogin: Role and TokenFile are required");
+        if (!string.IsNullOrEmpty(CaCertificateFile))
+        {
+            if (!UsesTls)
+                throw new ArgumentException("ConfigClusterClientOptions.CaCertificateFile is set but the endpoints are http://; use https:// URLs");
+            CaTrust.Load(CaCertificateFile);
+        }
+
         Positive(OperationTimeout, nameof(OperationTimeout));
         Positive(CallTimeout, nameof(CallTimeout));
         Positive(RetryBackoff, nameof(RetryBackoff));

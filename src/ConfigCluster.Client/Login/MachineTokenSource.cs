@@ -39,6 +39,7 @@ internal sealed partial class MachineTokenSource : IDisposable
         this.logger = logger;
         time = options.TimeProvider;
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
+        CaTrust.Apply(handler, options.CaCertificateFile);
         options.ConfigureHttpHandler?.Invoke(handler);
         http = new HttpClient(handler)
         {
