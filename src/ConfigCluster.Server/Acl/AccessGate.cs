@@ -123,7 +123,9 @@ public sealed partial class AccessGate(TokenAuthenticator authenticator, PolicyE
     private async ValueTask<(CallerIdentity? Caller, AuthenticationFailure Failure)> AuthenticateCurrentAsync(string? bearer, System.Net.IPAddress? source, CancellationToken token)
     {
         var first = authenticator.Authenticate(bearer, source);
-        if (first.Failure is not (AuthenticationFailure.Unknown or AuthenticationFailure.NotCaughtUp))
+        // A node that holds no token at all is far behind (a wiped node rejoining): it answers
+        // "not caught up" (503) at once, so the client tries another node instead of waiting here.
+        if (first.Failure is not AuthenticationFailure.Unknown)
             return first;
         if (await barrier.WaitAsync(Application.ReadConsistency.Linearizable, token) is not null)
             return first;
