@@ -110,7 +110,22 @@ public sealed class KeysConsoleTests(ConsoleCluster fixture) : IClassFixture<Con
         var (_, body) = await Admin.GetJsonAsync("/config/cas.limit");
         Assert.Equal(20, body!["value"]!.GetValue<int>());
 
-        await ui.Locator("#edit").ClickAsync();
+        // The save's own change also arrives over the live feed and re-renders the key view, which
+        // can swallow a click on Edit made meanwhile (CI sim 2026-12-07 15:00: no editor in 15 s):
+        // click until the editor is open.
+        for (var attempt = 1; ; attempt++)
+        {
+            await ui.Locator("#edit").ClickAsync();
+            try
+            {
+                await Expect(ui.Locator("#editor")).ToBeVisibleAsync(new() { Timeout = 3_000 });
+                break;
+            }
+            catch (PlaywrightException) when (attempt < 5)
+            {
+            }
+        }
+
         await ui.Locator("#editor").FillAsync("not json");
         await ui.Locator("#save").ClickAsync();
         await Expect(ui.Locator("#editor-error")).ToContainTextAsync("Not valid JSON");
