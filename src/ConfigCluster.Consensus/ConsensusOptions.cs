@@ -80,6 +80,15 @@ public sealed class ConsensusOptions
     public TimeSpan SnapshotInstallDelayForTests { get; init; }
 
     /// <summary>
+    /// TEST ONLY, zero in production: the answer to the first InstallSnapshot call this member
+    /// accepts is held back this long after the snapshot is installed and committed, so the leader
+    /// gives up on the call and never learns it succeeded (a lost answer: see
+    /// <c>Operations/RefusedSnapshotRescue.cs</c> in the server). Set from
+    /// <c>CONFIGCLUSTER_TEST_LATE_FIRST_SNAPSHOT_ANSWER_MS</c>.
+    /// </summary>
+    public TimeSpan FirstSnapshotAnswerDelayForTests { get; init; }
+
+    /// <summary>
     /// The command format this member announces (default: <see cref="Core.Commands.CommandFormat.Supported"/>).
     /// Tests announce less to stand in for an older build in a mixed cluster.
     /// </summary>

@@ -61,6 +61,11 @@ internal sealed class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLog
         }
     }
 
+    /// <summary>TEST ONLY, zero in production: see <see cref="ConsensusOptions.FirstSnapshotAnswerDelayForTests"/>.</summary>
+    public TimeSpan FirstSnapshotAnswerDelayForTests { get; set; }
+
+    private int snapshotsAccepted;
+
     /// <summary>Whether appends are synced before they are acknowledged.</summary>
     public DurabilityMode Durability => durability;
 
@@ -82,6 +87,14 @@ internal sealed class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLog
         await AppendAsync(entries, startIndex, skipCommitted, token).ConfigureAwait(false);
         if (appending && durability == DurabilityMode.Fsync)
             await WaitDurableAsync(LastEntryIndex, token).ConfigureAwait(false);
+    }
+
+    // A snapshot from the leader arrives through this overload (DotNext's InstallSnapshot handler).
+    async ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(TEntry entry, long startIndex, CancellationToken token)
+    {
+        await AppendAsync(entry, startIndex, token).ConfigureAwait(false);
+        if (entry.IsSnapshot && FirstSnapshotAnswerDelayForTests > TimeSpan.Zero && Interlocked.Increment(ref snapshotsAccepted) == 1)
+            await Task.Delay(FirstSnapshotAnswerDelayForTests, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

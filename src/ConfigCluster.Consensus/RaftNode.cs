@@ -64,6 +64,9 @@ public sealed partial class RaftNode : IAsyncDisposable
             },
             stateMachine,
             options.Durability);
+        wal.FirstSnapshotAnswerDelayForTests = options.FirstSnapshotAnswerDelayForTests;
+        if (options.FirstSnapshotAnswerDelayForTests > TimeSpan.Zero)
+            Log.FirstSnapshotAnswerDelayed(logger, (long)options.FirstSnapshotAnswerDelayForTests.TotalMilliseconds);
 
         var (bind, announced) = options.RaftEndPoint switch
         {
@@ -249,6 +252,9 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "No leader")]
         public static partial void NoLeader(ILogger logger);
+
+        [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_LATE_FIRST_SNAPSHOT_ANSWER_MS holds the answer to the first snapshot this node accepts back by {DelayMs} ms. Only tests of lost install answers set this.")]
+        public static partial void FirstSnapshotAnswerDelayed(ILogger logger, long delayMs);
 
         [LoggerMessage(EventId = 7100, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS holds every snapshot install on this node back by {DelayMs} ms. Only tests of slow snapshot installs set this.")]
         public static partial void SnapshotInstallDelayed(ILogger logger, long delayMs);

@@ -9,6 +9,9 @@ internal static class ConsensusServices
     /// <summary>TEST ONLY, never set in production: milliseconds every snapshot install on this node is held back (see <see cref="ConsensusOptions.SnapshotInstallDelayForTests"/>).</summary>
     public const string SnapshotInstallDelayVariable = "CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS";
 
+    /// <summary>TEST ONLY, never set in production: milliseconds the answer to the first accepted snapshot is held back (see <see cref="ConsensusOptions.FirstSnapshotAnswerDelayForTests"/>).</summary>
+    public const string FirstSnapshotAnswerDelayVariable = "CONFIGCLUSTER_TEST_LATE_FIRST_SNAPSHOT_ANSWER_MS";
+
     /// <summary>Registers the FASTER store (also as <see cref="IVersionedStore"/>), the consensus options and <see cref="RaftNode"/>.</summary>
     public static IServiceCollection AddConsensus(this IServiceCollection services)
     {
@@ -50,6 +53,9 @@ internal static class ConsensusServices
         // TEST ONLY: a slow snapshot install on this node (WipedFollowerTests); the member logs it loudly.
         SnapshotInstallDelayForTests = int.TryParse(Environment.GetEnvironmentVariable(SnapshotInstallDelayVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var delayMs)
             ? TimeSpan.FromMilliseconds(delayMs) : TimeSpan.Zero,
+        // TEST ONLY: a lost answer to a snapshot install (WipedFollowerTests); the member logs it loudly.
+        FirstSnapshotAnswerDelayForTests = int.TryParse(Environment.GetEnvironmentVariable(FirstSnapshotAnswerDelayVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var answerDelayMs)
+            ? TimeSpan.FromMilliseconds(answerDelayMs) : TimeSpan.Zero,
         Metadata = new Dictionary<string, string>
         {
             [MemberMetadataKeys.HttpUrl] = settings.HttpUrl.ToString().TrimEnd('/'),

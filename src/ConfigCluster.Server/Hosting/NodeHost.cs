@@ -86,6 +86,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<Operations.Membership>();
         builder.Services.AddHostedService<Operations.CompactionService>();
         builder.Services.AddHostedService<Operations.ScheduledBackupService>();
+        builder.Services.AddHostedService<Operations.RefusedSnapshotRescue>();
         builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddSingleton<TokenAuthenticator>();
         builder.Services.AddSingleton<PolicyEvaluator>();

@@ -17,6 +17,9 @@ public static class ServerMeters
 
     public static readonly Counter<long> LeaderChanges = Meter.CreateCounter<long>("configcluster.raft.leader_changes", description: "Leader changes seen by this node");
 
+    /// <summary>Snapshots offered early to free a member caught refusing the offered one (<c>Operations/RefusedSnapshotRescue.cs</c>).</summary>
+    public static readonly Counter<long> SnapshotRescues = Meter.CreateCounter<long>("configcluster.raft.snapshot_rescues", description: "Newer snapshots offered to a member that kept refusing the offered one");
+
     public static readonly Counter<long> DroppedWatchers = Meter.CreateCounter<long>("configcluster.watch.dropped", description: "Watchers ended because they fell behind");
 
     /// <summary>Scheduled backups that could not be written.</summary>
