@@ -27,6 +27,7 @@ internal sealed class CallRetrier(ConfigClusterClientOptions options, ILogger lo
         var backoff = options.RetryBackoff;
         var ambiguous = false;
         var reauthenticated = false;
+        var tlsRefusals = 0;
         for (var number = 1; ; number++)
         {
             token.ThrowIfCancellationRequested();
@@ -63,6 +64,16 @@ internal sealed class CallRetrier(ConfigClusterClientOptions options, ILogger lo
                 reauthenticated = true;
                 login.Invalidate();
                 failure = FailureKind.Transient;
+            }
+
+            // Every node refused in the TLS handshake, one after another: the client does not trust
+            // the cluster's certificates, and waiting will not change that. (One node alone, say
+            // with an expired certificate, is passed over: the next attempt goes to the next node.)
+            tlsRefusals = FailureClassifier.TlsRefusal(e) is not null ? tlsRefusals + 1 : 0;
+            if (tlsRefusals >= Math.Max(1, options.Endpoints.Count))
+            {
+                throw new ConfigUnavailableException(
+                    $"{operation}: the TLS handshake failed with every node ({FailureClassifier.TlsRefusal(e)}); if the cluster's certificates come from a private CA, trust it with ConfigClusterClientOptions.CaCertificateFile (ccctl: --cacert)", e);
             }
 
             if (failure == FailureKind.Ambiguous && kind == CallKind.OnceWrite)

@@ -34,7 +34,7 @@ internal static class FailureClassifier
         {
             // The server says UNAVAILABLE only when the write was not applied; a transport error
             // is as sure only when the connection was never made.
-            StatusCode.Unavailable => e.Status.DebugException is null || NeverConnected(e.Status.DebugException) ? FailureKind.Transient : uncertain,
+            StatusCode.Unavailable => e.Status.DebugException is null || NeverConnected(e.Status.DebugException) || TlsRefused(e) ? FailureKind.Transient : uncertain,
             StatusCode.Unknown => IsAmbiguousOutcome(e) || e.Status.DebugException is not null ? uncertain : FailureKind.Fatal,
             StatusCode.Internal => e.Status.DebugException is not null ? uncertain : FailureKind.Fatal,
             StatusCode.Aborted => FailureKind.Transient,
@@ -61,6 +61,23 @@ internal static class FailureClassifier
             => new ConfigUnavailableException($"no node could serve the call ({e.StatusCode}: {Describe(e, "unavailable")})", e),
         _ => new ConfigClusterException($"{e.StatusCode}: {Describe(e, "failed")}", e),
     };
+
+    /// <summary>
+    /// The TLS handshake failed (the node's certificate was not trusted, or did not name the host):
+    /// nothing was sent. The reason, or null when the failure was something else.
+    /// </summary>
+    public static string? TlsRefusal(RpcException e)
+    {
+        for (var inner = e.Status.DebugException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException refused)
+                return refused.Message.ReplaceLineEndings(" ");
+        }
+
+        return null;
+    }
+
+    private static bool TlsRefused(RpcException e) => e.StatusCode == StatusCode.Unavailable && TlsRefusal(e) is not null;
 
     private static bool NeverConnected(Exception debug)
     {

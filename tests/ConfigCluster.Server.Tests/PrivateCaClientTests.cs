@@ -50,15 +50,23 @@ public sealed class PrivateCaClientTests : IDisposable
             Assert.Equal("\"hello\"", (await trusting.GetAsync("tls.greeting")).ValueJson);
         }
 
-        // Without it (the system's roots) and with another CA's file: refused, nothing read.
+        // Without it (the system's roots) and with another CA's file: refused, nothing read or
+        // written, and said at once (once every node refused the handshake), not after retrying
+        // for the whole operation timeout (10 minutes here; the test waits 60 s at most).
         foreach (var file in new[] { null, otherCaFile })
         {
             var options = Options(file);
-            options.OperationTimeout = TimeSpan.FromSeconds(3);
+            options.OperationTimeout = TimeSpan.FromMinutes(10);
             using var refusing = new ConfigClusterClient(options);
-            var refused = await Assert.ThrowsAsync<ConfigUnavailableException>(() => refusing.GetAsync("tls.greeting"));
+            var refused = await Assert.ThrowsAsync<ConfigUnavailableException>(() => refusing.GetAsync("tls.greeting").WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("CaCertificateFile", refused.Message, StringComparison.Ordinal);
             Assert.Contains("SSL", refused.ToString(), StringComparison.OrdinalIgnoreCase);
+            var write = await Assert.ThrowsAsync<ConfigUnavailableException>(() => refusing.PutAsync("tls.greeting", "\"refused\"").WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("TLS handshake", write.Message, StringComparison.Ordinal);
         }
+
+        using (var trusting = new ConfigClusterClient(Options(caFile)))
+            Assert.Equal("\"hello\"", (await trusting.GetAsync("tls.greeting")).ValueJson);
 
         // Bad settings are named when the client is made.
         Assert.Contains("http://", Assert.Throws<ArgumentException>(() => new ConfigClusterClient(new ConfigClusterClientOptions
@@ -78,6 +86,7 @@ public sealed class PrivateCaClientTests : IDisposable
         Assert.True(withVariable.Code == 0, $"ccctl with CONFIGCLUSTER_CACERT: {withVariable.Code} {withVariable.Out} {withVariable.Err}");
         var without = await Ccctl.RunWithAsync(null, https, "get", "tls.greeting");
         Assert.NotEqual(0, without.Code);
+        Assert.Contains("--cacert", without.Err, StringComparison.Ordinal);
         Assert.DoesNotContain("hello", without.Out, StringComparison.Ordinal);
     }
 
