@@ -123,7 +123,7 @@ public sealed partial class FasterVersionedStore
         EnterScanWaiting();
         try
         {
-            return ComputeDigestCore();
+            return ComputeDigestCore(parts: null);
         }
         finally
         {
@@ -131,51 +131,86 @@ public sealed partial class FasterVersionedStore
         }
     }
 
-    // Reads every key's records while no compaction moves them.
-    private string ComputeDigestCore()
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, string> ComputeDigestParts()
+    {
+        var parts = new SortedDictionary<string, IncrementalHash>(StringComparer.Ordinal);
+        EnterScanWaiting();
+        try
+        {
+            var whole = ComputeDigestCore(parts);
+            var answer = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["all"] = whole };
+            foreach (var (name, hash) in parts)
+                answer[name] = Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+            return answer;
+        }
+        finally
+        {
+            ExitScan();
+            foreach (var hash in parts.Values)
+                hash.Dispose();
+        }
+    }
+
+    // Reads every key's records while no compaction moves them. With parts, also hashes each part
+    // alone: "keys", "meta/<tag>" per metadata table (its records' first key byte), "requests".
+    private string ComputeDigestCore(SortedDictionary<string, IncrementalHash>? parts)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var part = "keys";
+        void Add(ReadOnlySpan<byte> data)
+        {
+            hash.AppendData(data);
+            if (parts is null)
+                return;
+            if (!parts.TryGetValue(part, out var partHash))
+                parts[part] = partHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            partHash.AppendData(data);
+        }
+
+        void AddPrefixed(ReadOnlySpan<byte> data)
+        {
+            Span<byte> length = stackalloc byte[sizeof(int)];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
+            Add(length);
+            Add(data);
+        }
+
         using var lease = AcquireView();
         var instance = lease.View.Instance;
         foreach (var composite in lease.View.Index.Snapshot())
         {
-            var parts = composite.Split('\0');
-            if (!Core.Keys.KeyPath.TryCreate(parts[0], parts[1], parts[2], out var path, out _))
+            var pieces = composite.Split('\0');
+            if (!Core.Keys.KeyPath.TryCreate(pieces[0], pieces[1], pieces[2], out var path, out _))
                 continue;
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(composite));
+            Add(System.Text.Encoding.UTF8.GetBytes(composite));
             if (instance.Read(RecordKeys.Head(path)) is not { } head)
                 continue;
-            hash.AppendData(head);
+            Add(head);
             var latest = KeyHead.Parser.ParseFrom(head).LatestVersion;
             for (var v = 1L; v <= latest; v++)
             {
                 if (instance.Read(RecordKeys.Version(path, v)) is { } version)
-                    hash.AppendData(version);
+                    Add(version);
             }
         }
 
         // Every other replicated table: the metadata records in key order, each length-prefixed
         // so no two different tables can hash the same, then the request table's running sum.
-        hash.AppendData("\0metadata"u8);
-        Span<byte> length = stackalloc byte[sizeof(int)];
+        part = "metadata";
+        Add("\0metadata"u8);
         foreach (var (key, value) in lease.View.Metadata.RecordsInKeyOrder())
         {
-            var keyBytes = System.Text.Encoding.Latin1.GetBytes(key);
-            AppendPrefixed(hash, keyBytes, length);
-            AppendPrefixed(hash, value, length);
+            part = key.Length > 0 ? $"meta/{(int)key[0]:x2}" : "meta/empty";
+            AddPrefixed(System.Text.Encoding.Latin1.GetBytes(key));
+            AddPrefixed(value);
         }
 
-        hash.AppendData("\0requests"u8);
+        part = "requests";
+        Add("\0requests"u8);
         Span<byte> sum = stackalloc byte[16];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(sum, RequestSum);
-        hash.AppendData(sum);
+        Add(sum);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private static void AppendPrefixed(IncrementalHash hash, ReadOnlySpan<byte> data, Span<byte> length)
-    {
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, data.Length);
-        hash.AppendData(length);
-        hash.AppendData(data);
     }
 }

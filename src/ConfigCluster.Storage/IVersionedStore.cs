@@ -184,6 +184,13 @@ public interface IVersionedStore : IDisposable
     string ComputeDigest();
 
     /// <summary>
+    /// What <see cref="ComputeDigest"/> covers, each part hashed alone (16 hex digits): "keys", one
+    /// "meta/TAG" per metadata table (TAG: its records' first key byte), "requests", and "all" (the
+    /// digest itself). Replicas whose digests differ name the table they disagree on.
+    /// </summary>
+    IReadOnlyDictionary<string, string> ComputeDigestParts();
+
+    /// <summary>
     /// <see cref="ComputeDigest"/> for request paths: it runs on a dedicated thread, so its disk
     /// reads (every version of every key) never hold a thread-pool thread.
     /// </summary>

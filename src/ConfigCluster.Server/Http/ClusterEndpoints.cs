@@ -31,7 +31,9 @@ internal static class ClusterEndpoints
         }
 
         var status = await node.GetStatusAsync(token);
-        var digest = detail == StatusDetail.Digest ? node.Store.ComputeDigest() : null;
+        // One scan gives the digest and its parts (which table two replicas disagree on).
+        var digestParts = detail == StatusDetail.Digest ? node.Store.ComputeDigestParts() : null;
+        var digest = digestParts?["all"];
         return new JsonResult(StatusCodes.Status200OK, writer =>
         {
             writer.WriteStartObject();
@@ -56,7 +58,17 @@ internal static class ClusterEndpoints
             writer.WriteNumber("snapshotIndex", status.SnapshotIndex);
             writer.WriteNumber("snapshotsInstalled", status.SnapshotsInstalled);
             if (digest is not null)
+            {
                 writer.WriteString("digest", digest);
+                writer.WriteStartObject("digestParts");
+                foreach (var (part, hash) in digestParts!)
+                {
+                    if (part != "all")
+                        writer.WriteString(part, hash);
+                }
+
+                writer.WriteEndObject();
+            }
             writer.WriteStartArray("members");
             foreach (var member in status.Members)
             {

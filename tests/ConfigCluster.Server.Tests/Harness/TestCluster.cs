@@ -171,7 +171,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 {
                     var status = await StatusAsync(node, digest: true);
                     digests.Add(status["digest"]!.GetValue<string>());
-                    states.Add($"{node.NodeId}: revision {status["revision"]}, applied {status["appliedIndex"]}, commit {status["commitIndex"]}");
+                    states.Add($"{node.NodeId}: revision {status["revision"]}, applied {status["appliedIndex"]}, commit {status["commitIndex"]}, digest parts {status["digestParts"]?.ToJsonString()}");
                 }
 
                 seen = string.Join("; ", states);
