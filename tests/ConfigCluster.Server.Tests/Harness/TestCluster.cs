@@ -180,7 +180,8 @@ internal sealed class TestCluster : IAsyncDisposable
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"{e.Message}; last seen: {seen}\n{Logs()}", e);
+            var diff = await StoreDiff.DescribeAsync([.. nodes.Where(static n => n.IsRunning)]);
+            throw new TimeoutException($"{e.Message}; last seen: {seen}\n{diff}\n{Logs()}", e);
         }
     }
 
