@@ -99,6 +99,9 @@ if os.path.isfile(parser_file):
         problem(f"{parser_file}: no options found (expected lines like new(\"data-dir\", ...))")
 
 REQUIRED = ["node-id", "http", "grpc", "raft", "members", "data-dir"]
+# TLS by default outside local development: compose and Kubernetes run HTTPS, gRPC over TLS and
+# mutual TLS between the nodes (local-cluster.sh, a loopback dev cluster, does not).
+TLS_OPTIONS = ["tls-cert", "tls-key", "peer-tls-cert", "peer-tls-key", "peer-tls-ca"]
 
 def env_to_option(name):
     return name[len("CONFIGCLUSTER_"):].lower().replace("_", "-")
@@ -188,9 +191,11 @@ for i, name in enumerate(names, start=1):
     opts |= {a[2:].split("=", 1)[0] for a in cmd if a.startswith("--")}
     check_names(where, opts, env_only)
     compose_sets[name] = opts
-    for o in REQUIRED:
+    for o in REQUIRED + TLS_OPTIONS:
         if o not in opts:
             problem(f"{where}: CONFIGCLUSTER_{o.upper().replace('-', '_')} is not set")
+    if not all(env.get(n, "").startswith("https://") for n in ("CONFIGCLUSTER_HTTP", "CONFIGCLUSTER_GRPC")):
+        problem(f"{where}: CONFIGCLUSTER_HTTP/GRPC should be https:// URLs (TLS by default)")
     for e in ("MASTER_KEY", "BOOTSTRAP_TOKEN"):
         if e not in env_only:
             problem(f"{where}: CONFIGCLUSTER_{e} is not passed through from the host")
@@ -288,7 +293,7 @@ else:
         args = [str(a) for a in (c.get("args") or []) + (c.get("command") or [])]
         opts |= {a[2:].split("=", 1)[0] for a in args if a.startswith("--")}
         check_names(where, opts, env_only)
-        for o in REQUIRED:
+        for o in REQUIRED + TLS_OPTIONS:
             if o not in opts:
                 problem(f"{where}: CONFIGCLUSTER_{o.upper().replace('-', '_')} is not set")
         value = lambda n: str((env.get(n) or {}).get("value") or "")
@@ -303,8 +308,12 @@ else:
         stable = f"$(POD_NAME).{svc_name}"
         if value("CONFIGCLUSTER_RAFT") != f"{stable}:7003":
             problem(f"{where}: CONFIGCLUSTER_RAFT should be {stable}:7003")
-        if url_parts(value("CONFIGCLUSTER_HTTP")) != (stable, 7001) or url_parts(value("CONFIGCLUSTER_GRPC")) != (stable, 7002):
-            problem(f"{where}: CONFIGCLUSTER_HTTP/GRPC should be http://{stable}:7001 / :7002")
+        if url_parts(value("CONFIGCLUSTER_HTTP")) != (stable, 7001) or url_parts(value("CONFIGCLUSTER_GRPC")) != (stable, 7002) \
+                or not all(value(n).startswith("https://") for n in ("CONFIGCLUSTER_HTTP", "CONFIGCLUSTER_GRPC")):
+            problem(f"{where}: CONFIGCLUSTER_HTTP/GRPC should be https://{stable}:7001 / :7002")
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            if ((c.get(probe) or {}).get("httpGet") or {}).get("scheme") != "HTTPS":
+                problem(f"{where}: {probe} should use scheme: HTTPS (the listeners are TLS)")
         members = [m.strip() for m in value("CONFIGCLUSTER_MEMBERS").split(",") if m.strip()]
         expected = [f"{name}-{i}.{svc_name}:7003" for i in range(int(replicas or 0))]
         if members != expected:

@@ -27,11 +27,11 @@ internal sealed class ClusterWatch : IAsyncDisposable
     private readonly List<StatusSample> samples = [];
     private Task? loops;
 
-    public ClusterWatch(IReadOnlyDictionary<string, int> httpPorts, string token)
+    public ClusterWatch(IReadOnlyDictionary<string, int> httpPorts, string token, string caFile)
     {
         clients = httpPorts.ToDictionary(static p => p.Key, p =>
         {
-            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{p.Value}"), Timeout = TimeSpan.FromSeconds(2) };
+            var http = ClusterCa.Client(caFile, p.Value, TimeSpan.FromSeconds(2));
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             return http;
         });

@@ -78,6 +78,36 @@ public sealed partial class ComposeClusterTests
         }
     }
 
+    /// <summary>
+    /// TLS by default: every node's published HTTP port answers HTTPS with a certificate from the
+    /// cluster's CA naming the host, and nothing in plain HTTP; a client that trusts only the
+    /// system's roots is refused.
+    /// </summary>
+    private async Task OnlyTlsAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            using (var trusting = ClusterCa.Client(ClusterCa.File(root), httpPorts[node], TimeSpan.FromSeconds(10)))
+            {
+                using var live = await trusting.GetAsync("/health/live");
+                Assert.True(live.IsSuccessStatusCode, $"{node}: https /health/live answered {(int)live.StatusCode}");
+            }
+
+            using var plain = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var plainAnswer = await Record.ExceptionAsync(async () =>
+            {
+                using var response = await plain.GetAsync($"http://127.0.0.1:{httpPorts[node]}/health/live");
+                Assert.Fail($"{node}: plain HTTP was answered ({(int)response.StatusCode})");
+            });
+            Assert.IsType<HttpRequestException>(plainAnswer);
+            var untrusted = await Record.ExceptionAsync(() => plain.GetAsync($"https://127.0.0.1:{httpPorts[node]}/health/live"));
+            Assert.True(untrusted is HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException },
+                $"{node}: a client without the cluster's CA was not refused in the handshake: {untrusted}");
+        }
+
+        output.WriteLine("every node: HTTPS with the cluster's CA, no plain HTTP, refused without the CA");
+    }
+
     private static async Task<Dictionary<string, string?>> ListAsync(HttpClient http, string prefix)
     {
         var items = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -98,7 +128,7 @@ public sealed partial class ComposeClusterTests
 
     private HttpClient Client(string node, string token)
     {
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPorts[node]}"), Timeout = TimeSpan.FromSeconds(10) };
+        var http = ClusterCa.Client(ClusterCa.File(root), httpPorts[node], TimeSpan.FromSeconds(10));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }

@@ -8,7 +8,8 @@ namespace ConfigCluster.Server.Tests.Deploy;
 
 /// <summary>
 /// deploy/docker-compose.yml run for real (issue 18): a Docker engine of the test's own, the image
-/// built without any registry, three node containers, the leader killed, nothing acknowledged lost.
+/// built without any registry, three node containers on TLS (HTTPS, gRPC over TLS, peer mutual TLS,
+/// certificates from deploy/gen-certs.sh), the leader killed, nothing acknowledged lost.
 /// The steps are deploy/README.md's own commands (its <c>compose-test</c> blocks: build, up,
 /// kill-the-leader), run in one shell in that order, so the README cannot drift from what works;
 /// beside them the test writes through every node and watches the leadership change.
@@ -72,7 +73,9 @@ public sealed partial class ComposeClusterTests(ITestOutputHelper output) : IAsy
         var token = await shell.VariableAsync("CONFIGCLUSTER_BOOTSTRAP_TOKEN");
         Assert.False(string.IsNullOrEmpty(token), "the README's up block exports CONFIGCLUSTER_BOOTSTRAP_TOKEN");
 
-        await using var watch = new ClusterWatch(httpPorts, token);
+        await OnlyTlsAsync();
+
+        await using var watch = new ClusterWatch(httpPorts, token, ClusterCa.File(root));
         watch.Start();
         await Eventually.WaitAsync(() => Nodes.All(n => watch.Acked.Count(w => w.Node == n) >= 3), TimeSpan.FromSeconds(60),
             "three acknowledged writes through each node's published port");
