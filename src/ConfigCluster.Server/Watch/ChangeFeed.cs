@@ -11,7 +11,8 @@ namespace ConfigCluster.Server.Watch;
 /// <remarks>
 /// It also keeps the one clock of every subscriber's idle deadline (progress marks, token
 /// re-checks, long-poll waits): a timer that ticks every <see cref="ClockTick"/> while anyone is
-/// subscribed and wakes the waits whose deadline has passed, so an idle watcher holds no timer.
+/// subscribed and wakes the waits whose deadline has passed or whose request was cancelled, so
+/// an idle watcher holds no timer and no cancellation registration.
 /// </remarks>
 public sealed class ChangeFeed : IApplyObserver, IDisposable
 {
@@ -85,7 +86,7 @@ public sealed class ChangeFeed : IApplyObserver, IDisposable
     {
         var now = time.GetTimestamp();
         foreach (var subscription in Volatile.Read(ref subscriptions))
-            subscription.WakeIfIdleSince(now);
+            subscription.WakeIfDue(now);
     }
 
     void IApplyObserver.OnAttached(long attachedAt)

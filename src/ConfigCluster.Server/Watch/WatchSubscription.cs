@@ -33,8 +33,9 @@ public sealed class WatchEndedException(WatchEndReason reason) : Exception($"wat
 /// <remarks>
 /// Thousands of these sit idle on a node, so an idle one holds little: the buffer grows only
 /// with what is in it, one waiter is reused for every wait (this object is its own
-/// <see cref="IValueTaskSource"/>), and the idle deadline is kept by the feed's one shared clock
-/// rather than a timer and linked token source per wait.
+/// <see cref="IValueTaskSource"/>), and the idle deadline and the wait's cancellation are
+/// checked by the feed's one shared clock rather than a timer, a linked token source and a
+/// token registration per wait.
 /// </remarks>
 public sealed class WatchSubscription : IDisposable, IValueTaskSource
 {
@@ -51,7 +52,6 @@ public sealed class WatchSubscription : IDisposable, IValueTaskSource
     private int waiting;
     private long idleDue = long.MaxValue;
     private CancellationToken waitToken;
-    private CancellationTokenRegistration waitRegistration;
 
     internal WatchSubscription(ChangeFeed feed, WatchFilter filter, long subscribedAt, int capacity)
     {
@@ -106,8 +106,9 @@ public sealed class WatchSubscription : IDisposable, IValueTaskSource
 
     /// <summary>
     /// Waits until a change is buffered, the subscription ends, or the feed's clock reaches
-    /// <paramref name="idleDue"/> (from <see cref="ChangeFeed.DueAfter"/>; checked every
-    /// <see cref="ChangeFeed.ClockTick"/>). It may also return early, so callers wait in a loop
+    /// <paramref name="idleDue"/> (from <see cref="ChangeFeed.DueAfter"/>); the deadline and
+    /// <paramref name="token"/> are checked every <see cref="ChangeFeed.ClockTick"/>, so a
+    /// cancelled wait ends within a tick. It may also return early, so callers wait in a loop
     /// until <see cref="IsIdle"/> is false or <see cref="ChangeFeed.HasPassed"/> the deadline.
     /// One wait at a time (a single reader).
     /// </summary>
@@ -119,11 +120,8 @@ public sealed class WatchSubscription : IDisposable, IValueTaskSource
         Volatile.Write(ref this.idleDue, idleDue);
         // A full fence: a waker that runs after this sees the wait, or this sees its cause below.
         Interlocked.Exchange(ref waiting, 1);
-        if (token.CanBeCanceled)
-            waitRegistration = token.UnsafeRegister(static s => ((WatchSubscription)s!).Wake(), this);
         if ((!IsIdle || token.IsCancellationRequested || feed.HasPassed(idleDue)) && Interlocked.Exchange(ref waiting, 0) == 1)
         {
-            waitRegistration.Unregister();
             token.ThrowIfCancellationRequested();
             return ValueTask.CompletedTask;
         }
@@ -177,10 +175,10 @@ public sealed class WatchSubscription : IDisposable, IValueTaskSource
         Wake();
     }
 
-    // The feed's clock tick: ends a wait whose idle deadline has passed.
-    internal void WakeIfIdleSince(long now)
+    // The feed's clock tick: ends a wait whose idle deadline has passed or whose token was cancelled.
+    internal void WakeIfDue(long now)
     {
-        if (Volatile.Read(ref waiting) == 1 && now >= Volatile.Read(ref idleDue))
+        if (Volatile.Read(ref waiting) == 1 && (now >= Volatile.Read(ref idleDue) || waitToken.IsCancellationRequested))
             Wake();
     }
 
@@ -190,16 +188,11 @@ public sealed class WatchSubscription : IDisposable, IValueTaskSource
             waiter.SetResult(true);
     }
 
-    public void Dispose()
-    {
-        waitRegistration.Unregister();
-        feed.Unsubscribe(this);
-    }
+    public void Dispose() => feed.Unsubscribe(this);
 
     void IValueTaskSource.GetResult(short token)
     {
         waiter.GetResult(token);
-        waitRegistration.Unregister();
         waitToken.ThrowIfCancellationRequested();
     }
 

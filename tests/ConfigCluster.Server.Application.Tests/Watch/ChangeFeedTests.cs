@@ -58,13 +58,14 @@ public sealed class ChangeFeedTests : IDisposable
     }
 
     [Fact]
-    public async Task WaitAsync_Cancelled_Throws()
+    public async Task WaitAsync_Cancelled_ThrowsAtTheNextTick()
     {
         using var subscription = feed.Subscribe(WatchFilter.Exact(InProcessNode.Path("watched.key")));
         using var cts = new CancellationTokenSource();
         var wait = subscription.WaitAsync(feed.DueAfter(TimeSpan.FromMinutes(1)), cts.Token).AsTask();
 
         await cts.CancelAsync();
+        node.Clock.Advance(ChangeFeed.ClockTick);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait.WaitAsync(Bounded));
     }
 
