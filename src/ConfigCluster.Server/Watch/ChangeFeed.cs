@@ -31,6 +31,7 @@ public sealed class ChangeFeed : IApplyObserver, IDisposable
     private readonly Lock gate = new();
     private WatchSubscription[] subscriptions = [];
     private long revision;
+    private bool disposed;
 
     public ChangeFeed(IVersionedStore store, TimeProvider time)
     {
@@ -72,13 +73,17 @@ public sealed class ChangeFeed : IApplyObserver, IDisposable
     /// <summary>Whether the feed's clock has reached <paramref name="due"/>.</summary>
     public bool HasPassed(long due) => time.GetTimestamp() >= due;
 
-    // Under the gate. The clock runs only while someone is subscribed.
+    // Under the gate. The clock runs only while someone is subscribed. After disposal it is left
+    // alone (ITimer does not promise what Change does then): a watch still unwinding at shutdown
+    // may unsubscribe after the host disposed the feed.
     private void Replace(WatchSubscription[] next)
     {
-        if (subscriptions.Length == 0 && next.Length > 0)
-            clock.Change(ClockTick, ClockTick);
-        else if (subscriptions.Length > 0 && next.Length == 0)
-            clock.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (!disposed && (subscriptions.Length == 0) != (next.Length == 0))
+        {
+            var period = next.Length > 0 ? ClockTick : Timeout.InfiniteTimeSpan;
+            clock.Change(period, period);
+        }
+
         Volatile.Write(ref subscriptions, next);
     }
 
@@ -142,6 +147,13 @@ public sealed class ChangeFeed : IApplyObserver, IDisposable
     }
 
     /// <summary>Stops the clock (the host disposes the feed at shutdown).</summary>
-    public void Dispose() => clock.Dispose();
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            disposed = true;
+            clock.Dispose();
+        }
+    }
 
 }

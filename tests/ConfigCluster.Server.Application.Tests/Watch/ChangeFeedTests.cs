@@ -90,6 +90,17 @@ public sealed class ChangeFeedTests : IDisposable
     }
 
     [Fact]
+    public void Dispose_WhileSubscribed_ThenTheSubscriptionEnds_DoesNotThrow()
+    {
+        // On the system clock, as a node runs: the feed leaves its disposed timer alone.
+        var systemFeed = new ChangeFeed(node.Store, TimeProvider.System);
+        var subscription = systemFeed.Subscribe(WatchFilter.Exact(InProcessNode.Path("watched.key")));
+        systemFeed.Dispose(); // the host disposes the feed while a watch may still be unwinding
+        subscription.Dispose();
+        Assert.Equal(0, systemFeed.SubscriberCount);
+    }
+
+    [Fact]
     public async Task ReadAsync_Idle_ReportsProgressAtTheInterval_ThenEndsWhenTheFeedEnds()
     {
         var revision = Put("watched.key", 1);
