@@ -15,12 +15,13 @@ internal sealed record IdleWatchersResult(string Target, int Watchers, int Opene
 /// progress interval (5 s), and the watched node's resident memory before and after. A watcher
 /// counts as open at its first message (ConfigCluster: the first progress mark; etcd: "created").
 /// A first round of 20 watchers, opened and closed, runs the watch path once before the measurement.
+/// With a hold, the streams stay open that long after the reading (to take a heap dump of the node meanwhile).
 /// </summary>
 internal static class IdleWatchers
 {
     private const int DefaultProgressIntervalMs = 5_000;
 
-    public static async Task<IdleWatchersResult> RunAsync(ITarget target, ServerProcesses servers, int watchers)
+    public static async Task<IdleWatchersResult> RunAsync(ITarget target, ServerProcesses servers, int watchers, TimeSpan hold)
     {
         if (servers.Pids.Count != 1)
             throw new ArgumentException("idle-watch measures one node: pass one endpoint and its --pids");
@@ -31,6 +32,12 @@ internal static class IdleWatchers
         var before = servers.RssMiB(pid) * 1024;
         var (opened, streams, stop) = await OpenAsync(target, watchers, close: false);
         var after = servers.RssMiB(pid) * 1024;
+        if (hold > TimeSpan.Zero)
+        {
+            Console.Error.WriteLine($"idle-watch: {opened} streams open, held for {hold.TotalSeconds:0} s");
+            await Task.Delay(hold);
+        }
+
         await stop.CancelAsync();
         await Task.WhenAll(streams).WaitAsync(TimeSpan.FromSeconds(30));
         stop.Dispose();

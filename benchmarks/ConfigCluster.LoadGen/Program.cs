@@ -9,6 +9,7 @@ using ConfigCluster.LoadGen;
 //         [--value-bytes B]      bytes per written value (JSON string, quotes included); default 256
 // idle-watch: --watchers W streams on one unchanging key at the default progress interval, against ONE endpoint
 //   (and its one --pids): that node's resident memory before and after, and the cost per idle watcher.
+//   [--hold S] keeps the streams open S seconds after the reading (for a heap dump of the node); default 0
 // cold-get, cold-get-serializable: random reads of the keys `fill --keys K` wrote (pass the same --keys).
 // Every row reports leaderChanges: how far the highest Raft term moved during the measured part.
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -33,7 +34,7 @@ var termBefore = await target.TermAsync(CancellationToken.None);
 Result result;
 if (workload == "idle-watch")
 {
-    var idle = await IdleWatchers.RunAsync(target, servers, Int("watchers", 1000));
+    var idle = await IdleWatchers.RunAsync(target, servers, Int("watchers", 1000), TimeSpan.FromSeconds(Int("hold", 0)));
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         target = idle.Target,

@@ -1,3 +1,4 @@
+using ConfigCluster.Consensus;
 using ConfigCluster.Core.Commands;
 using ConfigCluster.Server.Application;
 using ConfigCluster.Storage;
@@ -27,8 +28,16 @@ internal sealed class LocalLog(IVersionedStore store) : ICommandSubmitter
         return Task.FromResult(Outcome<CommandResult>.From(result));
     }
 
+    /// <summary>Told of every command applied, as the node's state machine tells its observers (a change feed).</summary>
+    public IApplyObserver? Observer { get; set; }
+
     /// <summary>Applies a command as the log would, bypassing the pipeline (test setup).</summary>
-    public CommandResult ApplyDirect(Command command) => store.Apply(command, ++index, 1);
+    public CommandResult ApplyDirect(Command command)
+    {
+        var result = store.Apply(command, ++index, 1);
+        Observer?.OnApplied(command, result, index);
+        return result;
+    }
 }
 
 /// <summary>A read barrier that is always current and counts how often it was asked.</summary>

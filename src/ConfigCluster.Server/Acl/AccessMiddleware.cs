@@ -25,16 +25,19 @@ public sealed class AccessMiddleware(RequestDelegate next, AccessGate gate)
     private static readonly AccessRule Unrouted = new("unrouted", Capability.Admin, AccessScope.Cluster);
 
     /// <summary>Checks the request against its endpoint's rule, then runs the route.</summary>
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
+    {
+        // Passed through without an async frame of ours: a watch stream would keep one for its life.
+        var metadata = context.GetEndpoint()?.Metadata;
+        return metadata?.GetMetadata<GrpcMethodMetadata>() is not null || metadata?.GetMetadata<AllowAnonymousAccess>() is not null
+            ? next(context)
+            : CheckThenRunAsync(context);
+    }
+
+    private async Task CheckThenRunAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
         var metadata = endpoint?.Metadata;
-        if (metadata?.GetMetadata<GrpcMethodMetadata>() is not null || metadata?.GetMetadata<AllowAnonymousAccess>() is not null)
-        {
-            await next(context);
-            return;
-        }
-
         var rule = endpoint is null ? Unrouted : metadata!.GetMetadata<AccessRule>() ?? Undeclared;
         var bearer = TokenAuthenticator.FromRequest(context.Request);
         if (bearer is null && metadata?.GetMetadata<QueryTokenAllowed>() is not null && context.Request.Query["token"] is [{ Length: > 0 } queryToken])

@@ -39,6 +39,14 @@ public sealed class GrpcAccessInterceptor(AccessGate gate) : Interceptor
         await continuation(requestStream, responseStream, context);
     }
 
+    /// <summary>
+    /// The call's bearer token, read from the HTTP/2 request's headers: reading it through
+    /// <see cref="ServerCallContext.RequestHeaders"/> would build (and keep, for the call's life) a
+    /// copy of every header, and a long watch holds its call for hours.
+    /// </summary>
+    public static string? Bearer(ServerCallContext context)
+        => TokenAuthenticator.FromAuthorizationHeader(context.GetHttpContext().Request.Headers.Authorization);
+
     // Null for open methods; throws for refused calls. The handler sets the caller: an async
     // local set in here would not flow back out to the continuation.
     private async ValueTask<CallerIdentity?> AuthorizeAsync(object? request, ServerCallContext context)
@@ -46,9 +54,8 @@ public sealed class GrpcAccessInterceptor(AccessGate gate) : Interceptor
         if (GrpcAccessTable.IsOpen(context.Method))
             return null;
 
-        var bearer = TokenAuthenticator.FromAuthorizationHeader(context.RequestHeaders.GetValue("authorization"));
+        var bearer = Bearer(context);
         var (decision, caller, message) = await gate.CheckAsync(bearer, context.GetHttpContext().Connection.RemoteIpAddress, GrpcAccessTable.Describe(context.Method, request), context.CancellationToken);
-        context.UserState[AccessMiddleware.BearerItem] = bearer ?? "";
         return decision switch
         {
             AccessDecision.Allowed => caller,

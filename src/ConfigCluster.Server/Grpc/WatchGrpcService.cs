@@ -30,7 +30,7 @@ public sealed class WatchGrpcService(WatchReader watches, ConfigService config, 
         long delivered = request.HasStartRevision ? request.StartRevision : 0;
         try
         {
-            var access = WatchAccess.ForCurrentCaller(context.UserState.TryGetValue(Acl.AccessMiddleware.BearerItem, out var bearer) ? bearer as string : null, gate);
+            var access = WatchAccess.ForCurrentCaller(Acl.GrpcAccessInterceptor.Bearer(context) ?? "", gate);
             await foreach (var item in watches.ReadAsync(filter, request.HasStartRevision ? request.StartRevision : null, interval, context.CancellationToken, access))
             {
                 var response = new WatchResponse { Revision = item.Revision, Progress = item.Change is null };

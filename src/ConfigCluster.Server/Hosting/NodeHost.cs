@@ -53,6 +53,9 @@ internal static class NodeHost
         builder.Services.AddConsensus();
         builder.Services.AddSingleton<ChangeFeed>();
         builder.Services.AddSingleton<WatchReader>();
+        // One instance for every call (gRPC uses a registered service as it is): a watch stream then
+        // holds no service object and no request-scope table of resolved services for its life.
+        builder.Services.AddSingleton<WatchGrpcService>();
         builder.Services.AddSingleton<PeerChannels>();
         builder.Services.AddSingleton<WriteCoordinator>();
         builder.Services.AddSingleton(static provider =>

@@ -37,19 +37,22 @@ internal static class LongPoll
         if (await KeyRevisionAsync(config, path, token) > (index ?? 0))
             return null;
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(wait);
+        var due = feed.DueAfter(wait);
         try
         {
-            while (await subscription.Reader.WaitToReadAsync(timeout.Token))
+            while (true)
             {
-                if (subscription.Reader.TryRead(out var change) && change.Revision > (index ?? 0))
-                    return null;
+                while (subscription.TryRead(out var change))
+                {
+                    if (change.Revision > (index ?? 0))
+                        return null;
+                }
+
+                subscription.ThrowIfEnded();
+                if (feed.HasPassed(due))
+                    break; // the wait ran out: answer with the current state
+                await subscription.WaitAsync(due, token);
             }
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            // The wait ran out: answer with the current state.
         }
         catch (WatchEndedException)
         {

@@ -37,6 +37,26 @@ public sealed class NodeGauges
         meter.CreateObservableGauge("configcluster.disk.free", () => DiskSpace(dataDirectory, free: true), unit: "By", description: "Space available to this node on the data directory's file system");
         meter.CreateObservableGauge("configcluster.disk.capacity", () => DiskSpace(dataDirectory, free: false), unit: "By", description: "Size of the data directory's file system");
         meter.CreateObservableGauge("configcluster.tls.certificate_expiry", () => Certificates(settings), unit: "s", description: "When each configured certificate (client, peer) expires, in Unix seconds");
+        // What the node's objects hold, without the GC's slack (allocation budget, free space kept
+        // committed) that resident memory also counts: the figure to watch for leaks and per-watcher cost.
+        meter.CreateObservableGauge("configcluster.memory.live_heap", static () => LiveHeap(), unit: "By", description: "Managed heap in use after the last full blocking GC, by generation (gen0, gen1, gen2, loh, poh; none before one ran)");
+        meter.CreateObservableGauge("configcluster.memory.live_heap_gc", static () => GC.GetGCMemoryInfo(GCKind.FullBlocking).Index, description: "Index of the GC that live_heap was measured after");
+    }
+
+    private static readonly string[] Generations = ["gen0", "gen1", "gen2", "loh", "poh"];
+
+    // By generation, as the runtime's own dotnet.gc.last_collection.heap.size: the pinned object
+    // heap is mostly Kestrel's pool of I/O blocks, which grows with bursts, not with what is held.
+    private static Measurement<long>[] LiveHeap()
+    {
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        if (info.Index == 0)
+            return [];
+        var generations = info.GenerationInfo;
+        var live = new Measurement<long>[Math.Min(generations.Length, Generations.Length)];
+        for (var i = 0; i < live.Length; i++)
+            live[i] = new Measurement<long>(generations[i].SizeAfterBytes - generations[i].FragmentationAfterBytes, new KeyValuePair<string, object?>("generation", Generations[i]));
+        return live;
     }
 
     private static IEnumerable<Measurement<int>> AuditSinks(Acl.AuditLog audit, Acl.AuditStreamSink stream)

@@ -8,20 +8,39 @@ namespace ConfigCluster.Server.Watch;
 /// Publishes every change this node applies to its live subscribers (gRPC watches, WebSocket
 /// watches, long-polls). Runs on the apply thread: it only offers events to bounded buffers.
 /// </summary>
-public sealed class ChangeFeed : IApplyObserver
+/// <remarks>
+/// It also keeps the one clock of every subscriber's idle deadline (progress marks, token
+/// re-checks, long-poll waits): a timer that ticks every <see cref="ClockTick"/> while anyone is
+/// subscribed and wakes the waits whose deadline has passed or whose request was cancelled, so
+/// an idle watcher holds no timer and no cancellation registration.
+/// </remarks>
+public sealed class ChangeFeed : IApplyObserver, IDisposable
 {
     /// <summary>Events buffered per watcher before it is ended as too slow.</summary>
     public const int BufferCapacity = 1024;
 
+    /// <summary>
+    /// How often idle deadlines are checked: a wait ends at most this much after its deadline.
+    /// The shortest progress interval a gRPC watcher may ask for (50 ms).
+    /// </summary>
+    public static readonly TimeSpan ClockTick = TimeSpan.FromMilliseconds(50);
+
     private readonly IVersionedStore store;
+    private readonly TimeProvider time;
+    private readonly ITimer clock;
     private readonly Lock gate = new();
     private WatchSubscription[] subscriptions = [];
     private long revision;
+    private bool disposed;
 
-    public ChangeFeed(IVersionedStore store)
+    public ChangeFeed(IVersionedStore store, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(time);
         this.store = store;
+        this.time = time;
         revision = store.Revision;
+        clock = time.CreateTimer(static feed => ((ChangeFeed)feed!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The latest revision published.</summary>
@@ -35,16 +54,44 @@ public sealed class ChangeFeed : IApplyObserver
     {
         lock (gate)
         {
-            var subscription = new WatchSubscription(filter, revision, BufferCapacity, Unsubscribe);
-            subscriptions = [.. subscriptions, subscription];
+            var subscription = new WatchSubscription(this, filter, revision, BufferCapacity);
+            Replace([.. subscriptions, subscription]);
             return subscription;
         }
     }
 
-    private void Unsubscribe(WatchSubscription subscription)
+    internal void Unsubscribe(WatchSubscription subscription)
     {
         lock (gate)
-            subscriptions = Array.FindAll(subscriptions, s => !ReferenceEquals(s, subscription));
+            Replace(Array.FindAll(subscriptions, s => !ReferenceEquals(s, subscription)));
+    }
+
+    /// <summary>A deadline <paramref name="idle"/> from now on the feed's clock, for <see cref="WatchSubscription.WaitAsync"/>.</summary>
+    public long DueAfter(TimeSpan idle)
+        => idle == Timeout.InfiniteTimeSpan ? long.MaxValue : time.GetTimestamp() + (long)(idle.TotalSeconds * time.TimestampFrequency);
+
+    /// <summary>Whether the feed's clock has reached <paramref name="due"/>.</summary>
+    public bool HasPassed(long due) => time.GetTimestamp() >= due;
+
+    // Under the gate. The clock runs only while someone is subscribed. After disposal it is left
+    // alone (ITimer does not promise what Change does then): a watch still unwinding at shutdown
+    // may unsubscribe after the host disposed the feed.
+    private void Replace(WatchSubscription[] next)
+    {
+        if (!disposed && (subscriptions.Length == 0) != (next.Length == 0))
+        {
+            var period = next.Length > 0 ? ClockTick : Timeout.InfiniteTimeSpan;
+            clock.Change(period, period);
+        }
+
+        Volatile.Write(ref subscriptions, next);
+    }
+
+    private void Tick()
+    {
+        var now = time.GetTimestamp();
+        foreach (var subscription in Volatile.Read(ref subscriptions))
+            subscription.WakeIfDue(now);
     }
 
     void IApplyObserver.OnAttached(long attachedAt)
@@ -57,7 +104,7 @@ public sealed class ChangeFeed : IApplyObserver
         {
             foreach (var subscription in subscriptions)
                 subscription.End(WatchEndReason.StateReplaced);
-            subscriptions = [];
+            Replace([]);
             Volatile.Write(ref revision, attachedAt);
         }
     }
@@ -83,7 +130,7 @@ public sealed class ChangeFeed : IApplyObserver
         {
             foreach (var subscription in subscriptions)
                 subscription.End(WatchEndReason.StateReplaced);
-            subscriptions = [];
+            Replace([]);
             Volatile.Write(ref revision, newRevision);
         }
     }
@@ -95,7 +142,17 @@ public sealed class ChangeFeed : IApplyObserver
         {
             foreach (var subscription in subscriptions)
                 subscription.End(WatchEndReason.ShuttingDown);
-            subscriptions = [];
+            Replace([]);
+        }
+    }
+
+    /// <summary>Stops the clock (the host disposes the feed at shutdown).</summary>
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            disposed = true;
+            clock.Dispose();
         }
     }
 

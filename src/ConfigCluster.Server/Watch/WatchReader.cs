@@ -52,46 +52,28 @@ public sealed class WatchReader(ChangeFeed feed, IVersionedStore store)
             floor = Math.Max(floor, from);
         }
 
-        var reader = subscription.Reader;
         while (true)
         {
             if (access?.StillValid() == false)
                 throw new WatchEndedException(WatchEndReason.AccessRevoked);
-            while (reader.TryRead(out var change))
+            while (subscription.TryRead(out var change))
             {
                 if (change.Revision > floor && access?.Allows(change) != false)
                     yield return new WatchItem(change, change.Revision);
             }
 
-
-            bool? more = null;
-            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(token))
+            subscription.ThrowIfEnded(); // once the buffer is drained
+            var due = feed.DueAfter(progressInterval);
+            do
             {
-                idle.CancelAfter(progressInterval);
-                try
-                {
-                    more = await reader.WaitToReadAsync(idle.Token);
-                }
-                catch (OperationCanceledException) when (!token.IsCancellationRequested)
-                {
-                    // idle: fall through to report progress
-                }
+                await subscription.WaitAsync(due, token);
             }
+            while (subscription.IsIdle && !feed.HasPassed(due));
 
-            if (more is null)
-            {
-                // Idle: report progress only when nothing matching is waiting in the buffer.
-                var seen = subscription.SeenThrough;
-                if (!reader.TryPeek(out _))
-                    yield return new WatchItem(null, Math.Max(seen, floor));
-                continue;
-            }
-
-            if (more == false)
-            {
-                await reader.Completion; // rethrows WatchEndedException
-                yield break;
-            }
+            // Idle for the interval: report progress only when nothing is waiting in the buffer.
+            var seen = subscription.SeenThrough;
+            if (subscription.IsIdle)
+                yield return new WatchItem(null, Math.Max(seen, floor));
         }
     }
 }

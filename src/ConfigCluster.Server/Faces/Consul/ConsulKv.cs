@@ -97,19 +97,22 @@ internal sealed partial class ConsulKv(ConfigService config, ItemAccess access, 
         if ((await IndexAsync(path, prefix, token)).Own > index)
             return;
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(wait);
+        var due = feed.DueAfter(wait);
         try
         {
-            while (await subscription.Reader.WaitToReadAsync(timeout.Token))
+            while (true)
             {
-                if (subscription.Reader.TryRead(out var change) && change.Revision > index)
-                    return;
+                while (subscription.TryRead(out var change))
+                {
+                    if (change.Revision > index)
+                        return;
+                }
+
+                subscription.ThrowIfEnded();
+                if (feed.HasPassed(due))
+                    break; // the wait ran out: the caller answers with the current state
+                await subscription.WaitAsync(due, token);
             }
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            // The wait ran out: the caller answers with the current state.
         }
         catch (WatchEndedException)
         {
