@@ -1,23 +1,23 @@
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 
 namespace ConfigCluster.Server.Tests.Harness;
 
 /// <summary>
-/// For a failed convergence check: the keys (default namespace and environment) on which running
-/// nodes disagree, read from each node's own copy, with every node's version of them.
+/// For a failed convergence check: the keys (default namespace and environment) whose history
+/// differs between running nodes, read from each node's own copy, with the first version that
+/// differs (revision, time, author, operation) as every node holds it.
 /// </summary>
 internal static class StoreDiff
 {
     public static async Task<string> DescribeAsync(IReadOnlyList<NodeProcess> nodes, int maxKeys = 10)
     {
-        var views = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        var views = new Dictionary<string, Dictionary<string, List<string>>>(StringComparer.Ordinal);
         foreach (var node in nodes)
         {
             try
             {
-                views[node.NodeId] = await ItemsAsync(node);
+                views[node.NodeId] = await HistoriesAsync(node);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
             {
@@ -26,22 +26,29 @@ internal static class StoreDiff
         }
 
         var keys = views.Values.SelectMany(static v => v.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var differing = keys.Where(key => views.Values.Select(v => v.GetValueOrDefault(key) ?? "(absent)").Distinct(StringComparer.Ordinal).Count() > 1).ToList();
-        var text = new StringBuilder($"key diff: {differing.Count} of {keys.Count} keys differ between nodes");
-        foreach (var key in differing.Take(maxKeys))
+        var text = new StringBuilder();
+        var differing = 0;
+        foreach (var key in keys)
         {
-            text.Append($"\n  {key}:");
-            foreach (var (node, view) in views)
-                text.Append($" {node}={view.GetValueOrDefault(key) ?? "(absent)"}");
+            var histories = views.ToDictionary(static v => v.Key, v => v.Value.GetValueOrDefault(key) ?? []);
+            var longest = histories.Values.Max(static h => h.Count);
+            var first = Enumerable.Range(0, longest).FirstOrDefault(i => histories.Values.Select(h => i < h.Count ? h[i] : "(none)").Distinct(StringComparer.Ordinal).Count() > 1, -1);
+            if (first < 0)
+                continue;
+            if (++differing > maxKeys)
+                continue;
+            text.Append($"\n  {key}, version {first + 1} of {longest}:");
+            foreach (var (node, history) in histories)
+                text.Append($" {node}={(first < history.Count ? history[first] : "(none)")} ({history.Count} versions)");
         }
 
-        return text.ToString();
+        return $"history diff: {differing} of {keys.Count} keys differ between nodes" + text;
     }
 
-    // key -> "v{version} r{revision} {value}" on the node's own copy.
-    private static async Task<Dictionary<string, string>> ItemsAsync(NodeProcess node)
+    // key -> its versions, oldest first, as "v{version} r{revision} {operation} {updatedAt} {author}".
+    private static async Task<Dictionary<string, List<string>>> HistoriesAsync(NodeProcess node)
     {
-        var items = new Dictionary<string, string>(StringComparer.Ordinal);
+        var histories = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         string? page = null;
         do
         {
@@ -50,16 +57,17 @@ internal static class StoreDiff
             if (status != HttpStatusCode.OK)
                 throw new InvalidOperationException($"GET {path} answered {(int)status}");
             foreach (var item in body?["items"]?.AsArray() ?? [])
-                items[(string)item!["key"]!] = $"v{item["version"]} r{item["revision"]} {Short(item["value"])}";
+            {
+                var key = (string)item!["key"]!;
+                var (_, history) = await node.Http.GetJsonAsync($"/config/history/{key}?consistency=serializable");
+                histories[key] = [.. (history?["versions"]?.AsArray() ?? [])
+                    .OrderBy(static v => v?["version"]?.GetValue<long>() ?? 0)
+                    .Select(static v => $"v{v?["version"]} r{v?["revision"]} {v?["operation"]} {v?["updatedAt"]} {v?["author"]}")];
+            }
+
             page = (string?)body?["nextPageToken"];
         }
         while (page is not null);
-        return items;
-    }
-
-    private static string Short(JsonNode? value)
-    {
-        var text = value?.ToJsonString() ?? "null";
-        return text.Length <= 40 ? text : text[..40] + "...";
+        return histories;
     }
 }
