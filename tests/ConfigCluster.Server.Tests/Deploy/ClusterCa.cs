@@ -20,16 +20,8 @@ internal static class ClusterCa
         var ca = X509Certificate2.CreateFromPem(System.IO.File.ReadAllText(caFile));
         var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-        {
-            if (presented is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
-                return false;
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            using var certificate = new X509Certificate2(presented);
-            return chain.Build(certificate);
-        };
+            !errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch) && !errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable)
+            && Harness.TestCertificates.ChainsTo(presented, ca);
         return handler;
     }
 }
