@@ -18,17 +18,9 @@ public sealed class WipedFollowerTests(Xunit.Abstractions.ITestOutputHelper outp
     [Fact]
     public async Task WipedFollower_WhoseSnapshotInstallOutlastsThePeerCall_FollowsTheLeaderInItsTermAndServesLinearizableReads()
     {
-        // Checkpoints every 100 entries, so the leader's log no longer starts at 1 and a wiped follower needs a snapshot.
-        await using var cluster = await TestCluster.StartAsync(arguments: ["--snapshot-interval", "100"]);
-        await WriteAsync(cluster, "before", 400);
-        var wiped = await cluster.FollowerAsync();
-        await cluster.WipeNodeAsync(wiped);
-
         // Its installs take 3 s after the snapshot arrived: longer than the 2 s peer call that carries it.
-        cluster[wiped].Environment = new Dictionary<string, string> { ["CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS"] = "3000" };
-        await cluster.StartNodeAsync(wiped);
-        var wipedNode = cluster[wiped];
-        output.WriteLine(await WaitUntilFollowingAsync(cluster, wipedNode));
+        await using var cluster = await TestCluster.StartAsync(arguments: ["--snapshot-interval", "100"]);
+        var wipedNode = await RejoinWipedFollowerAsync(cluster, 400, "CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS");
 
         // A write acknowledged after it rejoined is read back from it, linearizably (the default).
         var written = await WriteAsync(cluster, "after", 1);
@@ -42,19 +34,12 @@ public sealed class WipedFollowerTests(Xunit.Abstractions.ITestOutputHelper outp
     [Fact]
     public async Task WipedFollower_WhoseInstallAnswerIsLost_IsOfferedANewerSnapshotAndFollowsTheLeader()
     {
-        await using var cluster = await TestCluster.StartAsync(arguments: ["--snapshot-interval", "100"]);
-        await WriteAsync(cluster, "before", 300);
-        var wiped = await cluster.FollowerAsync();
-        await cluster.WipeNodeAsync(wiped);
-
         // The answer to its first install reaches the leader after the 2 s peer call gave up: the
         // leader sends the same snapshot again, which the member (having committed it) refuses
         // without taking the sender as leader, and DotNext 6.12 goes round that loop for good unless
         // the leader offers a newer snapshot (Operations/RefusedSnapshotRescue.cs).
-        cluster[wiped].Environment = new Dictionary<string, string> { ["CONFIGCLUSTER_TEST_LATE_FIRST_SNAPSHOT_ANSWER_MS"] = "3000" };
-        await cluster.StartNodeAsync(wiped);
-        var wipedNode = cluster[wiped];
-        output.WriteLine(await WaitUntilFollowingAsync(cluster, wipedNode));
+        await using var cluster = await TestCluster.StartAsync(arguments: ["--snapshot-interval", "100"]);
+        var wipedNode = await RejoinWipedFollowerAsync(cluster, 300, "CONFIGCLUSTER_TEST_LATE_FIRST_SNAPSHOT_ANSWER_MS");
 
         // A leader's rescue is what freed it (the loop did happen), and it is counted.
         var metrics = await Task.WhenAll(cluster.Nodes.Where(node => node != wipedNode).Select(static node => node.Http.GetStringAsync("/metrics")));
@@ -66,6 +51,20 @@ public sealed class WipedFollowerTests(Xunit.Abstractions.ITestOutputHelper outp
         var (status, body) = await wipedNode.Http.GetJsonAsync("/config/after.k1");
         Assert.True(status == HttpStatusCode.OK, $"linearizable read on the rejoined follower answered {(int)status}: {body?.ToJsonString()}");
         Assert.Equal(written["after.k1"], body!["value"]!.GetValue<int>());
+    }
+
+    // With checkpoints every 100 entries (so the leader's log no longer starts at 1 and a wiped
+    // follower needs a snapshot): writes, wipes a follower, restarts it with the test switch
+    // <paramref name="testSwitch"/> at 3000 ms, and waits until it follows and has caught up.
+    private async Task<NodeProcess> RejoinWipedFollowerAsync(TestCluster cluster, int writes, string testSwitch)
+    {
+        await WriteAsync(cluster, "before", writes);
+        var wiped = await cluster.FollowerAsync();
+        await cluster.WipeNodeAsync(wiped);
+        cluster[wiped].Environment = new Dictionary<string, string> { [testSwitch] = "3000" };
+        await cluster.StartNodeAsync(wiped);
+        output.WriteLine(await WaitUntilFollowingAsync(cluster, cluster[wiped]));
+        return cluster[wiped];
     }
 
     // Until the wiped node follows the leader in its term with a snapshot installed and has applied
