@@ -177,6 +177,13 @@ public sealed partial class RaftNode : IAsyncDisposable
         await cluster.StopAsync(token).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Waits until this node leads and its first entry of the term is applied (it can serve and
+    /// propose); returns a token cancelled when that term of leadership ends.
+    /// </summary>
+    public async Task<CancellationToken> WaitForLeadershipAsync(CancellationToken token)
+        => await cluster.WaitForLeadershipAsync(token).ConfigureAwait(false);
+
     /// <summary>Waits until a leader is known, or the token fires.</summary>
     public async Task WaitForLeaderAsync(CancellationToken token)
         => await cluster.WaitForLeaderAsync(Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);

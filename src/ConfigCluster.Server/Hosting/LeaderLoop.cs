@@ -4,9 +4,10 @@ using ConfigCluster.Core.Commands;
 namespace ConfigCluster.Server.Hosting;
 
 /// <summary>
-/// Upkeep only the leader does (entering its clock, reaping tokens): every <see cref="Period"/>
-/// the loop asks whether this node leads and, if so, runs one round. Followers idle; a node that
-/// becomes leader starts at its next tick. Proposals give up after a timeout and stop with the host.
+/// Upkeep only the leader does (entering its clock, reaping tokens, rescuing members): a node runs
+/// one round as soon as it leads (its first entry of the term committed), so a new leader enters its
+/// clock at once, then one every <see cref="Period"/> until its term ends. Followers wait.
+/// Proposals give up after a timeout and stop with the host.
 /// </summary>
 public abstract class LeaderLoop(RaftNode node, TimeProvider clock) : BackgroundService
 {
@@ -25,11 +26,30 @@ public abstract class LeaderLoop(RaftNode node, TimeProvider clock) : Background
     /// <inheritdoc/>
     protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Period, clock);
-        while (await WaitAsync(timer, stoppingToken))
+        var period = Period;
+        while (!stoppingToken.IsCancellationRequested)
         {
-            if (node.IsLeader && !stoppingToken.IsCancellationRequested)
+            CancellationToken term;
+            try
+            {
+                term = await node.WaitForLeadershipAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            using var timer = new PeriodicTimer(period, clock);
+            while (!term.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+            {
                 await RunRoundAsync(stoppingToken);
+                if (!await WaitAsync(timer, stoppingToken))
+                    return;
+            }
+
+            // A term that has just ended can still be handed out once more; wait a period before asking again.
+            if (!stoppingToken.IsCancellationRequested)
+                await WaitAsync(timer, stoppingToken);
         }
     }
 

@@ -14,7 +14,7 @@ internal static class ClusterEndpoints
         routes.MapGet("/cluster/status", StatusAsync).AllowAnonymousAccess();
     }
 
-    private static async Task<IResult> StatusAsync(HttpRequest request, RaftNode node, AccessGate gate, CancellationToken token)
+    private static async Task<IResult> StatusAsync(HttpRequest request, RaftNode node, AccessGate gate, Auth.LogClock logClock, CancellationToken token)
     {
         var wantsDigest = string.Equals(request.Query["digest"], "true", StringComparison.OrdinalIgnoreCase);
         var bearer = TokenAuthenticator.FromAuthorizationHeader(request.Headers.Authorization);
@@ -57,6 +57,8 @@ internal static class ClusterEndpoints
             writer.WriteNumber("revision", status.Revision);
             writer.WriteNumber("snapshotIndex", status.SnapshotIndex);
             writer.WriteNumber("snapshotsInstalled", status.SnapshotsInstalled);
+            // The time this node judges token, secret-id and JWT expiry by (the log clock, not its own wall clock).
+            writer.WriteString("logClock", logClock.Now());
             if (digest is not null)
             {
                 writer.WriteString("digest", digest);

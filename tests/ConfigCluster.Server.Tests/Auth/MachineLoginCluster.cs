@@ -37,6 +37,17 @@ public sealed class MachineLoginCluster : IAsyncLifetime
             await Eventually.WaitAsync(async () => await Cluster.WaitForLeaderAsync(TestCluster.StartTimeout) != SkewedNode, TestCluster.StartTimeout, "leadership to leave the skewed node");
         }
 
+        // Until an entry of the new leader's clock reaches it, the skewed node judges time by an entry
+        // the skewed node entered while it led (or by its own clock): wait until it reads the real time.
+        foreach (var node in Cluster.Nodes)
+        {
+            await Eventually.WaitAsync(async () =>
+            {
+                var (_, status) = await node.Http.SendAsync(HttpMethod.Get, "/cluster/status");
+                return status?["logClock"]?.GetValue<DateTimeOffset>() is { } logClock && (logClock - DateTimeOffset.UtcNow).Duration() < TimeSpan.FromSeconds(10);
+            }, TestCluster.StartTimeout, "the log clock of " + node.NodeId + " to read the leader's time");
+        }
+
         var (policy, body) = await Cluster[0].Http.SendAsync(HttpMethod.Put, "/acl/policies/app-read",
             "{\"rules\": [{\"path\": \"app.*\", \"namespace\": \"*\", \"environment\": \"*\", \"capabilities\": [\"read\", \"list\"]}, {\"path\": \"secret/app/*\", \"namespace\": \"*\", \"environment\": \"*\", \"capabilities\": [\"read\", \"list\"]}]}");
         Assert.True(policy == HttpStatusCode.OK, body?.ToJsonString());
