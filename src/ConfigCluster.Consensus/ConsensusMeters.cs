@@ -28,4 +28,15 @@ public static class ConsensusMeters
     /// <summary>Times this node halted its apply on a command of a newer format than it supports (an alarm: upgrade the node).</summary>
     public static readonly Counter<long> ApplyHalted = Meter.CreateCounter<long>(
         "configcluster.apply.halted", "{halt}", "Apply halted on a command newer than this build understands");
+
+    /// <summary>
+    /// AppendEntries calls whose entries this follower already held, with entries after them it
+    /// kept (a stale or resent call; DotNext alone would have cut the log back to the call's end).
+    /// </summary>
+    public static readonly Counter<long> StaleAppendsKept = Meter.CreateCounter<long>(
+        "configcluster.raft.append.stale_kept", "{call}", "AppendEntries calls whose entries were already held; the entries after them were kept");
+
+    /// <summary>AppendEntries calls that replaced a conflicting tail of this log (an entry of another term at the same index).</summary>
+    public static readonly Counter<long> AppendConflicts = Meter.CreateCounter<long>(
+        "configcluster.raft.append.conflicts", "{call}", "AppendEntries calls that replaced a conflicting tail of the log");
 }

@@ -83,10 +83,58 @@ internal sealed class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLog
     async ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(
         ILogEntryProducer<TEntry> entries, long startIndex, bool skipCommitted, CancellationToken token)
     {
-        var appending = entries.RemainingCount > 0;
-        await AppendAsync(entries, startIndex, skipCommitted, token).ConfigureAwait(false);
-        if (appending && durability == DurabilityMode.Fsync)
-            await WaitDurableAsync(LastEntryIndex, token).ConfigureAwait(false);
+        var count = entries.RemainingCount;
+        if (count <= 0)
+        {
+            await AppendAsync(entries, startIndex, skipCommitted, token).ConfigureAwait(false);
+            return;
+        }
+
+        var lastCovered = startIndex + count - 1;
+        var (remainder, from) = await SkipEntriesAlreadyHeldAsync(entries, startIndex, token).ConfigureAwait(false);
+        if (remainder is not null)
+            await AppendAsync(remainder, from, skipCommitted, token).ConfigureAwait(false);
+        else if (LastEntryIndex > lastCovered)
+            ConsensusMeters.StaleAppendsKept.Add(1);
+        if (durability == DurabilityMode.Fsync)
+            await WaitDurableAsync(lastCovered, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Raft's append rule (§5.3): an entry this log already holds with the same index and term is
+    /// the same entry, so it is kept and skipped; only from the first entry that conflicts (same
+    /// index, other term) or is new does the log take the leader's entries and drop its own tail.
+    /// DotNext's append replaces everything from the start index, so a stale AppendEntries call
+    /// (one the leader gave up on and resent on a new connection, handled after the newer call)
+    /// would cut off entries this node had acknowledged and the leader had counted as committed.
+    /// Returns the entries still to append and their start index, or null when every entry was held.
+    /// </summary>
+    private async ValueTask<(ILogEntryProducer<TEntry>? Remainder, long From)> SkipEntriesAlreadyHeldAsync<TEntry>(
+        ILogEntryProducer<TEntry> entries, long index, CancellationToken token)
+        where TEntry : IRaftLogEntry
+    {
+        while (index <= LastEntryIndex)
+        {
+            if (!await entries.MoveNextAsync().ConfigureAwait(false))
+                return (null, index);
+            var term = entries.Current.Term;
+            // Committed entries are skipped as DotNext's own append does (skipCommitted).
+            if (index > LastCommittedEntryIndex && await TermAtAsync(index, token).ConfigureAwait(false) != term)
+            {
+                ConsensusMeters.AppendConflicts.Add(1);
+                return (new ResumedEntryProducer<TEntry>(entries), index);
+            }
+
+            index++;
+        }
+
+        return (entries, index);
+    }
+
+    private async ValueTask<long> TermAtAsync(long index, CancellationToken token)
+    {
+        using var held = await ReadAsync(index, index, token).ConfigureAwait(false);
+        return held.Count > 0 ? held[0].Term : -1;
     }
 
     // A snapshot from the leader arrives through this overload (DotNext's InstallSnapshot handler).
