@@ -1,6 +1,7 @@
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
 
 namespace ConfigCluster.Consensus;
 
@@ -32,7 +33,7 @@ namespace ConfigCluster.Consensus;
 /// flusher handles them as before.
 /// </para>
 /// </remarks>
-internal sealed class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>
+internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>
 {
     private readonly DurableIndexWatcher durable;
     private readonly DurabilityMode durability;
@@ -60,6 +61,9 @@ internal sealed class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLog
             throw;
         }
     }
+
+    /// <summary>Where the follower's append reports stale calls and conflicts (none until set).</summary>
+    public ILogger Logger { get; set; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     /// <summary>TEST ONLY, zero in production: see <see cref="ConsensusOptions.FirstSnapshotAnswerDelayForTests"/>.</summary>
     public TimeSpan FirstSnapshotAnswerDelayForTests { get; set; }
@@ -95,7 +99,10 @@ internal sealed class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLog
         if (remainder is not null)
             await AppendAsync(remainder, from, skipCommitted, token).ConfigureAwait(false);
         else if (LastEntryIndex > lastCovered)
+        {
             ConsensusMeters.StaleAppendsKept.Add(1);
+            Log.StaleAppendKept(Logger, startIndex, lastCovered, LastEntryIndex);
+        }
         if (durability == DurabilityMode.Fsync)
             await WaitDurableAsync(lastCovered, token).ConfigureAwait(false);
     }
@@ -122,6 +129,7 @@ internal sealed class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLog
             if (index > LastCommittedEntryIndex && await TermAtAsync(index, token).ConfigureAwait(false) != term)
             {
                 ConsensusMeters.AppendConflicts.Add(1);
+                Log.ConflictReplaced(Logger, index, LastEntryIndex);
                 return (new ResumedEntryProducer<TEntry>(entries), index);
             }
 
@@ -158,5 +166,14 @@ internal sealed class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLog
         if (disposing)
             durable.Dispose();
         base.Dispose(disposing);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 7105, Level = LogLevel.Warning, Message = "A stale AppendEntries call for entries {From}-{To} arrived after entries up to {Last} were appended; the entries after it were kept")]
+        public static partial void StaleAppendKept(ILogger logger, long from, long to, long last);
+
+        [LoggerMessage(EventId = 7106, Level = LogLevel.Information, Message = "The leader's entries replace this log's entries {From}-{Last}, written in an earlier term")]
+        public static partial void ConflictReplaced(ILogger logger, long from, long last);
     }
 }

@@ -65,6 +65,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             stateMachine,
             options.Durability);
         wal.FirstSnapshotAnswerDelayForTests = options.FirstSnapshotAnswerDelayForTests;
+        wal.Logger = logger;
         if (options.FirstSnapshotAnswerDelayForTests > TimeSpan.Zero)
             Log.FirstSnapshotAnswerDelayed(logger, (long)options.FirstSnapshotAnswerDelayForTests.TotalMilliseconds);
 

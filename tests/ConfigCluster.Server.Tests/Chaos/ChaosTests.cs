@@ -96,6 +96,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
         var history = await run.StopAsync();
         await run.Cluster.WaitForLeaderAsync(Timeout);
         await run.Cluster.WaitForConvergenceAsync(Timeout);
+        foreach (var node in run.Cluster.Nodes)
+        {
+            // Late AppendEntries calls the follower's append rule kept from cutting the log (events 7105, 7106).
+            var lines = node.Log.Split('\n');
+            output.WriteLine($"{node.NodeId}: {lines.Count(static l => l.Contains("stale AppendEntries", StringComparison.Ordinal))} stale append calls kept, "
+                + $"{lines.Count(static l => l.Contains("replace this log's entries", StringComparison.Ordinal))} conflicting tails replaced");
+        }
+
         foreach (var (fault, recovery, bound) in faults.Recoveries)
             output.WriteLine($"{fault}: first acknowledged write {recovery.TotalMilliseconds:0} ms after the fault (bound {bound.TotalSeconds:0} s)");
         Assert.All(faults.Recoveries, r => Assert.True(r.Recovery < r.Bound, $"{r.Fault}: service came back after {r.Recovery.TotalSeconds:0.0} s (bound {r.Bound.TotalSeconds:0} s)\n{run.Schedule}"));
