@@ -145,6 +145,19 @@ internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<
         return held.Count > 0 ? held[0].Term : -1;
     }
 
+    // The leader appends its entries at the tail through this overload (DotNext's ReplicateAsync,
+    // and the no-op DotNext appends when a node becomes leader).
+    ValueTask<long> IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(TEntry entry, CancellationToken token)
+    {
+        // An entry of a term other than the log's would break Log Matching: after a newer leader's
+        // message raised the term, an entry stamped with the new term could sit at an index where
+        // that leader has a different entry of the same term.
+        var logTerm = ((IPersistentState)this).Term;
+        if (!entry.IsSnapshot && entry.Term != logTerm)
+            return ValueTask.FromException<long>(new StaleLeadershipException(entry.Term, logTerm));
+        return AppendAsync(entry, token);
+    }
+
     // A snapshot from the leader arrives through this overload (DotNext's InstallSnapshot handler).
     async ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(TEntry entry, long startIndex, CancellationToken token)
     {

@@ -10,6 +10,9 @@ internal sealed class ProposalContext(int commands)
 {
     public CommandResult?[] Results { get; } = new CommandResult?[commands];
 
+    /// <summary>The term the entry was proposed in; apply fills <see cref="Results"/> only for an entry of this term.</summary>
+    public long Term { get; set; }
+
     /// <summary>The entry's log index, set when the leader applies it.</summary>
     public long Index { get; set; }
 }

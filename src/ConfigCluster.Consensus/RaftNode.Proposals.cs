@@ -152,8 +152,10 @@ public sealed partial class RaftNode
 
     private async Task<ProposeStatus> ReplicateBatchAsync(byte[] payload, ProposalContext context)
     {
-        if (!IsLeader)
+        var term = Volatile.Read(ref leadershipTerm);
+        if (!IsLeader || term <= 0)
             return ProposeStatus.NotLeader;
+        context.Term = term;
 
         // Bounded by leadership (lost: DotNext cancels it) and by the request timeout, not by one
         // caller's deadline: the entry carries other callers' commands too.
@@ -161,13 +163,24 @@ public sealed partial class RaftNode
         bound.CancelAfter(options.RequestTimeout);
         try
         {
-            await cluster.ReplicateAsync(payload, context, bound.Token).ConfigureAwait(false);
+            // Stamped with the term this node leads in (DotNext's helper stamps the log's current term,
+            // which a newer leader's message raises before this node leaves its leader state: an entry
+            // appended then would carry the newer leader's term at an index where that leader has
+            // another entry, the followers' consistency check could not tell them apart, and this
+            // node would apply its own entry as committed). The WAL refuses the entry if the log's
+            // term has moved on (DurableWriteAheadLog.AppendAsync).
+            await cluster.ReplicateAsync(new BinaryLogEntry { Content = payload, Term = term, Context = context }, bound.Token).ConfigureAwait(false);
             // The followers that made up the majority synced it before acknowledging it; now this
             // node's copy (one wait covers every entry the flusher wrote meanwhile).
             if (options.Durability == DurabilityMode.Fsync)
                 await wal.WaitDurableAsync(context.Index > 0 ? context.Index : wal.LastEntryIndex, bound.Token).ConfigureAwait(false);
 
             return ProposeStatus.Applied;
+        }
+        catch (StaleLeadershipException)
+        {
+            // Refused before the append: this node's term had already moved past its leadership.
+            return ProposeStatus.NotLeader;
         }
         catch (NotLeaderException e) when (e.InnerException is null)
         {

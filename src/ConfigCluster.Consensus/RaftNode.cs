@@ -30,6 +30,11 @@ public sealed partial class RaftNode : IAsyncDisposable
     // Replaced (and the old one cancelled) whenever the leader this node knows changes.
     private CancellationTokenSource leaderEpoch = new();
 
+    // The term this node leads in, taken when it becomes leader (0 while it follows). Entries it
+    // proposes carry this term, never the log's current term, which a message from a newer leader
+    // can raise while this node is still in its leader state (see ReplicateBatchAsync).
+    private long leadershipTerm;
+
     /// <summary>
     /// Builds the member around <paramref name="store"/>, which the host opened (and recovered)
     /// from its checkpoint; the member applies the log to it but does not own it.
@@ -234,6 +239,9 @@ public sealed partial class RaftNode : IAsyncDisposable
     private void OnLeaderChanged(ICluster sender, IClusterMember? leader)
     {
         // Callbacks run off this (DotNext's) thread.
+        // DotNext raises this under its transition lock, inside the move to the leader state, so the
+        // log's term is this leadership's term here; no newer term can be written meanwhile.
+        Volatile.Write(ref leadershipTerm, leader is { IsRemote: false } ? cluster.Term : 0);
         _ = Interlocked.Exchange(ref leaderEpoch, new CancellationTokenSource()).CancelAsync();
         if (leader is null)
             Log.NoLeader(logger);

@@ -211,8 +211,14 @@ public sealed partial class StoreStateMachine : IStateMachine
             }
         }
 
-        var results = entry.Context is ProposalContext context && context.Results.Length == commands.Count ? context.Results : null;
-        if (entry.Context is ProposalContext proposal)
+        if (TraceApply)
+            Log.AppliedTrace(logger, entry.Index, entry.Term, string.Join(' ', commands.Select(static c => $"{c.OpCase}/{c.RequestId}/{c.TimestampUnixMs}")));
+        // The context DotNext hands over belongs to whatever this node appended at this index; an
+        // entry of another term at the same index (a newer leader's, which replaced this node's own)
+        // is not the proposal, and its results must not answer the proposer.
+        var proposal = entry.Context is ProposalContext p && p.Term == entry.Term && p.Results.Length == commands.Count ? p : null;
+        var results = proposal?.Results;
+        if (proposal is not null)
             proposal.Index = entry.Index;
         // One hand-off to the store's writer thread for the whole entry (a batch of up to hundreds
         // of commands), then the observers in order.
@@ -281,8 +287,17 @@ public sealed partial class StoreStateMachine : IStateMachine
             second.Discard();
     }
 
+    /// <summary>
+    /// TEST ONLY, off in production: <c>CONFIGCLUSTER_TEST_TRACE_APPLY=1</c> logs every applied entry
+    /// (index, term, each command's kind, request id and timestamp), to find where replicas diverged.
+    /// </summary>
+    internal static readonly bool TraceApply = Environment.GetEnvironmentVariable("CONFIGCLUSTER_TEST_TRACE_APPLY") == "1";
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "TRACE applied {Index} term {Term}: {Commands}")]
+        public static partial void AppliedTrace(ILogger logger, long index, long term, string commands);
+
         [LoggerMessage(EventId = 2000, Level = LogLevel.Error, Message = "Applying log entry {Index} failed; the entry is skipped")]
         public static partial void ApplyFailed(ILogger logger, long index, Exception exception);
 

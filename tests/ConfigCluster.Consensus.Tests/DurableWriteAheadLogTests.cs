@@ -34,7 +34,7 @@ public sealed class DurableWriteAheadLogTests
             long index = 0;
             for (var i = 0; i < 50; i++)
             {
-                index = await wal.AppendAsync(new BinaryLogEntry { Content = EntryPayload.Encode([Put($"k{i}")]), Term = 1, Context = new ProposalContext(1) }, timeout.Token);
+                index = await wal.AppendAsync(new BinaryLogEntry { Content = EntryPayload.Encode([Put($"k{i}")]), Term = 1, Context = new ProposalContext(1) { Term = 1 } }, timeout.Token);
                 await wal.WaitDurableAsync(index, timeout.Token);
             }
 

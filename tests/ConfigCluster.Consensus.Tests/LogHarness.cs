@@ -50,7 +50,7 @@ internal sealed class LogHarness : IAsyncDisposable
     public async Task<CommandResult?[]> ApplyAsync(params Command[] commands)
     {
         using var timeout = new CancellationTokenSource(Timeout);
-        var context = new ProposalContext(commands.Length);
+        var context = new ProposalContext(commands.Length) { Term = 1 };
         var index = await wal.AppendAsync(new BinaryLogEntry { Content = EntryPayload.Encode(commands), Term = 1, Context = context }, timeout.Token);
         await wal.CommitAsync(index, timeout.Token);
         await wal.WaitForApplyAsync(index, timeout.Token);
@@ -61,7 +61,7 @@ internal sealed class LogHarness : IAsyncDisposable
     public async Task<long> AppendAndCommitAsync(params Command[] commands)
     {
         using var timeout = new CancellationTokenSource(Timeout);
-        var index = await wal.AppendAsync(new BinaryLogEntry { Content = EntryPayload.Encode(commands), Term = 1, Context = new ProposalContext(commands.Length) }, timeout.Token);
+        var index = await wal.AppendAsync(new BinaryLogEntry { Content = EntryPayload.Encode(commands), Term = 1, Context = new ProposalContext(commands.Length) { Term = 1 } }, timeout.Token);
         await wal.CommitAsync(index, timeout.Token);
         return index;
     }

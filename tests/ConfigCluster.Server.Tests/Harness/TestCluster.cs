@@ -181,6 +181,14 @@ internal sealed class TestCluster : IAsyncDisposable
         catch (TimeoutException e)
         {
             var diff = await StoreDiff.DescribeAsync([.. nodes.Where(static n => n.IsRunning)]);
+            // CONFIGCLUSTER_TEST_DUMP_LOGS_DIR: the whole log of every node, for a divergence hunt.
+            if (System.Environment.GetEnvironmentVariable("CONFIGCLUSTER_TEST_DUMP_LOGS_DIR") is { Length: > 0 } dump)
+            {
+                Directory.CreateDirectory(dump);
+                foreach (var node in nodes)
+                    await File.WriteAllTextAsync(Path.Combine(dump, node.NodeId + ".log"), node.Log);
+            }
+
             throw new TimeoutException($"{e.Message}; last seen: {seen}\n{diff}\n{Logs()}", e);
         }
     }
