@@ -47,10 +47,16 @@ internal sealed class LogHarness : IAsyncDisposable
         };
 
     /// <summary>Appends one entry holding <paramref name="commands"/>, commits it and waits until it is applied.</summary>
-    public async Task<CommandResult?[]> ApplyAsync(params Command[] commands)
+    public Task<CommandResult?[]> ApplyAsync(params Command[] commands) => ApplyAsync(proposedInTerm: 1, commands);
+
+    /// <summary>
+    /// Like <see cref="ApplyAsync(Command[])"/>, with a proposal context from <paramref name="proposedInTerm"/>
+    /// (the entry itself is of term 1): another term stands for a proposal whose index a newer leader's entry took.
+    /// </summary>
+    public async Task<CommandResult?[]> ApplyAsync(long proposedInTerm, params Command[] commands)
     {
         using var timeout = new CancellationTokenSource(Timeout);
-        var context = new ProposalContext(commands.Length) { Term = 1 };
+        var context = new ProposalContext(commands.Length) { Term = proposedInTerm };
         var index = await wal.AppendAsync(new BinaryLogEntry { Content = EntryPayload.Encode(commands), Term = 1, Context = context }, timeout.Token);
         await wal.CommitAsync(index, timeout.Token);
         await wal.WaitForApplyAsync(index, timeout.Token);

@@ -19,6 +19,19 @@ public sealed class StoreStateMachineTests
     }
 
     [Fact]
+    public async Task Apply_EntryOfAnotherTermThanItsProposal_AppliesButAnswersNoProposer()
+    {
+        await using var log = new LogHarness();
+
+        // The context was left at this index by a proposal of term 2; the entry applied there is of term 1.
+        var results = await log.ApplyAsync(proposedInTerm: 2, LogHarness.Put("app.mode", "\"blue\""));
+
+        Assert.All(results, static r => Assert.Null(r));
+        Assert.Equal(1, log.Store.AppliedIndex);
+        Assert.NotNull(log.Store.Get(Key("app.mode")));
+    }
+
+    [Fact]
     public async Task Apply_BatchEntry_AppliesCommandsInOrderWithOneResultEach()
     {
         await using var log = new LogHarness();
