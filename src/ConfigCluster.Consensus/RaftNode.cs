@@ -174,6 +174,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         await wal.InitializeAsync(token).ConfigureAwait(false);
         await cluster.StartAsync(token).ConfigureAwait(false);
         Log.Started(logger, options.NodeId, Format(options.RaftEndPoint), store.AppliedIndex, store.Revision);
+        WarnAboutLargeClusters(cluster.Members.Count);
     }
 
     /// <summary>Leaves the cluster and flushes.</summary>
