@@ -153,7 +153,7 @@ public sealed partial class RaftNode
     private async Task<ProposeStatus> ReplicateBatchAsync(byte[] payload, ProposalContext context)
     {
         var term = Volatile.Read(ref leadershipTerm);
-        if (!IsLeader || term <= 0)
+        if (!IsLeader || term < 0)
             return ProposeStatus.NotLeader;
         context.Term = term;
 

@@ -30,10 +30,11 @@ public sealed partial class RaftNode : IAsyncDisposable
     // Replaced (and the old one cancelled) whenever the leader this node knows changes.
     private CancellationTokenSource leaderEpoch = new();
 
-    // The term this node leads in, taken when it becomes leader (0 while it follows). Entries it
+    // The term this node leads in, taken when it becomes leader (-1 while it follows; a cluster of
+    // one member leads in term 0). Entries it
     // proposes carry this term, never the log's current term, which a message from a newer leader
     // can raise while this node is still in its leader state (see ReplicateBatchAsync).
-    private long leadershipTerm;
+    private long leadershipTerm = -1;
 
     /// <summary>
     /// Builds the member around <paramref name="store"/>, which the host opened (and recovered)
@@ -242,7 +243,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         // Callbacks run off this (DotNext's) thread.
         // DotNext raises this under its transition lock, inside the move to the leader state, so the
         // log's term is this leadership's term here; no newer term can be written meanwhile.
-        Volatile.Write(ref leadershipTerm, leader is { IsRemote: false } ? cluster.Term : 0);
+        Volatile.Write(ref leadershipTerm, leader is { IsRemote: false } ? cluster.Term : -1);
         _ = Interlocked.Exchange(ref leaderEpoch, new CancellationTokenSource()).CancelAsync();
         if (leader is null)
             Log.NoLeader(logger);
