@@ -24,9 +24,11 @@ public sealed partial class ReadmePromiseTests
         AssertStatus(HttpStatusCode.OK, shortLived, "short token");
         AssertStatus(HttpStatusCode.OK, longLived, "long token");
 
-        // The answer says when it ends: two seconds after the node created it.
+        // The answer says when it ends: two seconds after the node created it, by the log clock, which
+        // runs behind real time by the time its last entry took to commit (milliseconds; more on a
+        // loaded machine right after an election, when the new leader's first clock entry is entered).
         var expiresAt = shortLived.Body!["expiresAt"]!.GetValue<DateTimeOffset>();
-        Assert.InRange(expiresAt, before.AddSeconds(2).AddMilliseconds(-50), after.AddSeconds(2).AddMilliseconds(50));
+        Assert.InRange(expiresAt, before.AddSeconds(1), after.AddSeconds(2).AddMilliseconds(50));
 
         using var shortClient = cluster[0].ClientWith(shortLived.Body["token"]!.GetValue<string>());
         using var longClient = cluster[0].ClientWith(longLived.Body!["token"]!.GetValue<string>());
