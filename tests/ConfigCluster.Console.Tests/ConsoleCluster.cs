@@ -23,6 +23,9 @@ public sealed class ConsoleCluster : IAsyncLifetime
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: install Debian's chromium package (.ci/run does)");
         var starting = TestCluster.StartAsync(environment: new Dictionary<string, string> { ["CONFIGCLUSTER_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) });
+        // Expect(...) waits as long as any other UI step (its own default, 5 s, was too short for a
+        // linearizable list on a follower beside a browser on a loaded 2-core CI machine).
+        Assertions.SetDefaultExpectTimeout(ConsolePage.Timeout);
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ["--no-sandbox"] });
         Cluster = await starting;

@@ -16,6 +16,11 @@ internal sealed class ConsolePage(IBrowserContext context, IPage page, NodeProce
 
     private readonly List<string> errors = [];
 
+    // Every request the page made, with its answer and duration: saved beside the last screenshot
+    // (a UI that waited on the API shows here which call it waited for).
+    private readonly List<string> network = [];
+    private readonly Dictionary<IRequest, DateTime> started = [];
+
     // Statuses a scenario expects the API to answer (e.g. 409 for a CAS conflict): Chromium logs
     // each non-2xx fetch as a console error even when the page handles it.
     private readonly HashSet<int> expectedStatuses = [];
@@ -38,12 +43,24 @@ internal sealed class ConsolePage(IBrowserContext context, IPage page, NodeProce
                 errors.Add($"console: {message.Text}");
         };
         page.PageError += (_, error) => errors.Add($"page error: {error}");
+        page.Request += (_, request) => { lock (network) started[request] = DateTime.UtcNow; };
+        page.RequestFinished += (_, request) => Record(request, "finished");
+        page.RequestFailed += (_, request) => Record(request, $"failed ({request.Failure})");
         var response = await page.GotoAsync($"{node.HttpUrl}/ui/");
         Assert.NotNull(response);
         Assert.Equal(200, response.Status);
         await page.FillAsync("#token", token);
         await page.PressAsync("#token", "Enter");
         await Assertions.Expect(page.Locator("#nav")).ToBeVisibleAsync();
+    }
+
+    private void Record(IRequest request, string outcome)
+    {
+        lock (network)
+        {
+            var at = started.Remove(request, out var start) ? start : DateTime.UtcNow;
+            network.Add($"{at:HH:mm:ss.fff} +{(DateTime.UtcNow - at).TotalMilliseconds,6:F0} ms {request.Method} {request.Url} {outcome}");
+        }
     }
 
     private bool IsExpectedFailedRequest(string text)
@@ -101,6 +118,11 @@ internal sealed class ConsolePage(IBrowserContext context, IPage page, NodeProce
         try
         {
             await ScreenshotAsync($"last-{node.NodeId}", TestName);
+            lock (network)
+            {
+                network.AddRange(started.Select(pending => $"{pending.Value:HH:mm:ss.fff} {pending.Key.Method} {pending.Key.Url} still waiting"));
+                File.WriteAllLines(Path.Combine(ScreenshotDirectory, Regex.Replace($"{TestName}-network-{node.NodeId}.txt", "[^A-Za-z0-9_.-]", "_")), network);
+            }
         }
         catch (PlaywrightException)
         {

@@ -132,6 +132,49 @@ public sealed class KeysConsoleTests(ConsoleCluster fixture) : IClassFixture<Con
         ui.AssertNoErrors();
     }
 
+    // A live change reloads the open key; a click on Edit while that reload is in flight must keep
+    // the editor (CI 2026-12-07: the reload rendered over it and the typed text was lost). The
+    // reload's history request is held by the browser until the editor is open and filled.
+    [Fact]
+    public async Task Edit_OpenedWhileALiveChangeReloadsTheKey_KeepsTheEditorAndItsText()
+    {
+        await Admin.MustPutAsync("race.limit", 1);
+        await using var ui = await fixture.OpenAsync(2);
+        await ui.OpenKeysAsync();
+        await ui.OpenKeyAsync("race.limit");
+        await Expect(ui.Locator("#live")).ToHaveTextAsync("Live");
+        await Expect(ui.Locator("#key-version")).ToHaveTextAsync("1");
+
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var history = new System.Text.RegularExpressions.Regex(@"/config/history/race\.limit\?");
+        await ui.Page.RouteAsync(history, async route =>
+        {
+            held.TrySetResult();
+            await release.Task;
+            await route.ContinueAsync();
+        });
+
+        await Admin.MustPutAsync("race.limit", 2); // someone else: the live feed reloads the open key
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        await ui.Locator("#edit").ClickAsync();
+        await ui.Locator("#editor").FillAsync("42");
+        await Expect(ui.Locator("#editor-notice")).ToContainTextAsync("now version 2");
+
+        var reloaded = ui.Page.WaitForResponseAsync(history);
+        release.SetResult();
+        await (await reloaded).FinishedAsync();
+        await ui.Page.EvaluateAsync("() => new Promise(resolve => setTimeout(resolve, 50))"); // the page handles the answer
+
+        await Expect(ui.Locator("#editor")).ToHaveValueAsync("42");
+        await ui.Page.UnrouteAsync(history);
+        ui.ExpectStatuses(409);
+        await ui.Locator("#save").ClickAsync(); // the edit began at version 1: a conflict, text kept
+        await Expect(ui.Locator("#conflict")).ToContainTextAsync("version 2");
+        await Expect(ui.Locator("#editor")).ToHaveValueAsync("42");
+        ui.AssertNoErrors();
+    }
+
     [Fact]
     public async Task History_DiffBetweenTwoVersions_AndRollbackWithConfirmation()
     {

@@ -12,6 +12,8 @@ export function keyView(root, { ns, env, key, item, onChanged, onCreated }) {
   let can = { write: false, rollback: false, remove: false, history: false, read: false };
   let tab = 'value';
   let editing = null; // { baseVersion, textarea, notice }
+  let editors = 0; // editors opened so far: a load begun before the newest one must not replace it
+  let lastChange = null; // the newest live change of this key, for an editor opened before the view caught up
   const body = h('div', { class: 'key-body' });
 
   if (key === null) {
@@ -28,6 +30,7 @@ export function keyView(root, { ns, env, key, item, onChanged, onCreated }) {
   }
 
   async function load() {
+    const openedEditors = editors;
     const listed = item();
     const secret = listed?.secret;
     // A secret's value is fetched only by "reveal": its metadata comes from the listing.
@@ -37,7 +40,9 @@ export function keyView(root, { ns, env, key, item, onChanged, onCreated }) {
       // An inherited value's history is its source environment's.
       can.history ? api('GET', `/config/history/${keyPath(key)}`, { query: { ns, env: listed?.source ?? env }, expect: [404] }) : Promise.resolve(null),
     ]);
-    if (disposed) return;
+    // Left, or an editor was opened while this load was in flight (a live change's reload racing a
+    // click on Edit): rendering now would throw away the editor and the text typed into it.
+    if (disposed || openedEditors !== editors || editing) return;
     if (answer instanceof ApiError && answer.status === 404 && !listed) {
       mount(root, h('h2', { class: 'key-name' }, key), h('p', { class: 'help' }, 'This key does not exist (or was deleted).'));
       return;
@@ -167,6 +172,8 @@ export function keyView(root, { ns, env, key, item, onChanged, onCreated }) {
     const error = h('p', { class: 'error', id: 'editor-error', role: 'alert' });
     const notice = h('p', { class: 'notice', id: 'editor-notice', role: 'status' });
     editing = { notice };
+    editors++;
+    if (!creating && !inherited && lastChange && lastChange.version > baseVersion) changedMeanwhile(lastChange);
     const form = h('form', { class: 'card editor', onsubmit: async event => {
       event.preventDefault();
       let value;
@@ -217,6 +224,10 @@ export function keyView(root, { ns, env, key, item, onChanged, onCreated }) {
     renderEditor({ conflict: box, text: mine });
   }
 
+  function changedMeanwhile(event) {
+    editing.notice.textContent = `Changed meanwhile: now version ${event.version} by ${event.author}.`;
+  }
+
   // A failed load (node unreachable, no leader for the read barrier) is shown here with a retry.
   async function loadOrShow() {
     try {
@@ -233,7 +244,9 @@ export function keyView(root, { ns, env, key, item, onChanged, onCreated }) {
   return {
     dispose() { disposed = true; },
     changed(event) {
-      if (event.key === key && editing) editing.notice.textContent = `Changed meanwhile: now version ${event.version} by ${event.author}.`;
+      if (event.key !== key) return;
+      lastChange = event;
+      if (editing) changedMeanwhile(event);
     },
     reload() { if (!editing && !disposed) loadOrShow(); },
   };
