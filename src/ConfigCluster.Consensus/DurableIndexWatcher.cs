@@ -78,6 +78,9 @@ internal sealed class DurableIndexWatcher : IDisposable
         return done.Task.WaitAsync(token);
     }
 
+    /// <summary>Called (on the flusher's thread; it must not block) after the durable index moved.</summary>
+    public Action? Flushed { get; set; }
+
     /// <summary>Called by the WAL's flusher once a round has written its record through to disk (see <see cref="WalFlushEvents"/>).</summary>
     public void OnFlushed()
     {
@@ -86,6 +89,7 @@ internal sealed class DurableIndexWatcher : IDisposable
         var written = ReadLastIndex();
         Interlocked.Exchange(ref durableIndex, written);
         Release(written);
+        Flushed?.Invoke();
     }
 
     private void RunFallback()
@@ -102,6 +106,7 @@ internal sealed class DurableIndexWatcher : IDisposable
             Interlocked.Exchange(ref durableIndex, written);
             if (Release(written))
                 Interlocked.Increment(ref fallbackReleases);
+            Flushed?.Invoke();
         }
     }
 

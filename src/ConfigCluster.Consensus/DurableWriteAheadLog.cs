@@ -33,7 +33,7 @@ namespace ConfigCluster.Consensus;
 /// flusher handles them as before.
 /// </para>
 /// </remarks>
-internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>
+internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAuditTrail
 {
     private readonly DurableIndexWatcher durable;
     private readonly DurabilityMode durability;
@@ -43,6 +43,7 @@ internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<
     {
         this.durable = durable;
         this.durability = durability;
+        durable.Flushed = OnOwnFlush;
     }
 
     /// <summary>A WAL in <c>options.Location</c> whose flusher tells its <see cref="DurableIndexWatcher"/> when each round is on disk.</summary>
@@ -70,6 +71,23 @@ internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<
 
     private int snapshotsAccepted;
 
+    /// <summary>
+    /// Raised on a follower after an AppendEntries call's entries are appended (and, with
+    /// <see cref="DurabilityMode.Fsync"/>, synced): the last index the call covered and its term.
+    /// </summary>
+    public event Action<long, long>? Appended;
+
+    /// <summary>The leader's commit rule for 4+ members (null: DotNext's index stands, as in unit tests of the log alone).</summary>
+    public MajorityCommitRule? CommitRule { get; set; }
+
+    /// <summary>The Raft endpoints of the other voting members, as the member list names them (the followers a leader counts).</summary>
+    public Func<IReadOnlyList<string>> Followers { get; set; } = static () => [];
+
+    // An index known to hold an entry of its term (entries after it are of that term too).
+    private TermEntry? knownTermEntry;
+
+    private sealed record TermEntry(long Term, long Index);
+
     /// <summary>Whether appends are synced before they are acknowledged.</summary>
     public DurabilityMode Durability => durability;
 
@@ -95,6 +113,7 @@ internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<
         }
 
         var lastCovered = startIndex + count - 1;
+        var termAtStart = ((IPersistentState)this).Term;
         var (remainder, from) = await SkipEntriesAlreadyHeldAsync(entries, startIndex, token).ConfigureAwait(false);
         if (remainder is not null)
             await AppendAsync(remainder, from, skipCommitted, token).ConfigureAwait(false);
@@ -105,6 +124,11 @@ internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<
         }
         if (durability == DurabilityMode.Fsync)
             await WaitDurableAsync(lastCovered, token).ConfigureAwait(false);
+
+        // The call passed the consistency check in this term, so this log matches the leader's up
+        // to lastCovered, and that is on disk: what a leader of 4+ members counts (MajorityCommitRule).
+        if (((IPersistentState)this).Term == termAtStart)
+            Appended?.Invoke(lastCovered, termAtStart);
     }
 
     /// <summary>
@@ -164,6 +188,70 @@ internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<
         await AppendAsync(entry, startIndex, token).ConfigureAwait(false);
         if (entry.IsSnapshot && FirstSnapshotAnswerDelayForTests > TimeSpan.Zero && Interlocked.Increment(ref snapshotsAccepted) == 1)
             await Task.Delay(FirstSnapshotAnswerDelayForTests, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    // DotNext's leader commits the index its replication round computed, and a follower the
+    // leader's commit index, through this method. On the leader the index is clamped to Raft's rule.
+    async ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token)
+    {
+        var allowed = await LeaderCommitLimitAsync(endIndex, token).ConfigureAwait(false);
+        return allowed > LastCommittedEntryIndex ? await CommitAsync(allowed, token).ConfigureAwait(false) : 0L;
+    }
+
+    /// <summary>On the leader, after a follower's report: commits what a majority now holds (nothing on a follower).</summary>
+    public async ValueTask<long> CommitReportedAsync(CancellationToken token)
+    {
+        if (CommitRule is not { Term: >= 0 })
+            return 0L;
+        var allowed = await LeaderCommitLimitAsync(LastEntryIndex, token).ConfigureAwait(false);
+        return allowed > LastCommittedEntryIndex ? await CommitAsync(allowed, token).ConfigureAwait(false) : 0L;
+    }
+
+    // A leader of 4+ members counts its own synced index too: a flush can complete a majority.
+    private void OnOwnFlush()
+    {
+        if (CommitRule is { Term: >= 0 } && Followers().Count + 1 >= MajorityCommitRule.SmallestClusterCounted)
+            _ = CommitAfterFlushAsync();
+    }
+
+    private async Task CommitAfterFlushAsync()
+    {
+        try
+        {
+            await CommitReportedAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or InvalidOperationException or IOException)
+        {
+            // Shutting down, or the log moved on meanwhile (the next report or round commits).
+        }
+    }
+
+    /// <summary>
+    /// The most of <paramref name="endIndex"/> a leader may commit: what a majority holds on disk
+    /// (<see cref="MajorityCommitRule"/>, clusters of 4+), and only if the entry there is of the
+    /// leader's term (Raft §5.4.2: an earlier term's entry is committed only under one of the
+    /// current term). On a follower, <paramref name="endIndex"/> as the leader sent it.
+    /// </summary>
+    private async ValueTask<long> LeaderCommitLimitAsync(long endIndex, CancellationToken token)
+    {
+        if (CommitRule is not { } rule || rule.Term is var term && term < 0)
+        {
+            // A follower's commit (the leader's index), or the last round of a leader that has
+            // just stepped down, whose replication token DotNext cancelled: that one commits nothing.
+            token.ThrowIfCancellationRequested();
+            return endIndex;
+        }
+
+        var own = durability == DurabilityMode.Fsync ? durable.DurableIndex : LastEntryIndex;
+        var allowed = Math.Min(Math.Min(endIndex, LastEntryIndex), rule.MajorityIndex(Followers(), own));
+        if (allowed <= LastCommittedEntryIndex)
+            return allowed;
+        if (Volatile.Read(ref knownTermEntry) is { } known && known.Term == term && allowed >= known.Index)
+            return allowed;
+        if (await TermAtAsync(allowed, token).ConfigureAwait(false) != term)
+            return LastCommittedEntryIndex;
+        Volatile.Write(ref knownTermEntry, new TermEntry(term, allowed));
+        return allowed;
     }
 
     /// <inheritdoc/>

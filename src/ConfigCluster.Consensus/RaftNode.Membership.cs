@@ -97,6 +97,7 @@ public sealed partial class RaftNode
     {
         await memberList.SaveAsync(configuration.Members, token).ConfigureAwait(false);
         metadataCache.Clear();
+        RefreshFollowers(configuration.Members);
         Log.MembersChanged(logger, string.Join(',', configuration.Members.Select(MemberListFile.Format)));
         WarnAboutLargeClusters(configuration.Members.Count);
     }
@@ -105,14 +106,13 @@ public sealed partial class RaftNode
     /// DotNext 6.12's leader takes the commit index as the median of the first majority of answers
     /// (<c>LeaderState.GetCommitIndex</c>: element (q-1)/2 of q sorted indexes), which is held by a
     /// majority only when the majority is 2 (clusters of 2 or 3 voting members). From 4 members on,
-    /// an entry can be committed, applied and acknowledged while fewer than a majority hold it.
-    /// Until the commit rule is ours, such a cluster is run with a warning at start and at every
-    /// change (README, "How it works").
+    /// the leader clamps it to what a majority reported (<see cref="MajorityCommitRule"/>); the
+    /// followers report after each durable append, which the log says once at start and at every change.
     /// </summary>
     private void WarnAboutLargeClusters(int members)
     {
-        if (members > 3)
-            Log.UnsafeClusterSize(logger, members);
+        if (members >= MajorityCommitRule.SmallestClusterCounted)
+            Log.ReportedCommits(logger, members);
     }
 
     private static partial class Log
@@ -120,7 +120,7 @@ public sealed partial class RaftNode
         [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Members are now {Members}")]
         public static partial void MembersChanged(ILogger logger, string members);
 
-        [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "This cluster has {Members} voting members: with DotNext 6.12's commit rule, a write can be acknowledged while fewer than a majority hold it once there are 4 or more (a crash of those few can lose it). Run 3 voting members until ConfigCluster's own commit rule lands.")]
-        public static partial void UnsafeClusterSize(ILogger logger, int members);
+        [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "This cluster has {Members} voting members: followers report each durable append to the leader, which commits only what a majority reported")]
+        public static partial void ReportedCommits(ILogger logger, int members);
     }
 }

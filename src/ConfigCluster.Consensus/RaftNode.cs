@@ -72,6 +72,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             options.Durability);
         wal.FirstSnapshotAnswerDelayForTests = options.FirstSnapshotAnswerDelayForTests;
         wal.Logger = logger;
+        WireCommitRule();
         if (options.FirstSnapshotAnswerDelayForTests > TimeSpan.Zero)
             Log.FirstSnapshotAnswerDelayed(logger, (long)options.FirstSnapshotAnswerDelayForTests.TotalMilliseconds);
 
@@ -174,6 +175,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     {
         await wal.InitializeAsync(token).ConfigureAwait(false);
         await cluster.StartAsync(token).ConfigureAwait(false);
+        RefreshFollowers();
         Log.Started(logger, options.NodeId, Format(options.RaftEndPoint), store.AppliedIndex, store.Revision);
         WarnAboutLargeClusters(cluster.Members.Count);
     }
@@ -243,7 +245,10 @@ public sealed partial class RaftNode : IAsyncDisposable
         // Callbacks run off this (DotNext's) thread.
         // DotNext raises this under its transition lock, inside the move to the leader state, so the
         // log's term is this leadership's term here; no newer term can be written meanwhile.
-        Volatile.Write(ref leadershipTerm, leader is { IsRemote: false } ? cluster.Term : -1);
+        var term = leader is { IsRemote: false } ? cluster.Term : -1;
+        Volatile.Write(ref leadershipTerm, term);
+        RefreshFollowers();
+        commitRule.Lead(term); // before DotNext's first replication round of the term commits anything
         _ = Interlocked.Exchange(ref leaderEpoch, new CancellationTokenSource()).CancelAsync();
         if (leader is null)
             Log.NoLeader(logger);

@@ -121,6 +121,16 @@ public sealed class PeerGrpcService(RaftNode node, Acl.PeerAuthenticator peers, 
         return new MembershipResponse { Outcome = outcome.ToString() };
     }
 
+    /// <summary>A follower's durable append (clusters of 4 or more voting members): the leader counts it and commits what a majority holds.</summary>
+    public override async Task<DurableReportAck> ReportDurable(DurableReport request, ServerCallContext context)
+    {
+        peers.Authenticate(request.ToByteArray(), context);
+        if (request.Index < 0 || request.Term < 0 || string.IsNullOrEmpty(request.Member))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "a durable report names its member and a non-negative index and term"));
+        var counted = await node.ReportDurableAsync(new DurableAppend(request.Member, request.Index, request.Term), context.CancellationToken);
+        return new DurableReportAck { Counted = counted };
+    }
+
     // Late or replayed calls are refused by Raft term and log position (PeerAuthenticator), not by
     // comparing this node's clock with the sender's.
     private void Authenticate(HoldRequest request, ServerCallContext context) => peers.Authenticate(request.ToByteArray(), context);

@@ -90,6 +90,7 @@ internal static class NodeHost
         builder.Services.AddHostedService<Operations.CompactionService>();
         builder.Services.AddHostedService<Operations.ScheduledBackupService>();
         builder.Services.AddHostedService<Operations.RefusedSnapshotRescue>();
+        builder.Services.AddHostedService<DurableReportSender>();
         builder.Services.AddSingleton<EnvironmentService>();
         builder.Services.AddSingleton<TokenAuthenticator>();
         builder.Services.AddSingleton<PolicyEvaluator>();
