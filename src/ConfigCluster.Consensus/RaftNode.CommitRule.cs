@@ -62,7 +62,11 @@ public sealed partial class RaftNode
 
     private void OnAppended(long index, long term)
     {
-        if (!CountsDurableReports || IsLeader || Volatile.Read(ref selfName) is not { } self)
+        if (!CountsDurableReports || IsLeader)
+            return;
+        if (Volatile.Read(ref selfName) is null)
+            RefreshFollowers(); // a node that joined finds itself in the member list once it is in
+        if (Volatile.Read(ref selfName) is not { } self)
             return;
         DurablyAppended?.Invoke(new DurableAppend(self, index, term));
     }
