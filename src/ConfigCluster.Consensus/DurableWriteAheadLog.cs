@@ -88,6 +88,8 @@ internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<
 
     private sealed record TermEntry(long Term, long Index);
 
+    private readonly SemaphoreSlim commitGate = new(1, 1);
+
     /// <summary>Whether appends are synced before they are acknowledged.</summary>
     public DurabilityMode Durability => durability;
 
@@ -192,19 +194,27 @@ internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<
 
     // DotNext's leader commits the index its replication round computed, and a follower the
     // leader's commit index, through this method. On the leader the index is clamped to Raft's rule.
-    async ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token)
-    {
-        var allowed = await LeaderCommitLimitAsync(endIndex, token).ConfigureAwait(false);
-        return allowed > LastCommittedEntryIndex ? await CommitAsync(allowed, token).ConfigureAwait(false) : 0L;
-    }
+    ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token) => CommitClampedAsync(endIndex, token);
 
     /// <summary>On the leader, after a follower's report: commits what a majority now holds (nothing on a follower).</summary>
-    public async ValueTask<long> CommitReportedAsync(CancellationToken token)
+    public ValueTask<long> CommitReportedAsync(CancellationToken token)
+        => CommitRule is { Term: >= 0 } ? CommitClampedAsync(LastEntryIndex, token) : ValueTask.FromResult(0L);
+
+    // One commit at a time: DotNext's commit waits on single-waiter events (its flush wait), built for
+    // its leader loop as the only caller; reports and flushes commit too (CI sim 2026-12-07: a leader
+    // of 5 crashed with two commits awaiting one AsyncAutoResetEventSlim).
+    private async ValueTask<long> CommitClampedAsync(long endIndex, CancellationToken token)
     {
-        if (CommitRule is not { Term: >= 0 })
-            return 0L;
-        var allowed = await LeaderCommitLimitAsync(LastEntryIndex, token).ConfigureAwait(false);
-        return allowed > LastCommittedEntryIndex ? await CommitAsync(allowed, token).ConfigureAwait(false) : 0L;
+        await commitGate.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            var allowed = await LeaderCommitLimitAsync(endIndex, token).ConfigureAwait(false);
+            return allowed > LastCommittedEntryIndex ? await CommitAsync(allowed, token).ConfigureAwait(false) : 0L;
+        }
+        finally
+        {
+            commitGate.Release();
+        }
     }
 
     // A leader of 4+ members counts its own synced index too: a flush can complete a majority.
