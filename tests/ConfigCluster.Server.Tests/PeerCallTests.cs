@@ -92,6 +92,34 @@ public sealed class PeerCallTests
         Assert.Equal(HttpStatusCode.NotFound, (await cluster[leader].Http.GetJsonAsync("/config/peer.forged")).Status);
     }
 
+    // Every method of the internal Peer service (read from the contract, so a new one is covered at
+    // once), called unsigned and signed with another cluster's secret, is refused before it runs.
+    [Fact]
+    public async Task EveryPeerMethod_UnsignedOrSignedWithAnotherClustersSecret_IsRefused()
+    {
+        await using var cluster = await TestCluster.StartAsync(count: 1);
+        var invoker = cluster[0].Grpc.CreateCallInvoker();
+        var methods = PeerReflection.Descriptor.Services.Single(static s => s.Name == "Peer").Methods;
+        var otherKey = ClusterKeys.Derive(RandomNumberGenerator.GetBytes(32), ClusterKeys.PeerPurpose);
+        var failures = new List<string>();
+        foreach (var method in methods)
+        {
+            var unsigned = await Acl.RouteMatrixTests.CallAsync(invoker, method, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10)));
+            if (unsigned != StatusCode.Unauthenticated)
+                failures.Add($"{method.Name} unsigned: {unsigned}");
+
+            var status = await TestCluster.StatusAsync(cluster[0]);
+            var stamp = PeerStamp.New(status["term"]!.GetValue<long>(), status["commitIndex"]!.GetValue<long>());
+            var forged = new Metadata { { PeerSignature.StampHeader, stamp.ToString() }, { PeerSignature.SignatureHeader, PeerSignature.Sign(otherKey, stamp, []) } };
+            var foreign = await Acl.RouteMatrixTests.CallAsync(invoker, method, new CallOptions(forged, DateTime.UtcNow.AddSeconds(10)));
+            if (foreign != StatusCode.Unauthenticated)
+                failures.Add($"{method.Name} signed with another secret: {foreign}");
+        }
+
+        Assert.True(failures.Count == 0, string.Join('\n', failures));
+        Assert.Contains(methods, static m => m.Name == "ReportDurable");
+    }
+
     [Fact]
     public async Task Propose_Unsigned_IsRefused()
     {

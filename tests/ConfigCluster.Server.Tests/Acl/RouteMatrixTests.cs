@@ -155,7 +155,7 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
     private static string FullName(MethodDescriptor method) => $"/{method.Service.FullName}/{method.Name}";
 
     // Calls the method with an empty (all-default) request; the status it ends with, OK if none.
-    private static async Task<StatusCode> CallAsync(CallInvoker invoker, MethodDescriptor method, CallOptions options)
+    internal static async Task<StatusCode> CallAsync(CallInvoker invoker, MethodDescriptor method, CallOptions options)
     {
         var type = (method.IsClientStreaming, method.IsServerStreaming) switch
         {
