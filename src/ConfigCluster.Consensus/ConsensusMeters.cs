@@ -25,9 +25,19 @@ public static class ConsensusMeters
     public static readonly Histogram<int> CommandsPerEntry = Meter.CreateHistogram<int>(
         "configcluster.proposal.commands_per_entry", "{command}", "Commands packed into one log entry");
 
-    /// <summary>Times this node halted its apply on a command of a newer format than it supports (an alarm: upgrade the node).</summary>
-    public static readonly Counter<long> ApplyHalted = Meter.CreateCounter<long>(
-        "configcluster.apply.halted", "{halt}", "Apply halted on a command newer than this build understands");
+    private static int haltedApplies;
+
+    /// <summary>Marks this process's apply halted for good (<see cref="ApplyHalted"/> reads 1 from then on).</summary>
+    public static void MarkApplyHalted() => Interlocked.Increment(ref haltedApplies);
+
+    /// <summary>
+    /// 1 while this node's apply is halted on a command or snapshot newer than its build understands
+    /// (an alarm: upgrade the node). A gauge, not a counter: a halt during the log's replay at start
+    /// comes before the metrics exporter listens, and must still show.
+    /// </summary>
+    public static readonly ObservableGauge<int> ApplyHalted = Meter.CreateObservableGauge(
+        "configcluster.apply.halted", static () => Math.Min(1, Volatile.Read(ref haltedApplies)), "{node}",
+        "1 while apply is halted on a command or snapshot newer than this build understands: upgrade the node");
 
     /// <summary>
     /// AppendEntries calls whose entries this follower already held, with entries after them it

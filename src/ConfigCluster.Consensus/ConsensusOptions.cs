@@ -93,6 +93,15 @@ public sealed class ConsensusOptions
     /// Tests announce less to stand in for an older build in a mixed cluster.
     /// </summary>
     public uint AnnouncedFormat { get; init; } = Core.Commands.CommandFormat.Supported;
+
+    /// <summary>
+    /// TEST ONLY, <see cref="Core.Commands.CommandFormat.Supported"/> in production: the newest
+    /// command format this member applies. Lower, it stands in for an older build that met a command
+    /// it does not know (its apply halts, see <c>StoreStateMachine.FormatGate.cs</c>) while it still
+    /// announces <see cref="AnnouncedFormat"/>, as a member whose announcement the leader had not yet
+    /// re-read would. Set from <c>CONFIGCLUSTER_TEST_APPLY_FORMAT</c>; the member logs it loudly.
+    /// </summary>
+    public uint AppliedFormatForTests { get; init; } = Core.Commands.CommandFormat.Supported;
 }
 
 public static class MemberMetadataKeys

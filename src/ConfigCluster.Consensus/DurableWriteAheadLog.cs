@@ -96,6 +96,24 @@ internal sealed partial class DurableWriteAheadLog : WriteAheadLog, IAuditTrail<
     /// <summary>How often a wait for the disk was settled by the fallback instead of the flusher's notification (0 while they work).</summary>
     public long DurableFallbacks => durable.FallbackReleases;
 
+    /// <summary>Completes when the state machine halts its apply for good (see <c>StoreStateMachine.FormatGate.cs</c>); never, if unset.</summary>
+    public Task ApplyHalted { get; set; } = new TaskCompletionSource().Task;
+
+    /// <summary>
+    /// Verifies the log and waits until the committed entries are applied, as DotNext's does, but
+    /// only until apply halts: a halted apply never reaches them, and this is called on start (by
+    /// the node and again by DotNext's cluster), which would then never end.
+    /// </summary>
+    public override async Task InitializeAsync(CancellationToken token = default)
+    {
+        var replayed = base.InitializeAsync(token);
+        await Task.WhenAny(replayed, ApplyHalted).ConfigureAwait(false);
+        if (replayed.IsCompleted)
+            await replayed.ConfigureAwait(false);
+        else
+            _ = replayed.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
     /// <summary>Completes once entries up to <paramref name="index"/> are on this node's disk (group commit: see <see cref="DurableIndexWatcher"/>).</summary>
     public async Task WaitDurableAsync(long index, CancellationToken token)
     {

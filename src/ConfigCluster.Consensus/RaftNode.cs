@@ -53,7 +53,10 @@ public sealed partial class RaftNode : IAsyncDisposable
         {
             InstallDelayForTests = options.SnapshotInstallDelayForTests,
             InstallAnswerBudget = options.PeerRequestTimeout / 2,
+            AppliedFormat = options.AppliedFormatForTests,
         };
+        if (options.AppliedFormatForTests != CommandFormat.Supported)
+            Log.AppliedFormatLowered(logger, options.AppliedFormatForTests, CommandFormat.Supported);
         if (options.SnapshotInstallDelayForTests > TimeSpan.Zero)
             Log.SnapshotInstallDelayed(logger, (long)options.SnapshotInstallDelayForTests.TotalMilliseconds);
 
@@ -72,6 +75,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             options.Durability);
         wal.FirstSnapshotAnswerDelayForTests = options.FirstSnapshotAnswerDelayForTests;
         wal.Logger = logger;
+        wal.ApplyHalted = stateMachine.Halted;
         WireCommitRule();
         if (options.FirstSnapshotAnswerDelayForTests > TimeSpan.Zero)
             Log.FirstSnapshotAnswerDelayed(logger, (long)options.FirstSnapshotAnswerDelayForTests.TotalMilliseconds);
@@ -126,8 +130,13 @@ public sealed partial class RaftNode : IAsyncDisposable
         cluster = new RaftCluster(configuration) { AuditTrail = wal };
         cluster.LeaderChanged += OnLeaderChanged;
         // A node that cannot apply the log any more must not lead: stand by (never a candidate).
-        stateMachine.OnHalted = () => HoldAsync(resign: true, Timeout.InfiniteTimeSpan, CancellationToken.None);
+        // Before the member has started (a halt while the log replays) StartAsync does it.
+        stateMachine.OnHalted = () => Volatile.Read(ref started) ? StandAsideForGoodAsync() : Task.CompletedTask;
     }
+
+    private bool started;
+
+    private Task<bool> StandAsideForGoodAsync() => HoldAsync(resign: true, Timeout.InfiniteTimeSpan, CancellationToken.None);
 
     /// <summary>The store this node applies the log to (the one it was given).</summary>
     public IVersionedStore Store => store;
@@ -173,8 +182,17 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// <summary>Starts Raft: replays the WAL after the store's checkpoint and joins the cluster.</summary>
     public async Task StartAsync(CancellationToken token)
     {
+        // The WAL replays the committed entries first. If apply halts on one (a command newer than
+        // this build), the replay never ends: the WAL stops waiting for it (so does DotNext's start),
+        // and the node starts anyway, to answer its health checks with the reason and to vote,
+        // standing aside from elections.
         await wal.InitializeAsync(token).ConfigureAwait(false);
+        if (stateMachine.HaltReason is not null)
+            Log.StartingHalted(logger, store.AppliedIndex, wal.LastCommittedEntryIndex);
         await cluster.StartAsync(token).ConfigureAwait(false);
+        Volatile.Write(ref started, true);
+        if (stateMachine.HaltReason is not null)
+            await StandAsideForGoodAsync().ConfigureAwait(false);
         RefreshFollowers();
         Log.Started(logger, options.NodeId, Format(options.RaftEndPoint), store.AppliedIndex, store.Revision);
         WarnAboutLargeClusters(cluster.Members.Count);
@@ -183,6 +201,7 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// <summary>Leaves the cluster and flushes.</summary>
     public async Task StopAsync(CancellationToken token)
     {
+        Volatile.Write(ref stopping, true);
         cluster.LeaderChanged -= OnLeaderChanged;
         await cluster.StopAsync(token).ConfigureAwait(false);
     }
@@ -191,8 +210,22 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// Waits until this node leads and its first entry of the term is applied (it can serve and
     /// propose); returns a token cancelled when that term of leadership ends.
     /// </summary>
+    /// <exception cref="OperationCanceledException">The token fired, or this node is stopping.</exception>
     public async Task<CancellationToken> WaitForLeadershipAsync(CancellationToken token)
-        => await cluster.WaitForLeadershipAsync(token).ConfigureAwait(false);
+    {
+        try
+        {
+            return await cluster.WaitForLeadershipAsync(token).ConfigureAwait(false);
+        }
+        catch (QuorumUnreachableException) when (Volatile.Read(ref stopping))
+        {
+            // DotNext ends every wait so when the member stops; the hosted loops waiting here stop
+            // with the host (they used to stop it with a critical "BackgroundService failed").
+            throw new OperationCanceledException("the node is stopping", token);
+        }
+    }
+
+    private bool stopping;
 
     /// <summary>Waits until a leader is known, or the token fires.</summary>
     public async Task WaitForLeaderAsync(CancellationToken token)
@@ -273,6 +306,9 @@ public sealed partial class RaftNode : IAsyncDisposable
         [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Leader is {Leader} ({Where})")]
         public static partial void LeaderChanged(ILogger logger, string leader, string where);
 
+        [LoggerMessage(EventId = 2106, Level = LogLevel.Critical, Message = "Starting with apply halted at index {AppliedIndex} of {CommitIndex} committed: this node serves its health checks and votes, but applies nothing and never leads until it is upgraded")]
+        public static partial void StartingHalted(ILogger logger, long appliedIndex, long commitIndex);
+
         [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "No leader")]
         public static partial void NoLeader(ILogger logger);
 
@@ -281,6 +317,9 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         [LoggerMessage(EventId = 7100, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS holds every snapshot install on this node back by {DelayMs} ms. Only tests of slow snapshot installs set this.")]
         public static partial void SnapshotInstallDelayed(ILogger logger, long delayMs);
+
+        [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_APPLY_FORMAT makes this node apply commands up to format {Format} only (this build applies {Supported}); its apply halts on a newer one. Only tests of the version gate set this.")]
+        public static partial void AppliedFormatLowered(ILogger logger, uint format, uint supported);
 
         [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "A proposal ended with an unknown outcome ({Reason})")]
         public static partial void ProposalAmbiguous(ILogger logger, string reason);

@@ -204,7 +204,7 @@ public sealed partial class StoreStateMachine : IStateMachine
 
         foreach (var command in commands)
         {
-            if (!CommandFormat.CanApply(command))
+            if (CommandFormat.Of(command) > AppliedFormat)
             {
                 await HaltAsync(entry.Index, command, token).ConfigureAwait(false);
                 return;

@@ -37,6 +37,9 @@ internal static class NodeHealthChecks
                 writer.WriteString("status", report.Status == HealthStatus.Healthy ? "ready" : "not-ready");
                 if (report.Entries.TryGetValue(ReadinessHealthCheck.Name, out var entry))
                 {
+                    // Why not ready, in words an operator acts on ("catching up", "no leader known", a halted apply's reason).
+                    if (entry.Status != HealthStatus.Healthy && entry.Description is { } reason)
+                        writer.WriteString("reason", reason);
                     foreach (var (key, value) in entry.Data)
                     {
                         if (value is bool flag)

@@ -50,6 +50,9 @@ internal static class ConsensusServices
         // TEST ONLY: a node announcing an older command format stands in for an older build (VersionGateTests).
         AnnouncedFormat = uint.TryParse(Environment.GetEnvironmentVariable("CONFIGCLUSTER_TEST_ANNOUNCE_FORMAT"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var announced)
             ? announced : Core.Commands.CommandFormat.Supported,
+        // TEST ONLY: a node that applies only older formats stands in for an older build that met a newer command (VersionGateTests).
+        AppliedFormatForTests = uint.TryParse(Environment.GetEnvironmentVariable("CONFIGCLUSTER_TEST_APPLY_FORMAT"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var applied)
+            ? applied : Core.Commands.CommandFormat.Supported,
         // TEST ONLY: a slow snapshot install on this node (WipedFollowerTests); the member logs it loudly.
         SnapshotInstallDelayForTests = int.TryParse(Environment.GetEnvironmentVariable(SnapshotInstallDelayVariable), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var delayMs)
             ? TimeSpan.FromMilliseconds(delayMs) : TimeSpan.Zero,
