@@ -13,6 +13,14 @@ public static class ConsensusMeters
     public static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>(
         "configcluster.store.checkpoint.duration", "ms", "Time to take a store checkpoint (Raft snapshot)");
 
+    /// <summary>
+    /// Snapshot sends that could not stream their checkpoint because the store compacted its log
+    /// since (or was compacting): DotNext's replication fails for that member and its next round
+    /// sends the newer checkpoint that compaction came with.
+    /// </summary>
+    public static readonly Counter<long> SnapshotSendsSuperseded = Meter.CreateCounter<long>(
+        "configcluster.raft.snapshot_sends_superseded", "{send}", "Snapshot sends whose checkpoint was compacted since; the next round sends a newer one");
+
     /// <summary>Time to receive and install a snapshot from the leader, in milliseconds.</summary>
     public static readonly Histogram<double> SnapshotInstallDuration = Meter.CreateHistogram<double>(
         "configcluster.store.snapshot_install.duration", "ms", "Time to receive and install a snapshot from the leader");

@@ -80,9 +80,11 @@ internal sealed class StoreSnapshot(IVersionedStore store, StoreCheckpoint check
                     store.WriteSnapshot(checkpoint, output);
                 }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             }
-            catch
+            catch (Exception e)
             {
                 File.Delete(path);
+                if (e is InvalidOperationException)
+                    ConsensusMeters.SnapshotSendsSuperseded.Add(1);
                 throw;
             }
 

@@ -135,9 +135,12 @@ public sealed partial class FasterVersionedStore
         try
         {
             var instance = WriterInstance;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var (begin, tail) = (instance.BeginAddress, instance.TailAddress);
             var newBegin = instance.Compact(until, default(RemovedRecords));
             var result = new CompactionResult(begin, newBegin, instance.TailAddress - tail, instance.TailAddress - newBegin);
+            StoreMeters.CompactionDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            StoreMeters.CompactionReclaimed.Add(Math.Max(0, result.ReclaimedBytes));
             Interlocked.Increment(ref compactions);
             Volatile.Write(ref lastCompaction, result);
             return result;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using ConfigCluster.Server.Tests.Harness;
 
 namespace ConfigCluster.Server.Tests;
@@ -14,7 +13,7 @@ namespace ConfigCluster.Server.Tests;
 /// so FasterLogCompactionTests.HoldCompaction_* proves it deterministically on the store; this
 /// test proves the option reaches the store and backups stay whole while compaction runs.
 /// </summary>
-public sealed partial class BackupDuringCompactionTests
+public sealed class BackupDuringCompactionTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
@@ -44,7 +43,7 @@ public sealed partial class BackupDuringCompactionTests
             {
                 for (var backup = 1; backup <= 6; backup++)
                 {
-                    var before = Sum(await node.Http.GetStringAsync("/metrics", deadline.Token), "configcluster_store_compactions");
+                    var before = MetricsText.Sum(await node.Http.GetStringAsync("/metrics", deadline.Token), "configcluster_store_compactions");
                     first = first < 0 ? before : first;
                     var local = backup % 2 == 0;
                     using (var response = await node.Http.GetAsync(local ? "/admin/snapshot?local=true" : "/admin/snapshot", deadline.Token))
@@ -57,7 +56,7 @@ public sealed partial class BackupDuringCompactionTests
 
                     await Eventually.WaitAsync(async () =>
                     {
-                        compactions = Sum(await node.Http.GetStringAsync("/metrics", deadline.Token), "configcluster_store_compactions");
+                        compactions = MetricsText.Sum(await node.Http.GetStringAsync("/metrics", deadline.Token), "configcluster_store_compactions");
                         return compactions > before;
                     }, TimeSpan.FromSeconds(60), $"a compaction step after backup {backup}");
                 }
@@ -81,11 +80,4 @@ public sealed partial class BackupDuringCompactionTests
                 Directory.Delete(restoreDir, recursive: true);
         }
     }
-
-    private static double Sum(string text, string metric)
-        => MetricLine().Matches(text).Where(m => m.Groups["name"].Value.StartsWith(metric, StringComparison.Ordinal))
-            .Sum(static m => double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (?<value>[0-9.eE+-]+)$", RegexOptions.Multiline)]
-    private static partial Regex MetricLine();
 }

@@ -1,11 +1,10 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using ConfigCluster.Server.Tests.Harness;
 
 namespace ConfigCluster.Server.Tests;
 
 /// <summary>Prometheus text at /metrics: Raft, store and request figures that move with traffic.</summary>
-public sealed partial class MetricsTests
+public sealed class MetricsTests
 {
     [Fact]
     public async Task Metrics_AfterTraffic_ShowRaftStoreAndRequestFigures()
@@ -25,20 +24,20 @@ public sealed partial class MetricsTests
         await Eventually.WaitAsync(async () =>
         {
             text = await follower.Http.GetStringAsync("/metrics");
-            return Sum(text, "configcluster_writes_forwarded") >= 5 && Sum(text, "configcluster_store_revision") >= 5;
+            return MetricsText.Sum(text, "configcluster_writes_forwarded") >= 5 && MetricsText.Sum(text, "configcluster_store_revision") >= 5;
         }, TimeSpan.FromSeconds(30), "the metrics to show the writes");
 
         Assert.Contains("configcluster_raft_term", text);
         Assert.Contains("configcluster_raft_commit_index", text);
-        Assert.Equal(0, Sum(text, "configcluster_raft_is_leader"));
-        Assert.True(Sum(text, "http_server_request_duration_seconds_count") >= 6, text);
-        Assert.True(Sum(text, "configcluster_access_decisions") >= 6);
-        Assert.True(Sum(text, "configcluster_store_log_size") > 0, "store log size");
+        Assert.Equal(0, MetricsText.Sum(text, "configcluster_raft_is_leader"));
+        Assert.True(MetricsText.Sum(text, "http_server_request_duration_seconds_count") >= 6, text);
+        Assert.True(MetricsText.Sum(text, "configcluster_access_decisions") >= 6);
+        Assert.True(MetricsText.Sum(text, "configcluster_store_log_size") > 0, "store log size");
         Assert.Contains("configcluster_raft_apply_lag", text);
-        Assert.True(Sum(text, "configcluster_store_checkpoint_duration_milliseconds_count") >= 1, "checkpoint durations");
+        Assert.True(MetricsText.Sum(text, "configcluster_store_checkpoint_duration_milliseconds_count") >= 1, "checkpoint durations");
         // DotNext's own meters: WAL flush latency, and per-peer request times (replication lag per member).
-        Assert.True(Sum(text, "entries_flush_duration_milliseconds_count") >= 1, "WAL flush durations");
-        Assert.True(Sum(text, "response_time_milliseconds_count") >= 1, "Raft request times per member");
+        Assert.True(MetricsText.Sum(text, "entries_flush_duration_milliseconds_count") >= 1, "WAL flush durations");
+        Assert.True(MetricsText.Sum(text, "response_time_milliseconds_count") >= 1, "Raft request times per member");
     }
 
     [Fact]
@@ -58,11 +57,4 @@ public sealed partial class MetricsTests
             Assert.True(DateTimeOffset.TryParse(entry["time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out _));
         });
     }
-
-    private static double Sum(string text, string metric)
-        => MetricLine().Matches(text).Where(m => m.Groups["name"].Value.StartsWith(metric, StringComparison.Ordinal))
-            .Sum(static m => double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (?<value>[0-9.eE+-]+)$", RegexOptions.Multiline)]
-    private static partial Regex MetricLine();
 }

@@ -133,7 +133,7 @@ internal static class NodeHost
         builder.Services.AddHostedService<Faces.Database.LeaseExpiryService>();
         builder.Services.AddHostedService<Faces.Database.StaticRoleScheduler>(); // wip/static: static roles, root rotation
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
-            .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
+            .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, Storage.StoreMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
         builder.Services.AddGrpc(static options =>
         {
