@@ -44,7 +44,10 @@ public sealed class ReadBarrierRounds(Func<ValueTask<ReadBarrierOutcome>> round)
             first = new TaskCompletionSource<ReadBarrierOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        _ = RunAsync(first);
+        // The rounds belong to no request: they must not carry the first reader's async locals
+        // (its caller identity, its HttpContext) through every round that follows.
+        using (ExecutionContext.SuppressFlow())
+            _ = RunAsync(first);
         return first.Task;
     }
 
