@@ -19,13 +19,31 @@ public sealed partial class AuditLog
         var batch = new List<Pending>(options.MaxBatchLines);
         try
         {
-            while (queue.TryTake(out var first, Timeout.Infinite, stopping.Token))
+            while (true)
             {
-                batch.Add(first);
-                while (batch.Count < options.MaxBatchLines && queue.TryTake(out var next))
-                    batch.Add(next);
-                WriteBatch(batch);
-                batch.Clear();
+                if (queue.TryDequeue(out var first))
+                {
+                    batch.Add(first);
+                    while (batch.Count < options.MaxBatchLines && queue.TryDequeue(out var next))
+                        batch.Add(next);
+                    WriteBatch(batch);
+                    batch.Clear();
+                    continue;
+                }
+
+                // Closed is set under addGate, after every line queued before it: once it reads
+                // true, an empty queue stays empty.
+                if (closed)
+                {
+                    if (queue.IsEmpty)
+                        break;
+                    continue;
+                }
+
+                // Reset before the last look: a line queued after it sets the event again.
+                wake.Reset();
+                if (queue.IsEmpty && !closed)
+                    wake.Wait(stopping.Token);
             }
         }
         catch (OperationCanceledException)
@@ -34,6 +52,8 @@ public sealed partial class AuditLog
 
         foreach (var pending in batch)
             pending.Done.TrySetException(new IOException("the audit log is closed"));
+        while (queue.TryDequeue(out var left))
+            left.Done.TrySetException(new IOException("the audit log is closed"));
     }
 
     private void WriteBatch(List<Pending> batch)
