@@ -36,6 +36,10 @@ public sealed partial class RaftNode : IAsyncDisposable
     // can raise while this node is still in its leader state (see ReplicateBatchAsync).
     private long leadershipTerm = -1;
 
+    // Start-up figures for the log (RaftNode.StartAsync): the store's index when the WAL opened, and how long opening took.
+    private readonly long replayFrom;
+    private readonly TimeSpan walOpened;
+
     /// <summary>
     /// Builds the member around <paramref name="store"/>, which the host opened (and recovered)
     /// from its checkpoint; the member applies the log to it but does not own it.
@@ -57,6 +61,8 @@ public sealed partial class RaftNode : IAsyncDisposable
         if (options.SnapshotInstallDelayForTests > TimeSpan.Zero)
             Log.SnapshotInstallDelayed(logger, (long)options.SnapshotInstallDelayForTests.TotalMilliseconds);
 
+        replayFrom = store.AppliedIndex;
+        var walStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         wal = DurableWriteAheadLog.Create(
             new WriteAheadLog.Options
             {
@@ -70,6 +76,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             },
             stateMachine,
             options.Durability);
+        walOpened = System.Diagnostics.Stopwatch.GetElapsedTime(walStarted);
         wal.FirstSnapshotAnswerDelayForTests = options.FirstSnapshotAnswerDelayForTests;
         wal.Logger = logger;
         WireCommitRule();
@@ -173,8 +180,13 @@ public sealed partial class RaftNode : IAsyncDisposable
     /// <summary>Starts Raft: replays the WAL after the store's checkpoint and joins the cluster.</summary>
     public async Task StartAsync(CancellationToken token)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await wal.InitializeAsync(token).ConfigureAwait(false);
+        Log.WalReplayed(logger, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, replayFrom, wal.LastCommittedEntryIndex,
+            wal.LastEntryIndex, (long)walOpened.TotalMilliseconds);
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
         await cluster.StartAsync(token).ConfigureAwait(false);
+        Log.ClusterStarted(logger, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         RefreshFollowers();
         Log.Started(logger, options.NodeId, Format(options.RaftEndPoint), store.AppliedIndex, store.Revision);
         WarnAboutLargeClusters(cluster.Members.Count);
@@ -281,6 +293,12 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         [LoggerMessage(EventId = 7100, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS holds every snapshot install on this node back by {DelayMs} ms. Only tests of slow snapshot installs set this.")]
         public static partial void SnapshotInstallDelayed(ILogger logger, long delayMs);
+
+        [LoggerMessage(EventId = 2106, Level = LogLevel.Information, Message = "Start-up: WAL replayed in {ElapsedMs} ms from store index {From} to commit index {CommitIndex} (last entry {LastIndex}; opening the WAL took {OpenMs} ms)")]
+        public static partial void WalReplayed(ILogger logger, long elapsedMs, long from, long commitIndex, long lastIndex, long openMs);
+
+        [LoggerMessage(EventId = 2107, Level = LogLevel.Information, Message = "Start-up: Raft member started in {ElapsedMs} ms")]
+        public static partial void ClusterStarted(ILogger logger, long elapsedMs);
 
         [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "A proposal ended with an unknown outcome ({Reason})")]
         public static partial void ProposalAmbiguous(ILogger logger, string reason);
