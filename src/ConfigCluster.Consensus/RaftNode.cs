@@ -294,7 +294,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         [LoggerMessage(EventId = 7100, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_SNAPSHOT_INSTALL_DELAY_MS holds every snapshot install on this node back by {DelayMs} ms. Only tests of slow snapshot installs set this.")]
         public static partial void SnapshotInstallDelayed(ILogger logger, long delayMs);
 
-        [LoggerMessage(EventId = 2106, Level = LogLevel.Information, Message = "Start-up: WAL replayed in {ElapsedMs} ms from store index {From} to commit index {CommitIndex} (last entry {LastIndex}; opening the WAL took {OpenMs} ms)")]
+        [LoggerMessage(EventId = 2106, Level = LogLevel.Information, Message = "Start-up: WAL replay from store index {From} to commit index {CommitIndex} done after a wait of {ElapsedMs} ms (last entry {LastIndex}; the replay began when the WAL opened, which took {OpenMs} ms)")]
         public static partial void WalReplayed(ILogger logger, long elapsedMs, long from, long commitIndex, long lastIndex, long openMs);
 
         [LoggerMessage(EventId = 2107, Level = LogLevel.Information, Message = "Start-up: Raft member started in {ElapsedMs} ms")]
