@@ -36,6 +36,10 @@ public sealed partial class RaftNode : IAsyncDisposable
     // can raise while this node is still in its leader state (see ReplicateBatchAsync).
     private long leadershipTerm = -1;
 
+    // Start-up figures for the log (RaftNode.StartAsync): the store's index when the WAL opened, and how long opening took.
+    private readonly long replayFrom;
+    private readonly TimeSpan walOpened;
+
     /// <summary>
     /// Builds the member around <paramref name="store"/>, which the host opened (and recovered)
     /// from its checkpoint; the member applies the log to it but does not own it.
@@ -60,6 +64,8 @@ public sealed partial class RaftNode : IAsyncDisposable
         if (options.SnapshotInstallDelayForTests > TimeSpan.Zero)
             Log.SnapshotInstallDelayed(logger, (long)options.SnapshotInstallDelayForTests.TotalMilliseconds);
 
+        replayFrom = store.AppliedIndex;
+        var walStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         wal = DurableWriteAheadLog.Create(
             new WriteAheadLog.Options
             {
@@ -73,6 +79,7 @@ public sealed partial class RaftNode : IAsyncDisposable
             },
             stateMachine,
             options.Durability);
+        walOpened = System.Diagnostics.Stopwatch.GetElapsedTime(walStarted);
         wal.FirstSnapshotAnswerDelayForTests = options.FirstSnapshotAnswerDelayForTests;
         wal.Logger = logger;
         wal.ApplyHalted = stateMachine.Halted;
@@ -186,11 +193,16 @@ public sealed partial class RaftNode : IAsyncDisposable
         // this build), the replay never ends: the WAL stops waiting for it (so does DotNext's start),
         // and the node starts anyway, to answer its health checks with the reason and to vote,
         // standing aside from elections.
+        var phase = System.Diagnostics.Stopwatch.GetTimestamp();
         await wal.InitializeAsync(token).ConfigureAwait(false);
+        Log.WalReplayed(logger, (long)System.Diagnostics.Stopwatch.GetElapsedTime(phase).TotalMilliseconds, replayFrom, wal.LastCommittedEntryIndex,
+            wal.LastEntryIndex, (long)walOpened.TotalMilliseconds);
         if (stateMachine.HaltReason is not null)
             Log.StartingHalted(logger, store.AppliedIndex, wal.LastCommittedEntryIndex);
+        phase = System.Diagnostics.Stopwatch.GetTimestamp();
         await cluster.StartAsync(token).ConfigureAwait(false);
         Volatile.Write(ref started, true);
+        Log.ClusterStarted(logger, (long)System.Diagnostics.Stopwatch.GetElapsedTime(phase).TotalMilliseconds);
         if (stateMachine.HaltReason is not null)
             await StandAsideForGoodAsync().ConfigureAwait(false);
         RefreshFollowers();
@@ -306,7 +318,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Leader is {Leader} ({Where})")]
         public static partial void LeaderChanged(ILogger logger, string leader, string where);
 
-        [LoggerMessage(EventId = 2106, Level = LogLevel.Critical, Message = "Starting with apply halted at index {AppliedIndex} of {CommitIndex} committed: this node serves its health checks and votes, but applies nothing and never leads until it is upgraded")]
+        [LoggerMessage(EventId = 2108, Level = LogLevel.Critical, Message = "Starting with apply halted at index {AppliedIndex} of {CommitIndex} committed: this node serves its health checks and votes, but applies nothing and never leads until it is upgraded")]
         public static partial void StartingHalted(ILogger logger, long appliedIndex, long commitIndex);
 
         [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "No leader")]
@@ -320,6 +332,12 @@ public sealed partial class RaftNode : IAsyncDisposable
 
         [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "TEST BUILD SWITCH: CONFIGCLUSTER_TEST_APPLY_FORMAT makes this node apply commands up to format {Format} only (this build applies {Supported}); its apply halts on a newer one. Only tests of the version gate set this.")]
         public static partial void AppliedFormatLowered(ILogger logger, uint format, uint supported);
+
+        [LoggerMessage(EventId = 2106, Level = LogLevel.Information, Message = "Start-up: WAL replay from store index {From} to commit index {CommitIndex} done after a wait of {ElapsedMs} ms (last entry {LastIndex}; the replay began when the WAL opened, which took {OpenMs} ms)")]
+        public static partial void WalReplayed(ILogger logger, long elapsedMs, long from, long commitIndex, long lastIndex, long openMs);
+
+        [LoggerMessage(EventId = 2107, Level = LogLevel.Information, Message = "Start-up: Raft member started in {ElapsedMs} ms")]
+        public static partial void ClusterStarted(ILogger logger, long elapsedMs);
 
         [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "A proposal ended with an unknown outcome ({Reason})")]
         public static partial void ProposalAmbiguous(ILogger logger, string reason);

@@ -2,6 +2,7 @@ using ConfigCluster.Server;
 using ConfigCluster.Server.Hosting;
 using Microsoft.Extensions.Options;
 
+StartupTimeline.Begin();
 if (NodeConfiguration.WantsHelp(args))
 {
     Console.Write(NodeOptionCatalog.HelpText());
@@ -16,6 +17,8 @@ if (!NodeConfiguration.TryBuild(args, Environment.GetEnvironmentVariables(), Env
 
 WebApplication app;
 NodeSettings settings;
+var mainEnteredMs = StartupTimeline.SinceProcessStartMs;
+var phase = System.Diagnostics.Stopwatch.StartNew();
 try
 {
     // Resolving the settings validates the bound options, then creates the data directory and
@@ -38,6 +41,9 @@ if (settings.Dev)
     Console.WriteLine("configcluster: DEVELOPMENT MODE — one node, no TLS; do not use in production.");
 
 NodeHost.MapRoutes(app, settings);
+StartupTimeline.MainEntered(app.Logger, mainEnteredMs);
+StartupTimeline.HostBuilt(app.Logger, phase.ElapsedMilliseconds, StartupTimeline.SinceProcessStartMs);
+phase.Restart();
 try
 {
     await app.StartAsync();
@@ -54,6 +60,7 @@ catch (System.Net.Sockets.SocketException e)
     return 3;
 }
 
+StartupTimeline.Listening(app.Logger, phase.ElapsedMilliseconds, StartupTimeline.SinceProcessStartMs);
 var ready = $"configcluster: node {settings.NodeId} ready: http {settings.HttpUrl} grpc {settings.GrpcUrl} raft {settings.RaftEndPoint}";
 if (settings.JsonLogs)
     app.Logger.LogInformation("{Ready}", ready);

@@ -20,12 +20,17 @@ internal static class ConsensusServices
         services.AddSingleton(provider =>
         {
             var settings = provider.GetRequiredService<NodeSettings>();
-            return FasterVersionedStore.Open(new StoreOptions
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var store = FasterVersionedStore.Open(new StoreOptions
             {
                 Directory = Path.Combine(settings.DataDirectory, "store"),
                 LogMemoryBytes = settings.StoreMemoryBytes,
                 CompactionMinBytes = settings.CompactThresholdBytes,
             });
+            StartupTimeline.StoreOpened(provider.GetRequiredService<ILoggerFactory>().CreateLogger("ConfigCluster.Server.Startup"),
+                (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, store.AppliedIndex, store.KeyCount,
+                store.RecoveryScannedRecords, store.RecoveryUsedImage, StartupTimeline.SinceProcessStartMs);
+            return store;
         });
         services.AddSingleton<IVersionedStore>(provider => provider.GetRequiredService<FasterVersionedStore>());
         services.AddSingleton(provider => ConsensusOptionsOf(provider.GetRequiredService<NodeSettings>()));
