@@ -53,7 +53,8 @@ public static partial class GrpcAccessTable
         return t;
     }
 
-    private static readonly AccessRequest WatchManyOpening = new("watch.stream", Capability.Watch, "*", "*", null, AnyScope: true);
+    // Not a static field: Entries (in the other part of this class) is built before this part's fields are set.
+    private static AccessRequest WatchManyOpening => new("watch.stream", Capability.Watch, "*", "*", null, AnyScope: true);
 
     private static AccessRequest OnWatch(WatchRequest r)
         => new("watch", Capability.Watch, Scope(r.Namespace), Scope(r.Environment), string.IsNullOrEmpty(r.Key) ? null : r.Key);
