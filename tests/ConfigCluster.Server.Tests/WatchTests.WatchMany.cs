@@ -11,7 +11,7 @@ namespace ConfigCluster.Server.Tests;
 public sealed partial class WatchTests
 {
     // The issue's bound (issue 19): live managed heap per idle watch, here with the watches on a few
-    // WatchMany streams. The node's own objects per watch are about 1 KiB; the HTTP/2 stream and gRPC
+    // WatchMany streams. The node's own objects per watch are about 2 KiB; the HTTP/2 stream and gRPC
     // call they share are spread over 250 watches each.
     private const double LiveKiBPerIdleMuxWatcher = 8;
 
