@@ -4,15 +4,17 @@
 # after they closed; prints RSS by kind of mapping at each step and the live heap's growth per watcher,
 # by type (largest first). Per type, bytes are the report's object size times the count (exact for
 # fixed-size types; for arrays the report groups sizes, so the figure is approximate).
-#   benchmarks/idle-watch-heap.sh [--watchers W] [--server-dll PATH] [--top N]
+#   benchmarks/idle-watch-heap.sh [--watchers W] [--server-dll PATH] [--top N] [--mux]
+# --mux: the watchers are watches on WatchMany streams (one per connection, 16) instead of one stream each.
 # Needs dotnet-gcdump (dotnet tool install -g dotnet-gcdump). Measure on an idle machine.
 set -euo pipefail
-watchers=1000; server_dll=""; top=40
+watchers=1000; server_dll=""; top=40; mux=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --watchers) watchers="$2"; shift 2 ;;
     --server-dll) server_dll="$2"; shift 2 ;;
     --top) top="$2"; shift 2 ;;
+    --mux) mux=(--mux); shift ;;
     *) echo "idle-watch-heap: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -52,7 +54,7 @@ print(f"{label:28} RSS {sum(kinds.values()) / 1024:6.1f} MiB  " + "  ".join(f"{k
 PY
 }
 
-args=(--target configcluster --endpoints http://127.0.0.1:7612 --workload idle-watch --connections 16 --token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN" --pids "$pid")
+args=(--target configcluster --endpoints http://127.0.0.1:7612 --workload idle-watch --connections 16 --token "$CONFIGCLUSTER_BOOTSTRAP_TOKEN" --pids "$pid" "${mux[@]}")
 $loadgen "${args[@]}" --watchers 20 >/dev/null   # the watch path run once, 16 connections open
 rss "warm (no watchers)"
 $loadgen "${args[@]}" --watchers "$watchers" --hold 40 >"$work/idle.json" 2>"$work/idle.err" &

@@ -31,6 +31,33 @@ internal sealed class ConfigClusterTarget(IReadOnlyList<string> endpoints, int c
         }
     }
 
+    /// <summary>
+    /// Opens one WatchMany stream on connection <paramref name="connection"/> carrying a watch on
+    /// <paramref name="key"/> per entry of <paramref name="ready"/> (watch id = its index), each
+    /// completed at its created answer; reads until <paramref name="token"/> is cancelled.
+    /// </summary>
+    public async Task WatchManyAsync(int connection, string key, IReadOnlyList<TaskCompletionSource> ready, CancellationToken token, int progressIntervalMs)
+    {
+        using var call = new Contracts.V1.Watch.WatchClient(channels[connection % channels.Length]).WatchMany(headers, cancellationToken: token);
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var response in call.ResponseStream.ReadAllAsync(token))
+            {
+                if (response.Created is not null)
+                    ready[(int)response.WatchId].TrySetResult();
+                else if (response.Error is { } error)
+                    ready[(int)response.WatchId].TrySetException(new InvalidOperationException($"watch {response.WatchId}: {(StatusCode)error.Code} {error.Message}"));
+            }
+        }, token);
+        for (var id = 0; id < ready.Count; id++)
+        {
+            var create = new WatchCreateRequest { WatchId = id, Watch = new WatchRequest { Key = key, ProgressIntervalMs = progressIntervalMs } };
+            await call.RequestStream.WriteAsync(new WatchManyRequest { Create = create }, token);
+        }
+
+        await reading;
+    }
+
     public async Task<long> TermAsync(CancellationToken token)
     {
         var term = -1L;

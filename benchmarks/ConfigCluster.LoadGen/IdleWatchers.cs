@@ -16,21 +16,25 @@ internal sealed record IdleWatchersResult(string Target, int Watchers, int Opene
 /// counts as open at its first message (ConfigCluster: the first progress mark; etcd: "created").
 /// A first round of 20 watchers, opened and closed, runs the watch path once before the measurement.
 /// With a hold, the streams stay open that long after the reading (to take a heap dump of the node meanwhile).
+/// With mux (ConfigCluster only), the watchers are watches on WatchMany streams, one stream per connection,
+/// and a watcher counts as open at its created answer.
 /// </summary>
 internal static class IdleWatchers
 {
     private const int DefaultProgressIntervalMs = 5_000;
 
-    public static async Task<IdleWatchersResult> RunAsync(ITarget target, ServerProcesses servers, int watchers, TimeSpan hold)
+    public static async Task<IdleWatchersResult> RunAsync(ITarget target, ServerProcesses servers, int watchers, TimeSpan hold, bool mux, int connections)
     {
+        if (mux && target is not ConfigClusterTarget)
+            throw new ArgumentException("--mux needs --target configcluster (WatchMany)");
         if (servers.Pids.Count != 1)
             throw new ArgumentException("idle-watch measures one node: pass one endpoint and its --pids");
         var pid = servers.Pids[0];
         // One round of a few watchers first, opened and closed: the node then has run the watch path
         // once (code compiled, pools and tables created), so the figure is what each further watcher holds.
-        await OpenAsync(target, Math.Min(watchers, 20), close: true);
+        await OpenAsync(target, Math.Min(watchers, 20), close: true, mux, connections);
         var before = servers.RssMiB(pid) * 1024;
-        var (opened, streams, stop) = await OpenAsync(target, watchers, close: false);
+        var (opened, streams, stop) = await OpenAsync(target, watchers, close: false, mux, connections);
         var after = servers.RssMiB(pid) * 1024;
         if (hold > TimeSpan.Zero)
         {
@@ -44,20 +48,33 @@ internal static class IdleWatchers
         return new IdleWatchersResult(target.Name, watchers, opened, before, after);
     }
 
-    private static async Task<(int Opened, List<Task> Streams, CancellationTokenSource Stop)> OpenAsync(ITarget target, int watchers, bool close)
+    private static async Task<(int Opened, List<Task> Streams, CancellationTokenSource Stop)> OpenAsync(ITarget target, int watchers, bool close, bool mux, int connections)
     {
         var stop = new CancellationTokenSource();
         var ready = Enumerable.Range(0, watchers).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
-        var streams = Enumerable.Range(0, watchers).Select(w => Task.Run(async () =>
-        {
-            try
+        var streams = mux
+            // One WatchMany stream per connection; watcher w is watch w / connections on stream w % connections.
+            ? Enumerable.Range(0, Math.Min(connections, watchers)).Select(c => Task.Run(async () =>
             {
-                await target.WatchAsync(w, "bench.idle", static _ => { }, ready[w], stop.Token, DefaultProgressIntervalMs);
-            }
-            catch (Exception e) when (e is OperationCanceledException or Grpc.Core.RpcException)
+                var mine = ready.Where((_, w) => w % connections == c).ToArray();
+                try
+                {
+                    await ((ConfigClusterTarget)target).WatchManyAsync(c, "bench.idle", mine, stop.Token, DefaultProgressIntervalMs);
+                }
+                catch (Exception e) when (e is OperationCanceledException or Grpc.Core.RpcException)
+                {
+                }
+            })).ToList()
+            : Enumerable.Range(0, watchers).Select(w => Task.Run(async () =>
             {
-            }
-        })).ToList();
+                try
+                {
+                    await target.WatchAsync(w, "bench.idle", static _ => { }, ready[w], stop.Token, DefaultProgressIntervalMs);
+                }
+                catch (Exception e) when (e is OperationCanceledException or Grpc.Core.RpcException)
+                {
+                }
+            })).ToList();
 
         try
         {

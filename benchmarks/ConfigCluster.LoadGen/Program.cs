@@ -10,8 +10,11 @@ using ConfigCluster.LoadGen;
 // idle-watch: --watchers W streams on one unchanging key at the default progress interval, against ONE endpoint
 //   (and its one --pids): that node's resident memory before and after, and the cost per idle watcher.
 //   [--hold S] keeps the streams open S seconds after the reading (for a heap dump of the node); default 0
+//   [--mux] (configcluster) the watchers are watches on WatchMany streams, one stream per connection, not a stream each
 // cold-get, cold-get-serializable: random reads of the keys `fill --keys K` wrote (pass the same --keys).
 // Every row reports leaderChanges: how far the highest Raft term moved during the measured part.
+var mux = args.Contains("--mux");
+args = [.. args.Where(static a => a != "--mux")];
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
     options[args[i].TrimStart('-')] = args[i + 1];
@@ -34,11 +37,12 @@ var termBefore = await target.TermAsync(CancellationToken.None);
 Result result;
 if (workload == "idle-watch")
 {
-    var idle = await IdleWatchers.RunAsync(target, servers, Int("watchers", 1000), TimeSpan.FromSeconds(Int("hold", 0)));
+    var idle = await IdleWatchers.RunAsync(target, servers, Int("watchers", 1000), TimeSpan.FromSeconds(Int("hold", 0)), mux, connections);
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         target = idle.Target,
         workload = "idle-watch",
+        mux,
         clients = idle.Watchers,
         opened = idle.Opened,
         rssBeforeMiB = Math.Round(idle.BeforeKiB / 1024, 1),

@@ -10,7 +10,7 @@ using Microsoft.Diagnostics.NETCore.Client;
 namespace ConfigCluster.Server.Tests;
 
 /// <summary>Live reload: gRPC watch, WebSocket watch and long-poll, all fed by each node's change feed.</summary>
-public sealed class WatchTests(Xunit.Abstractions.ITestOutputHelper output)
+public sealed partial class WatchTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 

@@ -7,7 +7,8 @@ namespace ConfigCluster.Server.Acl;
 /// The gRPC side of the gate: looks the method up in <see cref="GrpcAccessTable"/>, answers
 /// Unauthenticated / PermissionDenied, audits, and makes the caller known to the handler.
 /// Streamed requests (client or bidirectional streaming) have no message to look into when the
-/// call starts, so such methods need <c>admin</c> unless they are open.
+/// call starts, so such methods need what the table declares for opening them (WatchMany: the
+/// watch capability somewhere; its handler checks each create), else <c>admin</c>, unless they are open.
 /// </summary>
 public sealed class GrpcAccessInterceptor(AccessGate gate) : Interceptor
 {

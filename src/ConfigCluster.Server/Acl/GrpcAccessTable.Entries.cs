@@ -17,8 +17,11 @@ public static partial class GrpcAccessTable
         Add<HistoryRequest>(t, V1.KV.Descriptor, "History", static r => OnKey("history", Capability.History, r.Path));
         Add<ListRequest>(t, V1.KV.Descriptor, "List", static r => new("list", Capability.List, Scope(r.Namespace), Scope(r.Environment), null));
 
-        Add<WatchRequest>(t, V1.Watch.Descriptor, "Watch",
-            static r => new("watch", Capability.Watch, Scope(r.Namespace), Scope(r.Environment), string.IsNullOrEmpty(r.Key) ? null : r.Key));
+        Add<WatchRequest>(t, V1.Watch.Descriptor, "Watch", static r => OnWatch(r));
+        // Many watches on one stream: opening it needs the watch capability somewhere; each create
+        // is then checked (and audited) as a Watch call with its request (WatchManyService).
+        AddStreamed<WatchManyRequest>(t, V1.Watch.Descriptor, "WatchMany", WatchManyOpening,
+            static r => r.Create is { } create ? OnWatch(create.Watch ?? new WatchRequest()) : WatchManyOpening);
 
         Add<SetEnvironmentRequest>(t, V1.Environments.Descriptor, "SetEnvironment", static r => new("environment.write", Capability.Admin, Scope(r.Namespace), "*", null));
         Add<GetEnvironmentRequest>(t, V1.Environments.Descriptor, "GetEnvironment", static r => new("environment.read", Capability.List, Scope(r.Namespace), Scope(r.Environment), null));
@@ -49,6 +52,12 @@ public static partial class GrpcAccessTable
         AddLeases(t); // GrpcAccessTable.Leases.cs
         return t;
     }
+
+    // Not a static field: Entries (in the other part of this class) is built before this part's fields are set.
+    private static AccessRequest WatchManyOpening => new("watch.stream", Capability.Watch, "*", "*", null, AnyScope: true);
+
+    private static AccessRequest OnWatch(WatchRequest r)
+        => new("watch", Capability.Watch, Scope(r.Namespace), Scope(r.Environment), string.IsNullOrEmpty(r.Key) ? null : r.Key);
 
     private static AccessRequest AdminOnCluster(string operation) => new(operation, Capability.Admin, "*", "*", null);
 }

@@ -37,11 +37,23 @@ public static partial class GrpcAccessTable
         return false;
     }
 
-    /// <summary>What <paramref name="method"/> needs for <paramref name="request"/> (null for streamed requests); <c>admin</c> when the method is not in the table.</summary>
+    /// <summary>
+    /// What <paramref name="method"/> needs for <paramref name="request"/>; for a streamed request
+    /// (null), what opening the stream needs. <c>admin</c> when the method is not in the table, or
+    /// is streamed and declares no opening rule.
+    /// </summary>
     public static AccessRequest Describe(string method, object? request)
-        => Entries.TryGetValue(method, out var entry) && request is IMessage message && message.Descriptor == entry.Input
-            ? entry.Describe(message)
-            : new AccessRequest(method, Capability.Admin, "*", "*", null);
+    {
+        if (Entries.TryGetValue(method, out var entry))
+        {
+            if (request is IMessage message && message.Descriptor == entry.Input)
+                return entry.Describe(message);
+            if (request is null && entry.Opening is { } opening)
+                return opening;
+        }
+
+        return new AccessRequest(method, Capability.Admin, "*", "*", null);
+    }
 
     /// <summary>Public contract methods that are neither in the table nor open, and entries whose request type does not match the contract.</summary>
     public static IReadOnlyList<string> Undeclared()
@@ -88,7 +100,9 @@ public static partial class GrpcAccessTable
     /// <summary>The name gRPC routes a method by: <c>/package.Service/Method</c>.</summary>
     public static string FullName(MethodDescriptor method) => $"/{method.Service.FullName}/{method.Name}";
 
-    private sealed record Entry(MessageDescriptor Input, Func<IMessage, AccessRequest> Describe);
+    // Opening: for a method with a streamed request, what the call needs when it starts (its
+    // handler checks each message with Describe).
+    private sealed record Entry(MessageDescriptor Input, Func<IMessage, AccessRequest> Describe, AccessRequest? Opening = null);
 
     private static string Scope(string? value) => string.IsNullOrEmpty(value) ? Core.Keys.KeyPath.DefaultScope : value;
 
@@ -100,6 +114,15 @@ public static partial class GrpcAccessTable
     {
         var descriptor = service.FindMethodByName(method) ?? throw new InvalidOperationException($"{service.FullName} has no method {method}");
         entries.Add(FullName(descriptor), new Entry(new TRequest().Descriptor, message => describe((TRequest)message)));
+    }
+
+    private static void AddStreamed<TRequest>(Dictionary<string, Entry> entries, ServiceDescriptor service, string method, AccessRequest opening, Func<TRequest, AccessRequest> describe)
+        where TRequest : IMessage<TRequest>, new()
+    {
+        var descriptor = service.FindMethodByName(method) ?? throw new InvalidOperationException($"{service.FullName} has no method {method}");
+        if (!descriptor.IsClientStreaming)
+            throw new InvalidOperationException($"{FullName(descriptor)} takes one request: declare it with Add");
+        entries.Add(FullName(descriptor), new Entry(new TRequest().Descriptor, message => describe((TRequest)message), opening));
     }
 
     private static partial class Log

@@ -7,17 +7,15 @@ using Grpc.Core;
 namespace ConfigCluster.Server.Grpc;
 
 /// <summary>The public Watch service (proto/configcluster/v1/watch.proto).</summary>
-public sealed class WatchGrpcService(WatchReader watches, ConfigService config, Acl.AccessGate gate, Limits.StreamLimits limits) : Contracts.V1.Watch.WatchBase
+public sealed class WatchGrpcService(WatchReader watches, ConfigService config, Acl.AccessGate gate, Limits.StreamLimits limits, WatchManyService many) : Contracts.V1.Watch.WatchBase
 {
     private static readonly TimeSpan DefaultProgressInterval = TimeSpan.FromSeconds(5);
 
     public override async Task Watch(WatchRequest request, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
-        if (!WatchFilter.TryCreate(config.Store, request.Namespace, request.Environment, request.Key, request.Prefix, out var filter, out var error))
+        if (!TryValidate(config, request, out var filter, out var error))
             throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.InvalidArgument, error));
-        if (request.HasStartRevision && request.StartRevision < 0)
-            throw GrpcErrors.ToRpcException(new ConfigError(ConfigErrorCode.InvalidArgument, "start_revision must be 0 or more"));
-        var interval = request.ProgressIntervalMs > 0 ? TimeSpan.FromMilliseconds(Math.Max(request.ProgressIntervalMs, 50)) : DefaultProgressInterval;
+        var interval = ProgressInterval(request);
 
         using var place = limits.TryEnter(Limits.LimitKind.Watches, Acl.CallerIdentity.Current);
         if (place is null)
@@ -54,4 +52,28 @@ public sealed class WatchGrpcService(WatchReader watches, ConfigService config, 
                 : new RpcException(new Status(StatusCode.Unavailable, $"the watch was ended ({e.Reason}); resume from revision {delivered}"), trailers);
         }
     }
+
+    /// <inheritdoc/>
+    public override Task WatchMany(IAsyncStreamReader<WatchManyRequest> requestStream, IServerStreamWriter<WatchManyResponse> responseStream, ServerCallContext context)
+        => many.RunAsync(requestStream, responseStream, context);
+
+    /// <summary>A watch request's filter, or why it is invalid (INVALID_ARGUMENT), for Watch and WatchMany alike.</summary>
+    internal static bool TryValidate(ConfigService config, WatchRequest request, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out WatchFilter? filter,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        if (!WatchFilter.TryCreate(config.Store, request.Namespace, request.Environment, request.Key, request.Prefix, out filter, out error))
+            return false;
+        if (request.HasStartRevision && request.StartRevision < 0)
+        {
+            filter = null;
+            error = "start_revision must be 0 or more";
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>How often an idle watch gets a progress mark: the request's interval (at least 50 ms), else 5 s.</summary>
+    internal static TimeSpan ProgressInterval(WatchRequest request)
+        => request.ProgressIntervalMs > 0 ? TimeSpan.FromMilliseconds(Math.Max(request.ProgressIntervalMs, 50)) : DefaultProgressInterval;
 }

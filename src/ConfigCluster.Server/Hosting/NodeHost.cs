@@ -55,6 +55,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<WatchReader>();
         // One instance for every call (gRPC uses a registered service as it is): a watch stream then
         // holds no service object and no request-scope table of resolved services for its life.
+        builder.Services.AddSingleton<WatchManyService>();
         builder.Services.AddSingleton<WatchGrpcService>();
         builder.Services.AddSingleton<PeerChannels>();
         builder.Services.AddSingleton<WriteCoordinator>();

@@ -32,6 +32,7 @@ public sealed class GrpcHostileInputTests(AccessCluster fixture)
                 using var call = c.Watch.Watch(new WatchRequest { Key = key });
                 await call.ResponseStream.MoveNext();
             });
+            yield return ($"Watch.WatchMany {name}", c => WatchManyAsync(c, new WatchRequest { Key = key }));
         }
 
         foreach (var scope in new[] { "..", "nul\0scope", "bad scope", LongKey })
@@ -45,6 +46,10 @@ public sealed class GrpcHostileInputTests(AccessCluster fixture)
             yield return ($"Admin.SetRetention ns={scope.Length}", c => c.Admin.SetRetentionAsync(new Retention { Namespace = scope, MaxVersions = 1 }).ResponseAsync);
         }
 
+        yield return ("Watch.WatchMany prefix=..", c => WatchManyAsync(c, new WatchRequest { Prefix = ".." }));
+        yield return ("Watch.WatchMany key and prefix", c => WatchManyAsync(c, new WatchRequest { Key = "ghx.k", Prefix = "ghx." }));
+        yield return ("Watch.WatchMany start_revision=-1", c => WatchManyAsync(c, new WatchRequest { Key = "ghx.k", StartRevision = -1 }));
+        yield return ("Watch.WatchMany env=..", c => WatchManyAsync(c, new WatchRequest { Environment = "..", Key = "ghx.k" }));
         yield return ("KV.Get version=-1", c => c.Kv.GetAsync(new GetRequest { Path = new KeyPath { Key = "ghx.k" }, Version = -1 }).ResponseAsync);
         yield return ("KV.Put expected=-1", c => c.Kv.PutAsync(new PutRequest { Path = new KeyPath { Key = "ghx.k" }, ValueJson = "1", ExpectedVersion = -1 }).ResponseAsync);
         yield return ("KV.Put bad JSON", c => c.Kv.PutAsync(new PutRequest { Path = new KeyPath { Key = "ghx.k" }, ValueJson = "{not json" }).ResponseAsync);
@@ -98,6 +103,21 @@ public sealed class GrpcHostileInputTests(AccessCluster fixture)
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {count} hostile calls misbehaved:\n" + string.Join('\n', failures));
+    }
+
+    // A WatchMany stream with one create: its per-watch error is thrown as the status it names (the
+    // stream itself stays open); created, or any other answer, returns (the case then "succeeded").
+    private static async Task WatchManyAsync(ChannelBaseHolder c, WatchRequest watch)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var call = c.Watch.WatchMany(cancellationToken: cts.Token);
+        await call.RequestStream.WriteAsync(new WatchManyRequest { Create = new WatchCreateRequest { WatchId = 7, Watch = watch } }, cts.Token);
+        Assert.True(await call.ResponseStream.MoveNext(cts.Token), "the stream ended without answering the create");
+        var response = call.ResponseStream.Current;
+        Assert.Equal(7, response.WatchId);
+        if (response.Error is { } error)
+            throw new RpcException(new Status((StatusCode)error.Code, error.Message));
+        await call.RequestStream.CompleteAsync();
     }
 
     private static async Task<long> RevisionAsync(NodeProcess node)

@@ -179,7 +179,19 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
                 default:
                     using (var duplex = invoker.AsyncDuplexStreamingCall(call, null, options))
                     {
-                        await duplex.RequestStream.CompleteAsync();
+                        // One all-default request, then the end of the requests: a method that
+                        // checks each message (WatchMany's creates) is refused for what opening it
+                        // needs before any message is looked at, and otherwise sees one.
+                        try
+                        {
+                            await duplex.RequestStream.WriteAsync([]);
+                            await duplex.RequestStream.CompleteAsync();
+                        }
+                        catch (InvalidOperationException)
+                        {
+                            // The call already ended: its status comes with the response below.
+                        }
+
                         await duplex.ResponseStream.MoveNext();
                     }
 
