@@ -18,9 +18,9 @@ root.Add(OperationsCommands.Member());
 root.Add(OperationsCommands.Leader());
 root.Add(OperationsCommands.Retention());
 root.Add(OperationsCommands.Keys());
-root.Add(SecretCommands.Secret()); // wip/rotation
+root.Add(SecretCommands.Secret());
 root.Add(OperatorCommands.Operator());
-root.Add(LeaseCommands.Lease()); // wip/static
+root.Add(LeaseCommands.Lease());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

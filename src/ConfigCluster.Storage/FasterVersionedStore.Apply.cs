@@ -39,7 +39,7 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.SetEnvironment => ApplySetEnvironment(command.SetEnvironment),
                 Command.OpOneofCase.CreateToken => ApplyCreateToken(command, command.CreateToken),
                 Command.OpOneofCase.RevokeToken => ApplyRevokeToken(command.RevokeToken),
-                Command.OpOneofCase.ReapTokens => ApplyReapTokens(command, command.ReapTokens), // wip/tls
+                Command.OpOneofCase.ReapTokens => ApplyReapTokens(command, command.ReapTokens),
                 Command.OpOneofCase.PutPolicy => ApplyPutPolicy(command.PutPolicy),
                 Command.OpOneofCase.DeletePolicy => ApplyDeletePolicy(command.DeletePolicy),
                 Command.OpOneofCase.Checkpoint => new CommandResult { Code = ResultCode.ResultOk, Revision = revision },
@@ -55,7 +55,7 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.KvMount => ApplyKvMount(command, command.KvMount),
                 Command.OpOneofCase.RenewToken => ApplyRenewToken(command, command.RenewToken),
                 Command.OpOneofCase.RotateMasterKey => ApplyRotateMasterKey(command, command.RotateMasterKey),
-                // Rotation (wip/rotation): FasterVersionedStore.Rotation.cs.
+                // Rotation: FasterVersionedStore.Rotation.cs.
                 Command.OpOneofCase.SetRotationPolicy => ApplySetRotationPolicy(command, command.SetRotationPolicy),
                 Command.OpOneofCase.DeleteRotationPolicy => ApplyDeleteRotationPolicy(command.DeleteRotationPolicy),
                 Command.OpOneofCase.RotateSecret => ApplyRotateSecret(command, command.RotateSecret),
@@ -66,7 +66,7 @@ public sealed partial class FasterVersionedStore
                 Command.OpOneofCase.LeaseCreate => ApplyLeaseCreate(command, command.LeaseCreate),
                 Command.OpOneofCase.LeaseRenew => ApplyLeaseRenew(command, command.LeaseRenew),
                 Command.OpOneofCase.LeaseRevoke => ApplyLeaseRevoke(command, command.LeaseRevoke),
-                // Static roles and root rotation (wip/static): FasterVersionedStore.StaticRoles.cs.
+                // Static roles and root rotation: FasterVersionedStore.StaticRoles.cs.
                 Command.OpOneofCase.DatabaseStaticRole => ApplyStaticRole(command, command.DatabaseStaticRole),
                 Command.OpOneofCase.DatabaseStaticRoleDelete => ApplyStaticRoleDelete(command.DatabaseStaticRoleDelete),
                 Command.OpOneofCase.DatabaseStaticRotate => ApplyStaticRotate(command, command.DatabaseStaticRotate),

@@ -54,7 +54,7 @@ public sealed partial class FasterVersionedStore
             UpdatedUnixMs = command.TimestampUnixMs,
         };
         record.AllowedRoles.AddRange(config.AllowedRoles);
-        KeepRootRotation(record); // wip/static
+        KeepRootRotation(record);
         UpsertMetadata(RecordKeys.DatabaseConfig(config.Name), record.ToByteArray());
         return new CommandResult { Code = ResultCode.ResultOk, Revision = revision };
     }

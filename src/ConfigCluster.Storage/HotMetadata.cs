@@ -50,7 +50,7 @@ internal sealed partial class HotMetadata
             KeepRaw(key, value);
         switch (key[0])
         {
-            case RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag when value.IsEmpty: // wip/tls: a reaped token
+            case RecordKeys.TokenTag or RecordKeys.AccessorTag or RecordKeys.TokenSequenceTag when value.IsEmpty: // A reaped token
                 ForgetToken(key);
                 break;
             case RecordKeys.TokenTag when key.Length == 1 + TokenHashKey.Size:
@@ -91,7 +91,7 @@ internal sealed partial class HotMetadata
             case RecordKeys.RotationPolicyTag or RecordKeys.RotationStateTag:
                 ObserveRotation(key[0], Encoding.UTF8.GetString(key[1..]), value);
                 break;
-            case RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag or RecordKeys.StaticRoleTag: // StaticRoleTag: wip/static
+            case RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag or RecordKeys.StaticRoleTag:
                 ObserveDatabase(key[0], Encoding.UTF8.GetString(key[1..]), value);
                 break;
             case RecordKeys.AuthTag or RecordKeys.LogClockTag:
@@ -177,13 +177,13 @@ internal sealed partial class HotMetadata
         or RecordKeys.PolicyTag or RecordKeys.DataKeyTag or RecordKeys.EnvironmentTag or RecordKeys.RetentionTag or RecordKeys.AuditCheckpointTag or RecordKeys.TransitKeyTag
         or RecordKeys.MasterKeyTag or RecordKeys.KvMountTag or RecordKeys.KvKeyTag or RecordKeys.RotationPolicyTag or RecordKeys.RotationStateTag
         or RecordKeys.DatabaseConfigTag or RecordKeys.DatabaseRoleTag or RecordKeys.LeaseTag
-        or RecordKeys.StaticRoleTag // wip/static
+        or RecordKeys.StaticRoleTag
         or RecordKeys.AuthTag; // not the log clock: it moves every second, and replicas compared a moment apart would differ
 
     private void KeepRaw(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var name = Encoding.Latin1.GetString(key);
-        NoteEmpty(name, value.IsEmpty); // wip/compact: the start-up image keeps empty records too
+        NoteEmpty(name, value.IsEmpty); // The start-up image keeps empty records too
         if (value.IsEmpty)
             rawRecords.TryRemove(name, out _);
         else

@@ -165,10 +165,10 @@ public interface IVersionedStore : IDisposable
     /// <summary>Whether the token that asked for <paramref name="lease"/> is revoked or expired at <paramref name="at"/>.</summary>
     bool LeaseOwnerEnded(StoredLease lease, DateTimeOffset at);
 
-    /// <summary>A static role of the database secrets engine (its passwords still sealed), or null (wip/static).</summary>
+    /// <summary>A static role of the database secrets engine (its passwords still sealed), or null.</summary>
     StoredStaticRole? FindStaticRole(string name);
 
-    /// <summary>Every static role, in name order (wip/static).</summary>
+    /// <summary>Every static role, in name order.</summary>
     IReadOnlyList<StoredStaticRole> StaticRoles();
 
     /// <summary>A node's latest audit checkpoint replicated through the log, or null when it has none.</summary>
@@ -196,7 +196,7 @@ public interface IVersionedStore : IDisposable
     /// </summary>
     Task<string> ComputeDigestAsync(CancellationToken token);
 
-    // ---- machine login (wip/auth) ----
+    // ---- machine login ----
 
     /// <summary>The log clock: the newest leader time entered in the log, and when this node applied it.</summary>
     LogClockReading LogClock { get; }

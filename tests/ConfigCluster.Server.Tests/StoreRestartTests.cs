@@ -7,7 +7,7 @@ namespace ConfigCluster.Server.Tests;
 /// <summary>
 /// A restarted node recovers its store from the last checkpoint and the start-up image saved with
 /// it, then scans only the log written after that image: restart work follows the live state, not
-/// every record ever written (wip/compact).
+/// every record ever written.
 /// </summary>
 public sealed partial class StoreRestartTests
 {

@@ -3,7 +3,7 @@ using Google.Protobuf;
 
 namespace ConfigCluster.Storage.Tests;
 
-// The database engine's replicated state (wip/dbcreds): connections, roles and leases, whose
+// The database engine's replicated state: connections, roles and leases, whose
 // expiry is judged by the commands' timestamps only (StoreCommands stamps index i at epoch + i s).
 public abstract partial class VersionedStoreContractTests
 {

@@ -3,7 +3,7 @@ using Google.Protobuf;
 
 namespace ConfigCluster.Storage.Tests;
 
-// Master key rotation (wip/lifecycle): the keyring re-wrapped in one entry, refused when it does
+// Master key rotation: the keyring re-wrapped in one entry, refused when it does
 // not cover the keyring as it stands, and key material wrapped under a retired master key refused.
 public abstract partial class VersionedStoreContractTests
 {

@@ -3,7 +3,7 @@ using Google.Protobuf;
 
 namespace ConfigCluster.Storage.Tests;
 
-// Rotation (wip/rotation): policies and per-key schedules in the replicated state; a scheduled
+// Rotation: policies and per-key schedules in the replicated state; a scheduled
 // rotation serves one due time once, judged by command timestamps; stale or valueless rotations
 // change nothing; hook reports only move the pending notice they name.
 public abstract partial class VersionedStoreContractTests

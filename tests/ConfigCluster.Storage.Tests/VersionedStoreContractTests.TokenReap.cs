@@ -4,7 +4,7 @@ using Google.Protobuf;
 
 namespace ConfigCluster.Storage.Tests;
 
-// wip/tls: expired tokens are reaped at apply, by the log clock; the removal survives a reopen and
+// Expired tokens are reaped at apply, by the log clock; the removal survives a reopen and
 // two stores applying the same log agree.
 public abstract partial class VersionedStoreContractTests
 {

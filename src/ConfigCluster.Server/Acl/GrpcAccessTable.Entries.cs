@@ -37,7 +37,7 @@ public static partial class GrpcAccessTable
         Add<PutPolicyRequest>(t, V1.Acl.Descriptor, "PutPolicy", static _ => AdminOnCluster("policy.write"));
 
         Add<RotateDataKeyRequest>(t, V1.Admin.Descriptor, "RotateDataKey", static _ => AdminOnCluster("keys.rotate"));
-        Add<RotateMasterKeyRequest>(t, V1.Admin.Descriptor, "RotateMasterKey", static _ => AdminOnCluster("sys.master-key.rotate")); // wip/lifecycle
+        Add<RotateMasterKeyRequest>(t, V1.Admin.Descriptor, "RotateMasterKey", static _ => AdminOnCluster("sys.master-key.rotate"));
         Add<RewrapRequest>(t, V1.Admin.Descriptor, "Rewrap", static _ => AdminOnCluster("keys.rewrap"));
         Add<GetKeyringRequest>(t, V1.Admin.Descriptor, "GetKeyring", static _ => AdminOnCluster("keys.read"));
         Add<SaveSnapshotRequest>(t, V1.Admin.Descriptor, "SaveSnapshot", static _ => AdminOnCluster("snapshot"));
@@ -48,7 +48,7 @@ public static partial class GrpcAccessTable
         Add<ListMembersRequest>(t, V1.Admin.Descriptor, "ListMembers", static _ => AdminOnCluster("members.list"));
         Add<AddMemberRequest>(t, V1.Admin.Descriptor, "AddMember", static _ => AdminOnCluster("members.add"));
         Add<RemoveMemberRequest>(t, V1.Admin.Descriptor, "RemoveMember", static _ => AdminOnCluster("members.remove"));
-        AddRotation(t); // wip/rotation: GrpcAccessTable.Rotation.cs
+        AddRotation(t); // GrpcAccessTable.Rotation.cs
         AddLeases(t); // GrpcAccessTable.Leases.cs
         return t;
     }

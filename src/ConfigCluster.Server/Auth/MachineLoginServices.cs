@@ -17,7 +17,7 @@ internal static class MachineLoginServices
         services.AddSingleton<JwksFetcher>();
         services.AddSingleton<MachineLogin>();
         services.AddHostedService<LogClockService>();
-        services.AddHostedService<TokenReaper>(); // wip/tls
+        services.AddHostedService<TokenReaper>();
         return services;
     }
 

@@ -7,7 +7,7 @@ namespace ConfigCluster.Server.Hosting;
 /// follower, so that when it becomes leader after a leader died it already knows what the dead
 /// member supported. Without it a new leader that never reached the dead member takes it for an
 /// older build (<see cref="Core.Commands.CommandFormat.Initial"/>) and refuses every newer
-/// operation (transit, Vault KV, rotation) until that member is back. (wip/rotation)
+/// operation (transit, Vault KV, rotation) until that member is back.
 /// </summary>
 internal sealed class CommandFormatSampler(RaftNode node, TimeProvider time) : BackgroundService
 {

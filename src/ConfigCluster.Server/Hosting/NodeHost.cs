@@ -121,18 +121,18 @@ internal static class NodeHost
         builder.Services.AddSingleton<Faces.Consul.ConsulKv>();
         builder.Services.AddSingleton<Faces.Transit.TransitKeyring>();
         builder.Services.AddSingleton<IProposalPreparer, Faces.Transit.TransitMaterialPreparer>();
-        // Rotation (wip/rotation): policies, on-demand rotation, the leader's scheduler and hooks.
+        // Rotation: policies, on-demand rotation, the leader's scheduler and hooks.
         builder.Services.AddSingleton<Rotation.RotationService>();
         builder.Services.AddSingleton<Rotation.RotationHooks>();
         builder.Services.AddSingleton<IProposalPreparer, Rotation.RotationValuePreparer>();
         builder.Services.AddHostedService<Rotation.RotationScheduler>();
         builder.Services.AddHostedService<CommandFormatSampler>();
-        // The database secrets engine and its leases (wip/dbcreds).
+        // The database secrets engine and its leases.
         builder.Services.AddSingleton<Faces.Database.PostgresRunner>();
         builder.Services.AddSingleton<Faces.Database.DatabaseEngine>();
         builder.Services.AddSingleton<Rotation.IRotationDatabase>(static provider => provider.GetRequiredService<Faces.Database.DatabaseEngine>());
         builder.Services.AddHostedService<Faces.Database.LeaseExpiryService>();
-        builder.Services.AddHostedService<Faces.Database.StaticRoleScheduler>(); // wip/static: static roles, root rotation
+        builder.Services.AddHostedService<Faces.Database.StaticRoleScheduler>(); // Static roles, root rotation
         builder.Services.AddOpenTelemetry().WithMetrics(static metrics => metrics
             .AddMeter(ServerMeters.MeterName, ConsensusMeters.MeterName, Storage.StoreMeters.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "DotNext.*")
             .AddPrometheusExporter());
@@ -187,7 +187,7 @@ internal static class NodeHost
         app.MapVaultSysEndpoints();
         Faces.Database.DatabaseEndpoints.MapDatabaseEndpoints(app);
         Faces.Database.LeaseEndpoints.MapLeaseEndpoints(app);
-        Faces.Database.StaticRoleEndpoints.MapStaticRoleEndpoints(app); // wip/static
+        Faces.Database.StaticRoleEndpoints.MapStaticRoleEndpoints(app);
         app.MapVaultTokenEndpoints();
         app.MapMachineLoginEndpoints();
         app.MapVaultKvEndpoints();

@@ -41,7 +41,7 @@ public static class NodeOptionCatalog
         new("write-timeout", "DURATION", "10s", "how long a write waits for a leader and commit"),
         new("read-timeout", "DURATION", "5s", "how long a linearizable read waits for its barrier"),
         new("compaction-interval", "DURATION", "5m", "how often the leader applies history retention"),
-        new("token-reap-grace", "DURATION", "1h", "how long an expired or revoked token is kept before the leader removes it (wip/tls)"),
+        new("token-reap-grace", "DURATION", "1h", "how long an expired or revoked token is kept before the leader removes it"),
         new("store-memory", "SIZE", "64MiB", "FASTER's in-memory budget (at least 16MiB); colder keys are read from disk"),
         new("compact-threshold", "SIZE", "256MiB", "log span from which checkpoints compact the store's log, a slice at a time (0 = off; else at least 1MiB)"),
         new("durability", "fsync|replicated", "fsync", "acknowledge a write once synced on a majority, or once a majority holds it"),

@@ -56,7 +56,7 @@ public sealed class NodeOptions
     /// <summary><c>--compaction-interval</c>.</summary>
     [ConfigurationKeyName("compaction-interval")] public string? CompactionInterval { get; set; }
 
-    /// <summary><c>--token-reap-grace</c> (wip/tls).</summary>
+    /// <summary><c>--token-reap-grace</c>.</summary>
     [ConfigurationKeyName("token-reap-grace")] public string? TokenReapGrace { get; set; }
 
     /// <summary><c>--store-memory</c>.</summary>

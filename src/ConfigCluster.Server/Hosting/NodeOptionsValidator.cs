@@ -59,7 +59,7 @@ public sealed partial class NodeOptionsValidator : IValidateOptions<NodeOptions>
             || !TryDuration("read-timeout", options.ReadTimeout, TimeSpan.FromSeconds(5), out var readTimeout, out error)
             || !TryDuration("compaction-interval", options.CompactionInterval, TimeSpan.FromMinutes(5), out var compactionInterval, out error)
             || !TryDuration("election-timeout", options.ElectionTimeout, TimeSpan.FromMilliseconds(500), out var electionTimeout, out error)
-            || !TryDuration("token-reap-grace", options.TokenReapGrace, TimeSpan.FromHours(1), out var tokenReapGrace, out error)) // wip/tls
+            || !TryDuration("token-reap-grace", options.TokenReapGrace, TimeSpan.FromHours(1), out var tokenReapGrace, out error))
             return false;
         var storeMemory = 64L << 20;
         if (options.StoreMemory is { } storeMemoryText && (!SizeParser.TryParse(storeMemoryText, out storeMemory) || storeMemory < (16L << 20)))
@@ -101,7 +101,7 @@ public sealed partial class NodeOptionsValidator : IValidateOptions<NodeOptions>
             ReadTimeout = readTimeout,
             JsonLogs = options.LogFormat == "json",
             CompactionInterval = compactionInterval,
-            TokenReapGrace = tokenReapGrace, // wip/tls
+            TokenReapGrace = tokenReapGrace,
             Join = join,
             ForceNewCluster = forceNewCluster,
             StoreMemoryBytes = storeMemory,

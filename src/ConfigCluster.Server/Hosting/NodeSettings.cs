@@ -63,7 +63,7 @@ public sealed record NodeSettings
     /// <summary><c>--compaction-interval</c>: how often the leader applies namespaces' history retention. Default 5 min.</summary>
     public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary><c>--token-reap-grace</c> (wip/tls): how long after its expiry or revocation (log clock) a token is removed. Default 1 h.</summary>
+    /// <summary><c>--token-reap-grace</c>: how long after its expiry or revocation (log clock) a token is removed. Default 1 h.</summary>
     public TimeSpan TokenReapGrace { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary><c>--join</c>: start as a new member of a running cluster and wait to be added (<c>POST /cluster/members</c>).</summary>

@@ -22,7 +22,7 @@ public sealed class NodeGauges
         meter.CreateObservableGauge("configcluster.store.revision", () => store.Revision, description: "Global store revision");
         meter.CreateObservableGauge("configcluster.store.keys", () => store.KeyCount, description: "Keys held (live or deleted)");
         meter.CreateObservableGauge("configcluster.store.log_size", () => store.LogBytes, unit: "By", description: "Size of the store's FASTER log");
-        // wip/compact: log compaction and start-up from the checkpoint's image.
+        // Log compaction and start-up from the checkpoint's image.
         meter.CreateObservableGauge("configcluster.store.log_begin", () => store.LogBeginAddress, unit: "By", description: "Begin address of the store's FASTER log: what compaction reclaimed below it");
         meter.CreateObservableGauge("configcluster.store.compactions", () => store.Compactions, description: "Log compaction steps (one slice per checkpoint) since start");
         meter.CreateObservableGauge("configcluster.store.compaction_passes", () => store.CompactionPasses, description: "Log compaction passes completed since start (each ran to the tail it started from)");

@@ -33,7 +33,7 @@ internal static class RecordKeys
     public static byte[] TransitKey(string name) => Text(TransitKeyTag, name);
     public const byte KvMountTag = (byte)'V';
 
-    // The database secrets engine and its leases (wip/dbcreds).
+    // The database secrets engine and its leases.
     public const byte DatabaseConfigTag = (byte)'D';
     public const byte DatabaseRoleTag = (byte)'G';
     public const byte LeaseTag = (byte)'L';
@@ -48,13 +48,13 @@ internal static class RecordKeys
     public static byte[] Lease(string leaseId) => Text(LeaseTag, leaseId);
     public const byte KvKeyTag = (byte)'W';
 
-    // Database static roles (wip/static): a static role and its rotation state, by name.
+    // Database static roles: a static role and its rotation state, by name.
     public const byte StaticRoleTag = (byte)'S';
 
     /// <summary>A static role of the database secrets engine.</summary>
     public static byte[] StaticRole(string name) => Text(StaticRoleTag, name);
 
-    // Rotation (wip/rotation): policies by name, schedule state per key.
+    // Rotation: policies by name, schedule state per key.
     public const byte RotationPolicyTag = (byte)'O';
     public const byte RotationStateTag = (byte)'Z';
 
@@ -64,7 +64,7 @@ internal static class RecordKeys
     /// <summary>A secret key's rotation schedule and outcomes.</summary>
     public static byte[] RotationState(KeyPath path) => Text(RotationStateTag, Composite(path));
 
-    // Machine login (wip/auth): AppRole roles, role-id index, secret ids, the JWT config and
+    // Machine login: AppRole roles, role-id index, secret ids, the JWT config and
     // roles, under one tag with text paths; the log clock under its own.
     public const byte AuthTag = (byte)'7';
     public const byte LogClockTag = (byte)'9';

@@ -24,7 +24,7 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
     private static readonly HashSet<string> OpenRoutes =
     [
         "GET /health/live", "GET /health/ready", "GET /cluster/status", "GET /v1/sys/health", "GET /v1/sys/seal-status", "POST /v1/sys/unseal", "GET /ui", "GET /ui/{**path}",
-        // wip/auth: machine login is how a machine gets its first token (rate limited like every request).
+        // Machine login is how a machine gets its first token (rate limited like every request).
         "POST /v1/auth/approle/login", "PUT /v1/auth/approle/login", "POST /v1/auth/jwt/login", "PUT /v1/auth/jwt/login",
     ];
 
@@ -51,7 +51,7 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
         ["bytes"] = "16",
         ["mount"] = "secret",
         ["path"] = "matrix/sample",
-        // The database engine's leases (wip/dbcreds).
+        // The database engine's leases.
         ["prefix"] = "database/creds/matrix",
         ["leaseId"] = "database/creds/matrix/nosuchlease",
     };
@@ -68,7 +68,7 @@ public sealed class RouteMatrixTests(AccessCluster fixture)
         Assert.Contains(routes, static r => r.Pattern == "/v1/txn" && r.Rule is not null);
         Assert.Contains(routes, static r => r.Pattern == "/v1/transit/encrypt/{name}" && r.Rule is not null);
         Assert.Contains(routes, static r => r.Pattern == "/config/{**key}" && r.Rule is not null);
-        // wip/rotation: policies are admin; a rotation needs write on its key, a key's status read.
+        // Policies are admin; a rotation needs write on its key, a key's status read.
         foreach (var method in new[] { "GET", "PUT", "DELETE" })
             Assert.Contains(routes, r => r.Pattern == "/rotation/policies/{name}" && r.Method == method && r.Rule is { Capability: Capability.Admin });
         Assert.Contains(routes, static r => r.Pattern == "/rotation/policies" && r.Method == "GET" && r.Rule is { Capability: Capability.Admin });

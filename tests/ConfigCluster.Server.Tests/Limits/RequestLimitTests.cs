@@ -101,7 +101,7 @@ public sealed class RequestLimitTests
     {
         await using var cluster = await TestCluster.StartAsync(count: 1, arguments: ["--rate-limit-source", "40/10s"]);
         var node = cluster[0];
-        // wip/auth: machine login needs no token: answered (400, bad credentials) until the source's limit is spent.
+        // Machine login needs no token: answered (400, bad credentials) until the source's limit is spent.
         using (var login = await node.Anonymous.PostAsync("/v1/auth/approle/login", new StringContent("{\"role_id\": \"x\", \"secret_id\": \"y\"}")))
             Assert.Equal(HttpStatusCode.BadRequest, login.StatusCode);
         HttpStatusCode last = HttpStatusCode.OK;

@@ -29,9 +29,9 @@ internal static class LeaseEndpoints
         leases.MapMethods("/revoke/{**leaseId}", WriteMethods, RevokeInPathAsync).RequireAccess(Capability.Write, On("revoke"), "vault.leases.revoke-id");
         leases.MapMethods("/lookup", WriteMethods, LookupAsync).RequireAccess(Capability.Write, On("lookup"), "vault.leases.lookup");
         leases.MapMethods("/revoke-prefix/{**prefix}", WriteMethods, RevokePrefixAsync).RequireAccess(Capability.Write, On("revoke-prefix"), "vault.leases.revoke-prefix");
-        leases.MapMethods("/lookup/{**prefix}", ["LIST", "GET"], ListAsync).RequireAccess(Capability.List, On("lookup"), "vault.leases.list"); // wip/static
+        leases.MapMethods("/lookup/{**prefix}", ["LIST", "GET"], ListAsync).RequireAccess(Capability.List, On("lookup"), "vault.leases.list");
 
-        // wip/static: Vault's older paths, still sent by some clients (node-vault's revokePrefix uses
+        // Vault's older paths, still sent by some clients (node-vault's revokePrefix uses
         // /v1/sys/revoke-prefix/<prefix>); same handlers, and the same policy paths as the new ones.
         var legacy = routes.MapGroup("/v1/sys").WithAccessErrorShape(VaultErrors.Shape);
         legacy.MapMethods("/renew", WriteMethods, RenewAsync).RequireAccess(Capability.Write, On("renew"), "vault.sys.renew");
@@ -119,7 +119,7 @@ internal static class LeaseEndpoints
         return failures.Count == 0 ? VaultResponse.NoContent() : VaultErrors.Result(StatusCodes.Status500InternalServerError, [.. failures]);
     }
 
-    // Vault's LIST sys/leases/lookup/<prefix>: one level below the prefix, lease id tails and "folder/" names (wip/static).
+    // Vault's LIST sys/leases/lookup/<prefix>: one level below the prefix, lease id tails and "folder/" names.
     private static async Task<IResult> ListAsync(string? prefix, HttpRequest request, DatabaseEngine engine, CancellationToken token)
     {
         if (HttpMethods.IsGet(request.Method) && request.Query["list"] is not ["true" or "1"])
